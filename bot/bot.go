@@ -1,0 +1,174 @@
+// Package bot holds Linli's platform-neutral vocabulary: the chat message every
+// adapter produces, the outgoing message every adapter delivers, the Platform
+// interface with its optional capabilities, the Router that feeds messages to
+// handlers in order per chat, and the Sender that drains the outbox.
+//
+// Platform adapters (bot/telegram, bot/wechat, bot/console) import only this
+// package and their SDK. The identifiers below are persisted in the database:
+// changing how an adapter spells them breaks stored bindings and links.
+package bot
+
+import (
+	"context"
+	"time"
+)
+
+// PlatformID names a chat platform. It is persisted.
+type PlatformID string
+
+// The platforms Linli speaks.
+const (
+	Telegram PlatformID = "telegram"
+	WeChat   PlatformID = "wechat"
+	Console  PlatformID = "console"
+)
+
+// ChatID identifies a chat within its platform (a Telegram chat id in decimal,
+// a WeChat group's bound name, a console chat name). It is persisted.
+type ChatID string
+
+// MessageID identifies a message within its chat. It is persisted.
+type MessageID string
+
+// UserID identifies a person within a platform. It is persisted.
+type UserID string
+
+// ChatKind says whether a chat is a group or a private chat with the bot.
+type ChatKind string
+
+// Chat kinds.
+const (
+	Group   ChatKind = "group"
+	Private ChatKind = "private"
+)
+
+// EventKind marks a message that is a chat event rather than text.
+type EventKind string
+
+// Chat events that adapters report.
+const (
+	EventNone       EventKind = ""
+	EventBotAdded   EventKind = "bot_added"   // the bot joined a group
+	EventBotRemoved EventKind = "bot_removed" // the bot was removed or kicked
+	EventMigrated   EventKind = "migrated"    // the chat moved to a new id (NewChat)
+	EventRenamed    EventKind = "renamed"     // the group got a new title (ChatTitle is the new one)
+)
+
+// Message is one inbound chat message, translated from a platform's update.
+type Message struct {
+	Platform PlatformID
+	Chat     ChatID
+	ChatKind ChatKind
+	// ChatTitle is the group's title, empty for private chats.
+	ChatTitle string
+	// Thread is the forum topic the message belongs to, if any; answers keep it.
+	Thread string
+	ID     MessageID
+	Sender UserID
+	// SenderName is the name people see (group card, or first and last name).
+	SenderName string
+	// SenderUsername is the @handle without the @, where the platform has one.
+	SenderUsername string
+	Text           string
+	// ReplyTo is the message this one replies to, if any.
+	ReplyTo MessageID
+	// MentionsBot is true when the message mentions or replies to the bot.
+	MentionsBot bool
+	// BotNames are the names the bot answers to on this platform (for /cmd@name).
+	BotNames []string
+	Time     time.Time
+	// Attachments are photos or files that came with the message.
+	Attachments []Attachment
+	// Callback is set when the message is a button press.
+	Callback *Callback
+	// Event is set when the message reports a chat event instead of text.
+	Event EventKind
+	// NewChat is the chat's new id for EventMigrated.
+	NewChat ChatID
+}
+
+// Callback is a button press on a message the bot sent.
+type Callback struct {
+	ID   string // answer it with this id
+	Data string // the button's data
+	// Answer is set by the handler: the short notice shown to the presser.
+	Answer string
+}
+
+// Attachment is a photo or file. Ref is the platform's reference to fetch it
+// again (a Telegram file_id); Data holds the bytes when the adapter downloaded them.
+type Attachment struct {
+	Kind     string // "photo" or "file"
+	Ref      string
+	Name     string
+	MIMEType string
+	Data     []byte
+}
+
+// Button is an inline button under a message. Data comes back in a Callback.
+type Button struct {
+	Text string `json:"text"`
+	Data string `json:"data"`
+}
+
+// Outgoing is one message to deliver, read from the outbox.
+type Outgoing struct {
+	// ID is the outbox row.
+	ID       int64
+	Platform PlatformID
+	Chat     ChatID
+	Thread   string
+	ReplyTo  MessageID
+	// Text is plain text. Adapters escape it for their markup; the first line
+	// may be shown as a title (bold) where the platform has formatting.
+	Text    string
+	Buttons [][]Button
+	// Edit, when set, asks to edit that earlier message in place instead of
+	// sending a new one. Platforms that cannot edit send a new message.
+	Edit MessageID
+	// Attachment is sent with the message (as a photo or document) if set.
+	Attachment *Attachment
+	// Attempts counts earlier delivery attempts.
+	Attempts int
+}
+
+// Handler handles one inbound message. A nil error means the message is done
+// with: its effects and replies are committed.
+type Handler interface {
+	Handle(ctx context.Context, m *Message) error
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, m *Message) error
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ctx context.Context, m *Message) error { return f(ctx, m) }
+
+// Platform is a chat platform adapter.
+type Platform interface {
+	// ID names the platform.
+	ID() PlatformID
+	// Run receives messages and passes each to deliver until ctx is done or
+	// the platform fails for good. deliver returns once the message has been
+	// handled and committed, so the adapter may then acknowledge it.
+	Run(ctx context.Context, deliver func(context.Context, Message) error) error
+	// Send delivers one message and returns the platform's id for it.
+	Send(ctx context.Context, out Outgoing) (MessageID, error)
+}
+
+// CallbackAnswerer is implemented by platforms whose button presses must be
+// answered (Telegram shows a spinner until then).
+type CallbackAnswerer interface {
+	AnswerCallback(ctx context.Context, id, text string) error
+}
+
+// RateLimited is implemented by platforms with sending limits; the Sender
+// waits on the limiter before each send so that limit errors stay rare.
+type RateLimited interface {
+	Limiter() Limiter
+}
+
+// Limiter paces sends to one chat.
+type Limiter interface {
+	Wait(ctx context.Context, chat ChatID) error
+}

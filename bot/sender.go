@@ -1,0 +1,313 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Queue is the durable outbox the Sender drains. The store implements it.
+type Queue interface {
+	// Due returns pending rows of the platform that may be sent now, oldest
+	// first, at most one run of consecutive rows per chat: a chat whose oldest
+	// pending row is waiting for a retry contributes nothing, so order per chat holds.
+	Due(ctx context.Context, p PlatformID, limit int) ([]Outgoing, error)
+	// Sent marks a row delivered and records the platform's message id.
+	Sent(ctx context.Context, id int64, msg MessageID) error
+	// Retry schedules another attempt.
+	Retry(ctx context.Context, id int64, at time.Time, reason string) error
+	// Fail parks a row that cannot be delivered. It is kept, counted and shown to managers.
+	Fail(ctx context.Context, id int64, reason string) error
+	// ChatGone marks a chat inactive and parks its pending rows.
+	ChatGone(ctx context.Context, p PlatformID, chat ChatID, reason string) error
+	// ChatMoved moves a chat's binding, links and pending rows to a new id.
+	ChatMoved(ctx context.Context, p PlatformID, from, to ChatID) error
+	// Fallback re-addresses a row whose private chat cannot be opened (a reply
+	// in the person's group instead). It reports false when there is none.
+	Fallback(ctx context.Context, id int64, reason string) (bool, error)
+}
+
+// SenderConfig tunes a Sender. Zero values take the defaults.
+type SenderConfig struct {
+	MaxAttempts int           // attempts before a row is parked as failed (default 12)
+	BaseBackoff time.Duration // first retry delay (default 1s)
+	MaxBackoff  time.Duration // cap of the retry delay (default 5m)
+	Poll        time.Duration // how often to look for due rows without a wake-up (default 1s)
+	Batch       int           // rows fetched at a time (default 100)
+	Parallel    int           // chats sent to in parallel (default 4)
+	Now         func() time.Time
+}
+
+// SenderStats counts what a Sender did.
+type SenderStats struct {
+	Sent, Retried, Failed, RateLimited int64
+}
+
+// Sender delivers outbox rows for one platform: in order per chat, within the
+// platform's rate limits, retrying transient failures with capped exponential
+// backoff and jitter. A row is marked sent only after the platform accepted it,
+// so a crash re-sends at most the rows in flight, and never loses one.
+type Sender struct {
+	p     Platform
+	q     Queue
+	cfg   SenderConfig
+	log   *slog.Logger
+	limit Limiter
+
+	wake chan struct{}
+
+	mu    sync.Mutex
+	stats SenderStats
+	idle  []chan struct{}
+	busy  bool
+}
+
+// NewSender returns a Sender for p over q.
+func NewSender(p Platform, q Queue, cfg SenderConfig, log *slog.Logger) *Sender {
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 12
+	}
+	if cfg.BaseBackoff <= 0 {
+		cfg.BaseBackoff = time.Second
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 5 * time.Minute
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 100
+	}
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 4
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Sender{p: p, q: q, cfg: cfg, log: log.With("platform", p.ID()), wake: make(chan struct{}, 1)}
+	if rl, ok := p.(RateLimited); ok {
+		s.limit = rl.Limiter()
+	}
+	return s
+}
+
+// Wake tells the Sender new rows may be due. It never blocks.
+func (s *Sender) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Stats returns a copy of the counters.
+func (s *Sender) Stats() SenderStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+// Run delivers rows until ctx is done. It finishes the send in flight first.
+func (s *Sender) Run(ctx context.Context) error {
+	t := time.NewTicker(s.cfg.Poll)
+	defer t.Stop()
+	for {
+		n, err := s.Flush(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("outbox read", "err", err)
+		}
+		if n == 0 {
+			s.signalIdle()
+		}
+		if n > 0 && err == nil {
+			continue // more may be due right away
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// WaitIdle blocks until the Sender has found nothing due, or ctx ends. The
+// console demo uses it to print replies before reading the next line.
+func (s *Sender) WaitIdle(ctx context.Context) error {
+	ch := make(chan struct{})
+	s.mu.Lock()
+	s.idle = append(s.idle, ch)
+	s.mu.Unlock()
+	s.Wake()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Sender) signalIdle() {
+	s.mu.Lock()
+	idle := s.idle
+	s.idle = nil
+	s.mu.Unlock()
+	for _, ch := range idle {
+		close(ch)
+	}
+}
+
+// Flush sends what is due now, once, and reports how many rows it handled.
+func (s *Sender) Flush(ctx context.Context) (int, error) {
+	rows, err := s.q.Due(ctx, s.p.ID(), s.cfg.Batch)
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	// Group by chat, keeping each chat's order.
+	var chats [][]Outgoing
+	idx := map[ChatID]int{}
+	for _, r := range rows {
+		i, ok := idx[r.Chat]
+		if !ok {
+			i = len(chats)
+			idx[r.Chat] = i
+			chats = append(chats, nil)
+		}
+		chats[i] = append(chats[i], r)
+	}
+	sem := make(chan struct{}, s.cfg.Parallel)
+	var wg sync.WaitGroup
+	for _, batch := range chats {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			for _, r := range batch {
+				if !s.deliver(ctx, r) {
+					return // keep order: later rows of this chat wait
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return len(rows), nil
+}
+
+// deliver sends one row and records the outcome. It reports whether later rows
+// of the same chat may go now.
+func (s *Sender) deliver(ctx context.Context, r Outgoing) bool {
+	// Bookkeeping must land even when shutdown cancels ctx mid-send.
+	bg := context.WithoutCancel(ctx)
+	if s.limit != nil {
+		if err := s.limit.Wait(ctx, r.Chat); err != nil {
+			return false
+		}
+	}
+	id, err := s.p.Send(ctx, r)
+	if errors.Is(err, ErrNotModified) {
+		id, err = r.Edit, nil
+	}
+	if err == nil {
+		if err := s.q.Sent(bg, r.ID, id); err != nil {
+			s.log.Error("outbox mark sent", "id", r.ID, "err", err)
+			return false
+		}
+		s.count(func(st *SenderStats) { st.Sent++ })
+		return true
+	}
+	var (
+		retry  *RetryAfterError
+		gone   *ChatGoneError
+		moved  *ChatMovedError
+		unreac *UnreachableError
+	)
+	switch {
+	case ctx.Err() != nil:
+		// Shutting down: the row stays pending and goes out after the restart.
+		return false
+	case errors.As(err, &retry):
+		s.count(func(st *SenderStats) { st.RateLimited++ })
+		s.log.Warn("rate limited", "id", r.ID, "chat", r.Chat, "after", retry.After)
+		s.retryAt(bg, r, s.cfg.Now().Add(retry.After), err)
+		return false
+	case errors.As(err, &moved):
+		s.log.Warn("chat moved", "from", moved.From, "to", moved.To)
+		if err := s.q.ChatMoved(bg, s.p.ID(), moved.From, moved.To); err != nil {
+			s.log.Error("move chat", "err", err)
+		}
+		s.Wake()
+		return false
+	case errors.As(err, &gone):
+		s.log.Warn("chat gone", "chat", r.Chat, "reason", gone.Reason)
+		if err := s.q.ChatGone(bg, s.p.ID(), r.Chat, gone.Reason); err != nil {
+			s.log.Error("mark chat gone", "err", err)
+		}
+		s.count(func(st *SenderStats) { st.Failed++ })
+		return false
+	case errors.As(err, &unreac):
+		ok, ferr := s.q.Fallback(bg, r.ID, unreac.Reason)
+		if ferr != nil {
+			s.log.Error("outbox fallback", "id", r.ID, "err", ferr)
+		}
+		if ok {
+			s.log.Info("private chat unreachable, answered in the group instead", "id", r.ID)
+			s.Wake()
+			return true
+		}
+		s.fail(bg, r, err)
+		return true
+	case errors.Is(err, ErrPermanent):
+		s.fail(bg, r, err)
+		return true // the failed row no longer holds the chat's order
+	}
+	if r.Attempts+1 >= s.cfg.MaxAttempts {
+		s.fail(bg, r, err)
+		return true
+	}
+	s.count(func(st *SenderStats) { st.Retried++ })
+	delay := Backoff(r.Attempts, s.cfg.BaseBackoff, s.cfg.MaxBackoff)
+	s.log.Warn("send failed, will retry", "id", r.ID, "chat", r.Chat, "attempt", r.Attempts+1, "in", delay, "err", err)
+	s.retryAt(bg, r, s.cfg.Now().Add(delay), err)
+	return false
+}
+
+func (s *Sender) retryAt(ctx context.Context, r Outgoing, at time.Time, cause error) {
+	if err := s.q.Retry(ctx, r.ID, at, cause.Error()); err != nil {
+		s.log.Error("outbox retry", "id", r.ID, "err", err)
+	}
+}
+
+func (s *Sender) fail(ctx context.Context, r Outgoing, cause error) {
+	s.count(func(st *SenderStats) { st.Failed++ })
+	s.log.Error("message parked as failed", "id", r.ID, "chat", r.Chat, "err", cause)
+	if err := s.q.Fail(ctx, r.ID, cause.Error()); err != nil {
+		s.log.Error("outbox fail", "id", r.ID, "err", err)
+	}
+}
+
+func (s *Sender) count(f func(*SenderStats)) {
+	s.mu.Lock()
+	f(&s.stats)
+	s.mu.Unlock()
+}
+
+// Backoff returns the delay before retry number attempt+1: base·2^attempt,
+// capped, with full jitter in its upper half so that many failed rows do not
+// all come back at the same instant.
+func Backoff(attempt int, base, max time.Duration) time.Duration {
+	d := base
+	for i := 0; i < attempt && d < max; i++ {
+		d *= 2
+	}
+	if d > max {
+		d = max
+	}
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}

@@ -1,0 +1,334 @@
+// Command bot runs Linli: it opens the database, starts the enabled platforms
+// (the console demo when none is configured), the router, the outbox senders
+// and the scheduler, and shuts them down in order on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+	_ "time/tzdata" // time zones work on machines without zoneinfo
+
+	"github.com/linli/linli/bot"
+	"github.com/linli/linli/bot/console"
+	"github.com/linli/linli/commands"
+	"github.com/linli/linli/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	m := NewMain()
+	if err := m.ParseFlags(os.Args[1:], os.Getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := m.Run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		m.Close()
+		os.Exit(1)
+	}
+	select {
+	case <-ctx.Done():
+	case <-m.Done():
+	}
+	stop()
+	if err := m.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// Config is what flags and environment variables set.
+type Config struct {
+	DB            string
+	TelegramToken string
+	TelegramAPI   string
+	WeChat        bool
+	WeChatSession string
+	Managers      string
+	TZ            string
+	Lang          string
+	HTTP          string
+	// ShutdownGrace is how long the outbox may keep sending after intake stops.
+	ShutdownGrace time.Duration
+}
+
+// Main is the program: tests run it too.
+type Main struct {
+	Config Config
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Now is the clock, fixed in tests.
+	Now func() time.Time
+	// Platforms replaces the platforms built from the configuration (tests).
+	Platforms []bot.Platform
+
+	DB      *store.DB
+	Service *commands.Service
+	Router  *bot.Router
+	Senders map[bot.PlatformID]*bot.Sender
+	Log     *slog.Logger
+
+	loc        *time.Location
+	platforms  []bot.Platform
+	intake     context.CancelFunc
+	sendCancel context.CancelFunc
+	intakeWG   sync.WaitGroup
+	sendWG     sync.WaitGroup
+	done       chan struct{}
+	doneOnce   sync.Once
+	closeOnce  sync.Once
+	closeErr   error
+}
+
+// NewMain returns a Main with the defaults and the process's standard streams.
+func NewMain() *Main {
+	return &Main{
+		Config: Config{DB: "linli.db", TelegramAPI: "https://api.telegram.org", WeChatSession: "wechat-session.json", Lang: "zh", ShutdownGrace: 5 * time.Second},
+		Stdin:  os.Stdin,
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+		Now:    time.Now,
+		done:   make(chan struct{}),
+	}
+}
+
+// ParseFlags reads flags, each defaulting to its environment variable.
+func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
+	fs := flag.NewFlagSet("bot", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	c := &m.Config
+	fs.StringVar(&c.DB, "db", env("LINLI_DB", c.DB), "SQLite database file (LINLI_DB)")
+	fs.StringVar(&c.TelegramToken, "telegram-token", env("TELEGRAM_BOT_TOKEN", ""), "Telegram bot token; enables Telegram (TELEGRAM_BOT_TOKEN)")
+	fs.StringVar(&c.TelegramAPI, "telegram-api", env("TELEGRAM_API_URL", c.TelegramAPI), "Telegram Bot API server (TELEGRAM_API_URL)")
+	fs.BoolVar(&c.WeChat, "wechat", env("LINLI_WECHAT", "") == "1", "enable WeChat (LINLI_WECHAT=1)")
+	fs.StringVar(&c.WeChatSession, "wechat-session", env("LINLI_WECHAT_SESSION", c.WeChatSession), "WeChat hot-login session file (LINLI_WECHAT_SESSION)")
+	fs.StringVar(&c.Managers, "managers", env("LINLI_MANAGERS", ""), "bootstrap managers, e.g. telegram:12345,wechat:张经理 (LINLI_MANAGERS)")
+	fs.StringVar(&c.TZ, "tz", env("LINLI_TZ", ""), "time zone for schedules and reports, e.g. Asia/Shanghai (LINLI_TZ)")
+	fs.StringVar(&c.Lang, "lang", env("LINLI_LANG", c.Lang), "default reply language, zh or en (LINLI_LANG)")
+	fs.StringVar(&c.HTTP, "http", env("LINLI_HTTP", ""), "address for /healthz and /metrics, e.g. :8080 (LINLI_HTTP)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if c.Lang != "zh" && c.Lang != "en" {
+		return fmt.Errorf("-lang must be zh or en, not %q", c.Lang)
+	}
+	if _, err := parseManagers(c.Managers); err != nil {
+		return err
+	}
+	if c.TZ != "" {
+		if _, err := time.LoadLocation(c.TZ); err != nil {
+			return fmt.Errorf("-tz: %w", err)
+		}
+	}
+	return nil
+}
+
+type managerRef struct {
+	platform bot.PlatformID
+	key      string
+}
+
+func parseManagers(s string) ([]managerRef, error) {
+	var out []managerRef
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		p, key, ok := strings.Cut(part, ":")
+		switch bot.PlatformID(p) {
+		case bot.Telegram, bot.WeChat, bot.Console:
+		default:
+			ok = false
+		}
+		if !ok || strings.TrimSpace(key) == "" {
+			return nil, fmt.Errorf("-managers: %q is not PLATFORM:ID (telegram:12345, wechat:张经理)", part)
+		}
+		out = append(out, managerRef{bot.PlatformID(p), strings.TrimSpace(key)})
+	}
+	return out, nil
+}
+
+// Done is closed when every platform has stopped on its own (the console
+// demo reached the end of its input, or :quit).
+func (m *Main) Done() <-chan struct{} { return m.done }
+
+// Run opens the database and starts everything. It returns once the bot is
+// ready to receive; Close stops it.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Log == nil {
+		level := slog.LevelInfo
+		if m.Config.TelegramToken == "" && !m.Config.WeChat && m.Platforms == nil {
+			level = slog.LevelWarn // keep the console demo readable
+		}
+		m.Log = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+	}
+	m.loc = time.Local
+	if m.Config.TZ != "" {
+		loc, err := time.LoadLocation(m.Config.TZ)
+		if err != nil {
+			return fmt.Errorf("load time zone: %w", err)
+		}
+		m.loc = loc
+	}
+	db, err := store.Open(ctx, m.Config.DB)
+	if err != nil {
+		return err
+	}
+	db.Now = m.Now
+	m.DB = db
+	if err := m.bootstrapManagers(ctx); err != nil {
+		return err
+	}
+
+	platforms := m.Platforms
+	if platforms == nil {
+		platforms, err = m.buildPlatforms(ctx)
+		if err != nil {
+			return err
+		}
+	}
+	m.platforms = platforms
+
+	editable := map[bot.PlatformID]bool{bot.Telegram: true}
+	m.Service = commands.New(db, commands.Config{
+		Lang: m.Config.Lang, Location: m.loc, Log: m.Log,
+		Editable: editable, Buttons: map[bot.PlatformID]bool{bot.Telegram: true},
+		PrivacyMode: m.privacyMode,
+	})
+	m.Router = bot.NewRouter(8, m.Log)
+	m.Router.Use(m.logMiddleware)
+	m.Router.Handle(bot.Any, m.Service)
+	m.Router.Start()
+
+	// Senders run under their own context: at shutdown they get a grace
+	// period after intake has stopped, so queued answers still go out.
+	sendCtx, sendCancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.sendCancel = sendCancel
+	m.Senders = map[bot.PlatformID]*bot.Sender{}
+	for _, p := range platforms {
+		cfg := bot.SenderConfig{Now: m.Now}
+		if p.ID() == bot.Console {
+			cfg.Parallel = 1 // print in the order the bot wrote
+		}
+		s := bot.NewSender(p, db.Outbox(), cfg, m.Log)
+		m.Senders[p.ID()] = s
+		db.OnOutbox(s.Wake)
+		m.sendWG.Add(1)
+		go func() {
+			defer m.sendWG.Done()
+			s.Run(sendCtx)
+		}()
+	}
+
+	intakeCtx, intakeCancel := context.WithCancel(ctx)
+	m.intake = intakeCancel
+	var left sync.WaitGroup
+	for _, p := range platforms {
+		m.intakeWG.Add(1)
+		left.Add(1)
+		go func() {
+			defer m.intakeWG.Done()
+			defer left.Done()
+			err := p.Run(intakeCtx, m.Router.Submit)
+			if err != nil && intakeCtx.Err() == nil {
+				m.Log.Error("platform stopped", "platform", p.ID(), "err", err)
+			}
+		}()
+	}
+	go func() {
+		left.Wait()
+		m.doneOnce.Do(func() { close(m.done) })
+	}()
+	return nil
+}
+
+func (m *Main) privacyMode(p bot.PlatformID) bool {
+	for _, pl := range m.platforms {
+		if pv, ok := pl.(interface{ PrivacyMode() bool }); ok && pl.ID() == p {
+			return pv.PrivacyMode()
+		}
+	}
+	return false
+}
+
+func (m *Main) logMiddleware(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, msg *bot.Message) error {
+		start := time.Now()
+		err := next.Handle(ctx, msg)
+		// Never log message text or sender: an anonymous suggestion must stay anonymous.
+		m.Log.Debug("message handled", "platform", msg.Platform, "chat", msg.Chat, "msg", msg.ID, "took", time.Since(start), "err", err)
+		return err
+	})
+}
+
+func (m *Main) bootstrapManagers(ctx context.Context) error {
+	refs, err := parseManagers(m.Config.Managers)
+	if err != nil || len(refs) == 0 {
+		return err
+	}
+	return m.DB.Update(ctx, func(tx *store.Tx) error {
+		for _, r := range refs {
+			// A Telegram private chat has the user's id; on WeChat and the
+			// console the private chat is keyed by the person's name.
+			private := bot.ChatID(r.key)
+			if r.platform == bot.Console {
+				private = console.PrivateChat(r.key)
+			}
+			if _, err := tx.EnsureManager(r.platform, bot.UserID(r.key), "", private); err != nil {
+				return fmt.Errorf("bootstrap manager %s:%s: %w", r.platform, r.key, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Close stops intake, lets the router finish and the outbox drain for the
+// grace period, then closes the database.
+func (m *Main) Close() error {
+	m.closeOnce.Do(func() {
+		if m.intake != nil {
+			m.intake()
+			m.intakeWG.Wait()
+		}
+		if m.Router != nil {
+			m.Router.Close()
+		}
+		if m.sendCancel != nil {
+			grace, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownGrace)
+			for _, s := range m.Senders {
+				_ = s.WaitIdle(grace)
+			}
+			cancel()
+			m.sendCancel()
+			m.sendWG.Wait()
+		}
+		if m.DB != nil {
+			m.closeErr = m.DB.Close()
+		}
+		m.doneOnce.Do(func() { close(m.done) })
+	})
+	return m.closeErr
+}

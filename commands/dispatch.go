@@ -1,0 +1,226 @@
+package commands
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/linli/linli/bot"
+	"github.com/linli/linli/store"
+)
+
+// Who may use a command.
+type access int
+
+const (
+	anyone  access = iota
+	staff          // staff or manager
+	manager        // manager, in a private chat
+	binder         // manager, in the group being bound
+)
+
+type spec struct {
+	run    func(r *req) error
+	access access
+	// privateOnly refuses the command in groups (with a hint) for everyone.
+	privateOnly bool
+}
+
+// specs is the command table: every command is listed here, nothing registers
+// itself at run time.
+var specs = map[Command]spec{
+	"repair":   {run: func(r *req) error { return r.newTicket(store.KindRepair) }},
+	"complain": {run: func(r *req) error { return r.newTicket(store.KindComplaint) }},
+	"status":   {run: (*req).status},
+	"mine":     {run: (*req).mine},
+	"cancel":   {run: (*req).cancel},
+	"rate":     {run: (*req).rate},
+	"help":     {run: (*req).help},
+	"whoami":   {run: (*req).whoami},
+	"take":     {run: (*req).take, access: staff},
+	"assign":   {run: (*req).assign, access: staff},
+	"progress": {run: (*req).progress, access: staff},
+	"hold":     {run: (*req).hold, access: staff},
+	"resolve":  {run: (*req).resolve, access: staff},
+	"reopen":   {run: (*req).reopen},
+	"tickets":  {run: (*req).tickets, access: staff},
+	"bind":     {run: (*req).bind, access: binder},
+	"unbind":   {run: (*req).unbind, access: binder},
+	"grant":    {run: (*req).grant, access: manager},
+	"revoke":   {run: (*req).revoke, access: manager},
+	"sla":      {run: (*req).sla, access: manager},
+}
+
+// dispatch routes a parsed message: a command, a comment on a ticket, or nothing.
+func (r *req) dispatch() error {
+	group := r.chat.Kind == bot.Group
+	// Groups nobody bound are ignored, except a manager binding them.
+	if group && !r.chat.Bound() && !(r.p.Cmd == "bind" && r.me.IsManager()) {
+		return errSkip
+	}
+	if r.p.Cmd == "" {
+		return r.noCommand()
+	}
+	sp, ok := specs[r.p.Cmd]
+	if !ok {
+		// Unknown commands in groups may be meant for another bot.
+		if group && !r.p.Mention && !r.m.MentionsBot {
+			return errSkip
+		}
+		if r.p.Cmd == unknown {
+			return store.Errorf(store.EINVALID, "unknown_command")
+		}
+		// A known command of a feature this build does not have yet.
+		return store.Errorf(store.EINVALID, "unknown_command")
+	}
+	switch sp.access {
+	case staff:
+		if !r.me.IsStaff() {
+			return store.Errorf(store.EUNAUTHORIZED, "not_staff")
+		}
+	case manager:
+		if !r.me.IsManager() {
+			return store.Errorf(store.EUNAUTHORIZED, "not_manager")
+		}
+		if group {
+			return store.Errorf(store.EUNAUTHORIZED, "admin_private")
+		}
+	case binder:
+		if !r.me.IsManager() {
+			return store.Errorf(store.EUNAUTHORIZED, "not_manager")
+		}
+		if !group {
+			return store.Errorf(store.EINVALID, "bind_in_group")
+		}
+	}
+	if sp.privateOnly && group {
+		return store.Errorf(store.EINVALID, "private_only")
+	}
+	return sp.run(r)
+}
+
+// noCommand handles text that is no command: a reply to a ticket's message or
+// a "#12" reference is a comment on that ticket; a bare message in a private
+// chat gets a short hint.
+func (r *req) noCommand() error {
+	var ticketID int64
+	if r.m.ReplyTo != "" {
+		id, err := r.tx.TicketByMessage(r.m.Platform, r.m.Chat, r.m.ReplyTo)
+		if err != nil {
+			return err
+		}
+		ticketID = id
+	}
+	if ticketID == 0 && len(r.p.Refs) > 0 {
+		ticketID = r.p.Refs[0]
+	}
+	if ticketID != 0 {
+		return r.comment(ticketID, r.p.Args, ticketID == firstRef(r.p.Refs) && r.m.ReplyTo == "")
+	}
+	if r.chat.Kind == bot.Private {
+		return r.help()
+	}
+	return errSkip
+}
+
+func firstRef(refs []int64) int64 {
+	if len(refs) == 0 {
+		return 0
+	}
+	return refs[0]
+}
+
+// handleCallback turns a button press into the command it stands for.
+// Button data: "t:12:take", "t:12:resolve", "t:12:reopen", "rate:12:5".
+func (s *Service) handleCallback(ctx context.Context, m *bot.Message) error {
+	parts := strings.Split(m.Callback.Data, ":")
+	var p Parsed
+	switch {
+	case len(parts) == 3 && parts[0] == "t":
+		p = Parsed{Cmd: Command(parts[2]), Args: parts[1], Form: FormSlash}
+	case len(parts) == 3 && parts[0] == "rate":
+		p = Parsed{Cmd: "rate", Args: parts[1] + " " + parts[2], Form: FormSlash}
+	default:
+		m.Callback.Answer = "?"
+		return nil
+	}
+	switch p.Cmd {
+	case "take", "resolve", "reopen", "rate":
+	default:
+		m.Callback.Answer = "?"
+		return nil
+	}
+	return s.run(ctx, m, "cb:"+m.Callback.ID, func(r *req) error {
+		r.p = p
+		r.m.ReplyTo = "" // the answer goes to the card's chat, not as a reply
+		if err := r.dispatch(); err != nil {
+			return err
+		}
+		m.Callback.Answer = r.toast
+		return nil
+	})
+}
+
+// handleEvent reacts to chat events: the bot added to or removed from a
+// group, a group that moved to a new id, a renamed group.
+func (s *Service) handleEvent(ctx context.Context, m *bot.Message) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error {
+		switch m.Event {
+		case bot.EventBotAdded:
+			chat, err := tx.SeeChat(m.Platform, m.Chat, bot.Group, m.ChatTitle)
+			if err != nil {
+				return err
+			}
+			if err := tx.SetChatActive(chat.ID, true, ""); err != nil {
+				return err
+			}
+			if chat.Bound() {
+				return nil
+			}
+			return notifyManagers(tx, s.cfg.Lang, func(lang string) string {
+				return T(lang, "added.to_group", chat.Title, chat.Key)
+			})
+		case bot.EventBotRemoved:
+			chat, err := tx.ChatByKey(m.Platform, m.Chat)
+			if store.ErrorCode(err) == store.ENOTFOUND {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			if err := tx.SetChatActive(chat.ID, false, "bot removed"); err != nil {
+				return err
+			}
+			if !chat.Bound() {
+				return nil
+			}
+			return notifyManagers(tx, s.cfg.Lang, func(lang string) string {
+				return T(lang, "removed.from_group", chat.Title, chat.Key)
+			})
+		case bot.EventMigrated:
+			if _, err := tx.ChatByKey(m.Platform, m.Chat); store.ErrorCode(err) == store.ENOTFOUND {
+				return nil
+			}
+			return tx.MoveChat(m.Platform, m.Chat, m.NewChat)
+		case bot.EventRenamed:
+			_, err := tx.SeeChat(m.Platform, m.Chat, bot.Group, m.ChatTitle)
+			return err
+		}
+		return nil
+	})
+}
+
+// ticketArg parses the ticket number at the start of args and returns it with the rest.
+func (r *req) ticketArg(args string) (int64, string, error) {
+	f := strings.Fields(args)
+	if len(f) == 0 {
+		return 0, "", store.Errorf(store.EINVALID, "no_ticket_number", string(r.p.Cmd))
+	}
+	id, err := ParseTicketNumber(f[0])
+	if err != nil {
+		return 0, "", store.Errorf(store.EINVALID, "bad_ticket_number", truncate(f[0], 20))
+	}
+	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(args), f[0]))
+	return id, rest, nil
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

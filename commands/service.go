@@ -1,0 +1,274 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/linli/linli/bot"
+	"github.com/linli/linli/store"
+)
+
+// Config tunes the Service.
+type Config struct {
+	// Lang is the reply language where no community says otherwise ("zh" or "en").
+	Lang string
+	// Location is the default time zone for times shown to people.
+	Location *time.Location
+	// Editable lists the platforms whose sent messages can be edited in place
+	// (ticket cards are then updated instead of followed by new messages).
+	Editable map[bot.PlatformID]bool
+	// Buttons lists the platforms that show inline buttons.
+	Buttons map[bot.PlatformID]bool
+	// PrivacyMode reports whether the bot on a platform sees only commands and
+	// replies in groups (Telegram privacy mode), for a hint on /bind.
+	PrivacyMode func(bot.PlatformID) bool
+	// ThrottleCount tickets per ThrottleWindow per person are accepted (5 per 10 minutes).
+	ThrottleCount  int
+	ThrottleWindow time.Duration
+	Log            *slog.Logger
+}
+
+// Service turns messages into state changes and replies. It implements bot.Handler.
+type Service struct {
+	db  *store.DB
+	cfg Config
+	log *slog.Logger
+}
+
+// New returns a Service over db.
+func New(db *store.DB, cfg Config) *Service {
+	if cfg.Lang != "en" {
+		cfg.Lang = "zh"
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	if cfg.ThrottleCount <= 0 {
+		cfg.ThrottleCount = 5
+	}
+	if cfg.ThrottleWindow <= 0 {
+		cfg.ThrottleWindow = 10 * time.Minute
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.PrivacyMode == nil {
+		cfg.PrivacyMode = func(bot.PlatformID) bool { return false }
+	}
+	return &Service{db: db, cfg: cfg, log: cfg.Log}
+}
+
+var _ bot.Handler = (*Service)(nil)
+
+// errSkip rolls back a transaction that turned out to have nothing to do
+// (a message in an unbound group): nothing about it is recorded.
+var errSkip = errors.New("skip")
+
+// req is one message being handled, inside its transaction.
+type req struct {
+	s    *Service
+	tx   *store.Tx
+	m    *bot.Message
+	p    Parsed
+	chat *store.Chat
+	me   *store.Person
+	comm *store.Community // nil when the message's community is unknown
+	lang string
+	// toast is the answer to a button press, set by ack.
+	toast string
+}
+
+// Handle implements bot.Handler: one message, handled exactly once.
+func (s *Service) Handle(ctx context.Context, m *bot.Message) error {
+	switch {
+	case m.Event != bot.EventNone:
+		return s.handleEvent(ctx, m)
+	case m.Callback != nil:
+		return s.handleCallback(ctx, m)
+	}
+	p := Parse(m.Text, m.BotNames)
+	if p.OtherBot {
+		return nil
+	}
+	// Group chatter that is no command, no ticket reference, no reply and no
+	// mention needs no database work at all.
+	if m.ChatKind == bot.Group && p.Cmd == "" && len(p.Refs) == 0 && m.ReplyTo == "" && !p.Mention && !m.MentionsBot {
+		return nil
+	}
+	return s.run(ctx, m, string(m.ID), func(r *req) error {
+		r.p = p
+		return r.dispatch()
+	})
+}
+
+// run handles a message in one transaction: the inbox entry, every state
+// change and every reply commit together. When the handler fails, all of it is
+// rolled back and a second transaction records only the message and a polite
+// answer, so nothing is half-written and the sender still hears back.
+func (s *Service) run(ctx context.Context, m *bot.Message, msgKey string, fn func(*req) error) error {
+	var failure error
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
+		first, err := tx.FirstDelivery(m.Platform, m.Chat, bot.MessageID(msgKey))
+		if err != nil || !first {
+			return err
+		}
+		r, err := s.newReq(tx, m)
+		if err != nil {
+			return err
+		}
+		failure = fn(r)
+		return failure
+	})
+	if errors.Is(err, errSkip) || err == nil {
+		return nil
+	}
+	if failure == nil {
+		return err // the transaction itself failed; the platform may deliver it again
+	}
+	var ue *store.Error
+	if !errors.As(failure, &ue) {
+		s.log.Error("handle message", "platform", m.Platform, "chat", m.Chat, "msg", m.ID, "err", failure)
+	}
+	return s.db.Update(ctx, func(tx *store.Tx) error {
+		first, err := tx.FirstDelivery(m.Platform, m.Chat, bot.MessageID(msgKey))
+		if err != nil || !first {
+			return err
+		}
+		r, err := s.newReq(tx, m)
+		if err != nil {
+			return err
+		}
+		text := r.errorText(failure)
+		if m.Callback != nil {
+			m.Callback.Answer = text
+			return nil
+		}
+		return r.reply(text)
+	})
+}
+
+func (s *Service) newReq(tx *store.Tx, m *bot.Message) (*req, error) {
+	chat, err := tx.SeeChat(m.Platform, m.Chat, m.ChatKind, m.ChatTitle)
+	if err != nil {
+		return nil, err
+	}
+	me, err := tx.SeePerson(store.Sighting{Platform: m.Platform, Key: m.Sender, Username: m.SenderUsername, Name: m.SenderName, Chat: chat})
+	if err != nil {
+		return nil, err
+	}
+	r := &req{s: s, tx: tx, m: m, chat: chat, me: me, lang: s.cfg.Lang}
+	commID := chat.CommunityID
+	if chat.Kind == bot.Private || !chat.Bound() {
+		commID = me.CommunityID
+	}
+	if commID == 0 && chat.Kind == bot.Private {
+		// With a single community there is nothing to choose.
+		all, err := tx.Communities()
+		if err != nil {
+			return nil, err
+		}
+		if len(all) == 1 {
+			commID = all[0].ID
+		}
+	}
+	if commID != 0 {
+		c, err := tx.CommunityByID(commID)
+		if err != nil {
+			return nil, err
+		}
+		r.setCommunity(c)
+	}
+	return r, nil
+}
+
+func (r *req) setCommunity(c *store.Community) {
+	r.comm = c
+	r.lang = c.Lang
+}
+
+// errorText is the one place that turns an error into what the user reads.
+func (r *req) errorText(err error) string {
+	var ue *store.Error
+	if !errors.As(err, &ue) {
+		return r.t("err.internal")
+	}
+	switch ue.Key {
+	case "usage":
+		return r.t("err.usage", r.t("usage."+ue.Args[0].(string)))
+	}
+	if _, ok := catalog["zh"]["err."+ue.Key]; ok {
+		return r.t("err."+ue.Key, ue.Args...)
+	}
+	return r.t("err.internal")
+}
+
+func (r *req) t(key string, args ...any) string { return T(r.lang, key, args...) }
+
+// reply answers the message in its chat (threaded where the platform can).
+func (r *req) reply(text string) error {
+	_, err := r.tx.Enqueue(store.Out{Platform: r.m.Platform, Chat: r.m.Chat, Thread: r.m.Thread, ReplyTo: r.m.ID, Text: text})
+	return err
+}
+
+// usage is a user error that shows a command's usage line.
+func usage(name string) error { return store.Errorf(store.EINVALID, "usage", name) }
+
+// requireCommunity returns the request's community or a polite refusal.
+func (r *req) requireCommunity() (*store.Community, error) {
+	if r.comm == nil {
+		return nil, store.Errorf(store.EINVALID, "no_community_set")
+	}
+	return r.comm, nil
+}
+
+// when formats a time in the community's zone and language.
+func (r *req) when(t time.Time) string {
+	return t.In(r.s.location(r.comm)).Format(r.t("time.format"))
+}
+
+func (s *Service) location(c *store.Community) *time.Location {
+	if c != nil && c.TZ != "" {
+		if loc, err := time.LoadLocation(c.TZ); err == nil {
+			return loc
+		}
+	}
+	return s.cfg.Location
+}
+
+// notifyManagers sends a private message to every manager whose private chat is known.
+func (r *req) notifyManagers(text func(lang string) string) error {
+	return notifyManagers(r.tx, r.s.cfg.Lang, text)
+}
+
+func notifyManagers(tx *store.Tx, defLang string, text func(lang string) string) error {
+	ms, err := tx.Managers()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.PrivateChat == "" {
+			continue
+		}
+		lang := defLang
+		if m.CommunityID != 0 {
+			if c, err := tx.CommunityByID(m.CommunityID); err == nil {
+				lang = c.Lang
+			}
+		}
+		if _, err := tx.Enqueue(store.Out{Platform: m.Platform, Chat: m.PrivateChat, Text: text(lang)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	rs := []rune(strings.TrimSpace(s))
+	if len(rs) <= n {
+		return string(rs)
+	}
+	return string(rs[:n]) + "…"
+}

@@ -1,0 +1,668 @@
+package commands
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/linli/linli/bot"
+	"github.com/linli/linli/store"
+)
+
+// newTicket files a repair or complaint from the message and answers with the
+// ticket card; the staff groups get a staff card.
+func (r *req) newTicket(kind string) error {
+	text := r.p.Args
+	if strings.TrimSpace(text) == "" {
+		example := "#报修"
+		if r.lang == "en" {
+			example = "#repair"
+		}
+		if kind == store.KindComplaint {
+			example = map[string]string{"zh": "#投诉", "en": "#complaint"}[r.lang]
+		}
+		return store.Errorf(store.EINVALID, "empty_text", example)
+	}
+	if err := store.CheckTicketText(text); err != nil {
+		return err
+	}
+	comm, err := r.requireCommunity()
+	if err != nil {
+		return err
+	}
+	n, err := r.tx.CountRecentTickets(r.me.ID, r.tx.Now().Add(-r.s.cfg.ThrottleWindow))
+	if err != nil {
+		return err
+	}
+	if n >= r.s.cfg.ThrottleCount {
+		return store.Errorf(store.EINVALID, "throttled", n)
+	}
+	t, err := r.tx.CreateTicket(store.NewTicket{Community: comm, Kind: kind, Text: text, Reporter: r.me, Chat: r.chat, MsgID: r.m.ID, Thread: r.m.Thread})
+	if err != nil {
+		return err
+	}
+	resCard, err := r.tx.Enqueue(store.Out{
+		Platform: r.m.Platform, Chat: r.m.Chat, Thread: r.m.Thread, ReplyTo: r.m.ID,
+		Text: lines(r.residentCard(t), r.t("card.created_ok")), TicketID: t.ID, LinkRole: "card",
+	})
+	if err != nil {
+		return err
+	}
+	staffCard, err := r.postStaffCards(t)
+	if err != nil {
+		return err
+	}
+	return r.tx.SetCards(t.ID, resCard, staffCard)
+}
+
+// postStaffCards sends the staff card to every staff group of the ticket's
+// community and returns the first card's outbox row.
+func (r *req) postStaffCards(t *store.Ticket) (int64, error) {
+	chats, err := r.tx.CommunityChats(t.CommunityID, store.RoleStaffChat)
+	if err != nil {
+		return 0, err
+	}
+	var first int64
+	for _, c := range chats {
+		id, err := r.tx.Enqueue(store.Out{
+			Platform: c.Platform, Chat: c.Key, Text: r.staffCard(t), Buttons: r.staffButtons(c.Platform, t),
+			TicketID: t.ID, LinkRole: "staff_card",
+		})
+		if err != nil {
+			return 0, err
+		}
+		if first == 0 {
+			first = id
+		}
+	}
+	return first, nil
+}
+
+func (r *req) kindName(t *store.Ticket) string { return r.t("kind." + t.Kind) }
+
+// residentCard is what the resident sees: number, kind, text, status, due times.
+func (r *req) residentCard(t *store.Ticket) string {
+	due := []string{}
+	if t.FirstResponseAt.IsZero() {
+		due = append(due, r.t("card.first_due", r.when(t.FirstResponseDue)))
+	}
+	if t.Active() {
+		due = append(due, r.t("card.resolve_due", r.when(t.ResolveDue)))
+	}
+	ls := []string{
+		r.t("card.title", t.ID, r.kindName(t)),
+		r.t("card.text", t.Text),
+		r.t("card.status", r.t("status."+t.Status)),
+	}
+	if t.AssigneeID != 0 {
+		if a, err := r.tx.PersonByID(t.AssigneeID); err == nil {
+			ls = append(ls, r.t("card.assignee", a.Label()))
+		}
+	}
+	if t.Rating != 0 {
+		ls = append(ls, r.t("card.rating", t.Rating))
+	}
+	return lines(append(ls, due...)...)
+}
+
+// staffCard is what staff see in their group.
+func (r *req) staffCard(t *store.Ticket) string {
+	reporter := "?"
+	if p, err := r.tx.PersonByID(t.ReporterID); err == nil {
+		reporter = p.Label()
+	}
+	commName := ""
+	if c, err := r.tx.CommunityByID(t.CommunityID); err == nil {
+		commName = c.Name
+	}
+	ls := []string{
+		r.t("card.staff_title", t.ID, r.kindName(t), commName),
+		r.t("card.reporter", reporter),
+		r.t("card.text", t.Text),
+		r.t("card.status", r.t("status."+t.Status)),
+	}
+	if t.AssigneeID != 0 {
+		if a, err := r.tx.PersonByID(t.AssigneeID); err == nil {
+			ls = append(ls, r.t("card.assignee", a.Label()))
+		}
+	}
+	if t.FirstResponseAt.IsZero() && t.Active() {
+		ls = append(ls, r.t("card.first_due", r.when(t.FirstResponseDue)))
+	}
+	if t.Active() {
+		ls = append(ls, r.t("card.resolve_due", r.when(t.ResolveDue)))
+	}
+	if t.Rating != 0 {
+		ls = append(ls, r.t("card.rating", t.Rating))
+	}
+	if t.Status == store.StatusOpen {
+		ls = append(ls, r.t("card.staff_hint", t.ID, t.ID))
+	}
+	return lines(ls...)
+}
+
+func (r *req) staffButtons(p bot.PlatformID, t *store.Ticket) [][]bot.Button {
+	if !r.s.cfg.Buttons[p] {
+		return nil
+	}
+	id := strconv.FormatInt(t.ID, 10)
+	switch t.Status {
+	case store.StatusOpen:
+		return [][]bot.Button{{{Text: r.t("btn.take"), Data: "t:" + id + ":take"}, {Text: r.t("btn.resolve"), Data: "t:" + id + ":resolve"}}}
+	case store.StatusInProgress, store.StatusOnHold:
+		return [][]bot.Button{{{Text: r.t("btn.resolve"), Data: "t:" + id + ":resolve"}}}
+	case store.StatusResolved, store.StatusClosed:
+		return [][]bot.Button{{{Text: r.t("btn.reopen"), Data: "t:" + id + ":reopen"}}}
+	}
+	return nil
+}
+
+// ticketFor loads a ticket the sender may see: staff see their community's
+// tickets (managers every ticket), residents their own and their community's.
+func (r *req) ticketFor(id int64) (*store.Ticket, error) {
+	t, err := r.tx.Ticket(id)
+	if err != nil {
+		return nil, err
+	}
+	if r.me.IsManager() || t.ReporterID == r.me.ID {
+		return t, nil
+	}
+	if r.me.CommunityID != 0 && r.me.CommunityID == t.CommunityID {
+		return t, nil
+	}
+	if r.me.IsStaff() && r.me.CommunityID == 0 {
+		return t, nil
+	}
+	return nil, store.Errorf(store.ENOTFOUND, "no_ticket", id)
+}
+
+// toResident tells the reporter about a change, in the ticket's thread.
+func (r *req) toResident(t *store.Ticket, text string, buttons [][]bot.Button) error {
+	chat, err := r.tx.ChatByID(t.OriginChatID)
+	if err != nil {
+		return err
+	}
+	if chat.Platform == r.m.Platform && chat.Key == r.m.Chat && r.m.Callback == nil && r.me.ID != t.ReporterID {
+		// Said in the resident's own chat already; the card edit is enough.
+		return nil
+	}
+	if !r.s.cfg.Buttons[chat.Platform] {
+		buttons = nil
+	}
+	_, err = r.tx.Enqueue(store.Out{
+		Platform: chat.Platform, Chat: chat.Key, Thread: t.OriginThread, ReplyTo: t.OriginMsgID,
+		Text: text, Buttons: buttons, TicketID: t.ID, LinkRole: "relay",
+	})
+	return err
+}
+
+// toStaff passes a resident's words to the staff groups.
+func (r *req) toStaff(t *store.Ticket, text string) error {
+	chats, err := r.tx.CommunityChats(t.CommunityID, store.RoleStaffChat)
+	if err != nil {
+		return err
+	}
+	for _, c := range chats {
+		if c.Platform == r.m.Platform && c.Key == r.m.Chat {
+			continue
+		}
+		if _, err := r.tx.Enqueue(store.Out{Platform: c.Platform, Chat: c.Key, Text: text, TicketID: t.ID, LinkRole: "relay"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refreshCards edits the ticket's cards in place where the platform can.
+func (r *req) refreshCards(t *store.Ticket) error {
+	for _, card := range []struct {
+		row   int64
+		staff bool
+	}{{t.StaffCard, true}, {t.ResidentCard, false}} {
+		if card.row == 0 {
+			continue
+		}
+		orig, err := r.tx.OutboxRowByID(card.row)
+		if err != nil {
+			return err
+		}
+		if !r.s.cfg.Editable[orig.Platform] {
+			continue
+		}
+		out := store.Out{Platform: orig.Platform, Chat: orig.Chat, EditOf: card.row, TicketID: t.ID}
+		if card.staff {
+			out.Text, out.Buttons = r.staffCard(t), r.staffButtons(orig.Platform, t)
+		} else {
+			out.Text = r.residentCard(t)
+		}
+		if _, err := r.tx.Enqueue(out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ack confirms a staff action: a toast for a button press, a reply otherwise.
+func (r *req) ack(text string) error {
+	if r.m.Callback != nil {
+		r.toast = text
+		return nil
+	}
+	return r.reply(text)
+}
+
+// change applies a lifecycle action and refreshes the cards.
+func (r *req) change(t *store.Ticket, c store.Change) (*store.Ticket, error) {
+	c.Actor = r.me
+	t, err := r.tx.Apply(t, c)
+	if err != nil {
+		return nil, err
+	}
+	return t, r.refreshCards(t)
+}
+
+func (r *req) take() error {
+	id, _, err := r.ticketArg(r.p.Args)
+	if err != nil {
+		return err
+	}
+	t, err := r.ticketFor(id)
+	if err != nil {
+		return err
+	}
+	if t, err = r.change(t, store.Change{Action: store.ActTake, Assignee: r.me}); err != nil {
+		return err
+	}
+	if err := r.toResident(t, r.t("ticket.taken", t.ID, r.me.Label()), nil); err != nil {
+		return err
+	}
+	return r.ack(r.t("ack.take", t.ID))
+}
+
+func (r *req) assign() error {
+	id, who, err := r.ticketArg(r.p.Args)
+	if err != nil {
+		return err
+	}
+	if who == "" {
+		return usage("assign")
+	}
+	t, err := r.ticketFor(id)
+	if err != nil {
+		return err
+	}
+	a, err := r.tx.FindPerson(r.m.Platform, t.CommunityID, who)
+	if err != nil {
+		return err
+	}
+	if t, err = r.change(t, store.Change{Action: store.ActAssign, Assignee: a}); err != nil {
+		return err
+	}
+	if err := r.toResident(t, r.t("ticket.assigned", t.ID, a.Label()), nil); err != nil {
+		return err
+	}
+	return r.ack(r.t("ack.assign", t.ID, a.Label()))
+}
+
+func (r *req) progress() error {
+	id, text, err := r.ticketArg(r.p.Args)
+	if err != nil {
+		return err
+	}
+	if text == "" {
+		return usage("progress")
+	}
+	if err := store.CheckTicketText(text); err != nil {
+		return err
+	}
+	t, err := r.ticketFor(id)
+	if err != nil {
+		return err
+	}
+	wasHeld := t.Status == store.StatusOnHold
+	if t, err = r.change(t, store.Change{Action: store.ActProgress, Note: text}); err != nil {
+		return err
+	}
+	msg := r.t("ticket.reply", t.ID, r.me.Label(), text)
+	if wasHeld {
+		msg = r.t("ticket.resumed", t.ID, r.me.Label(), text)
+	}
+	if err := r.toResident(t, msg, nil); err != nil {
+		return err
+	}
+	return r.ack(r.t("ack.progress", t.ID))
+}
+
+func (r *req) hold() error {
+	id, reason, err := r.ticketArg(r.p.Args)
+	if err != nil {
+		return err
+	}
+	if reason == "" {
+		return usage("hold")
+	}
+	if err := store.CheckTicketText(reason); err != nil {
+		return err
+	}
+	t, err := r.ticketFor(id)
+	if err != nil {
+		return err
+	}
+	if t, err = r.change(t, store.Change{Action: store.ActHold, Note: reason}); err != nil {
+		return err
+	}
+	if err := r.toResident(t, r.t("ticket.held", t.ID, reason), nil); err != nil {
+		return err
+	}
+	return r.ack(r.t("ack.hold", t.ID))
+}
+
+func (r *req) resolve() error {
+	id, note, err := r.ticketArg(r.p.Args)
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		if err := store.CheckTicketText(note); err != nil {
+			return err
+		}
+	}
+	t, err := r.ticketFor(id)
+	if err != nil {
+		return err
+	}
+	if t, err = r.change(t, store.Change{Action: store.ActResolve, Note: note}); err != nil {
+		return err
+	}
+	msg := r.t("ticket.resolved", t.ID, r.me.Label())
+	if note != "" {
+		msg = r.t("ticket.resolved_note", t.ID, r.me.Label(), note)
+	}
+	origin, err := r.tx.ChatByID(t.OriginChatID)
+	if err != nil {
+		return err
+	}
+	var buttons [][]bot.Button
+	if r.s.cfg.Buttons[origin.Platform] {
+		msg = lines(msg, r.t("ticket.rate_buttons"))
+		row := make([]bot.Button, 0, 5)
+		for i := 1; i <= 5; i++ {
+			row = append(row, bot.Button{Text: strings.Repeat("★", i), Data: fmt.Sprintf("rate:%d:%d", t.ID, i)})
+		}
+		buttons = [][]bot.Button{row[:3], row[3:]}
+	} else {
+		msg = lines(msg, r.t("ticket.rate_ask", t.ID))
+	}
+	if err := r.toResident(t, msg, buttons); err != nil {
+		return err
+	}
+	return r.ack(r.t("ack.resolve", t.ID))
+}
+
+func (r *req) reopen() error {
+	id, _, err := r.ticketArg(r.p.Args)
+	if err != nil {
+		return err
+	}
+	t, err := r.ticketFor(id)
+	if err != nil {
+		return err
+	}
+	if !r.me.IsStaff() && t.ReporterID != r.me.ID {
+		return store.Errorf(store.EUNAUTHORIZED, "not_reporter")
+	}
+	if t, err = r.change(t, store.Change{Action: store.ActReopen}); err != nil {
+		return err
+	}
+	if r.me.ID == t.ReporterID {
+		if err := r.toStaff(t, r.t("ticket.reopened", t.ID)); err != nil {
+			return err
+		}
+		return r.reply(r.t("ticket.reopened", t.ID))
+	}
+	if err := r.toResident(t, r.t("ticket.reopened", t.ID), nil); err != nil {
+		return err
+	}
+	return r.ack(r.t("ack.reopen", t.ID))
+}
+
+func (r *req) cancel() error {
+	id, _, err := r.ticketArg(r.p.Args)
+	if err != nil {
+		return err
+	}
+	t, err := r.ticketFor(id)
+	if err != nil {
+		return err
+	}
+	if t.ReporterID != r.me.ID {
+		return store.Errorf(store.EUNAUTHORIZED, "not_reporter")
+	}
+	if t, err = r.change(t, store.Change{Action: store.ActCancel}); err != nil {
+		return err
+	}
+	if err := r.toStaff(t, r.t("ticket.cancelled", t.ID)); err != nil {
+		return err
+	}
+	return r.reply(r.t("ticket.cancelled", t.ID))
+}
+
+// rate stores a 1–5 rating and closes the ticket. "/rate 12 5 great" names
+// the ticket; a bare "评分 5" rates the sender's latest resolved ticket.
+func (r *req) rate() error {
+	f := strings.Fields(r.p.Args)
+	var t *store.Ticket
+	var scoreText, comment string
+	switch {
+	case r.p.Form == FormBare || len(f) == 1:
+		if len(f) == 0 {
+			return usage("rate")
+		}
+		latest, err := r.tx.ResolvedByReporter(r.me.ID)
+		if err != nil {
+			return err
+		}
+		if latest == nil {
+			if r.p.Form == FormBare {
+				return errSkip // "评分 5" said in passing, with nothing to rate
+			}
+			return usage("rate")
+		}
+		t, scoreText = latest, f[0]
+		comment = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.p.Args), f[0]))
+	case len(f) >= 2:
+		id, err := ParseTicketNumber(f[0])
+		if err != nil {
+			return store.Errorf(store.EINVALID, "bad_ticket_number", truncate(f[0], 20))
+		}
+		if t, err = r.ticketFor(id); err != nil {
+			return err
+		}
+		scoreText = f[1]
+		rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.p.Args), f[0]))
+		comment = strings.TrimSpace(strings.TrimPrefix(rest, f[1]))
+	default:
+		return usage("rate")
+	}
+	if t.ReporterID != r.me.ID {
+		return store.Errorf(store.EUNAUTHORIZED, "not_reporter")
+	}
+	score, err := strconv.Atoi(scoreText)
+	if err != nil || score < 1 || score > 5 {
+		return store.Errorf(store.EINVALID, "bad_rating", t.ID)
+	}
+	if comment != "" {
+		if err := store.CheckTicketText(comment); err != nil {
+			return err
+		}
+	}
+	if t, err = r.change(t, store.Change{Action: store.ActRate, Rating: score, Note: comment}); err != nil {
+		return err
+	}
+	if score <= 2 {
+		reporter := r.me.Label()
+		if err := r.notifyManagers(func(lang string) string {
+			return T(lang, "ticket.low_rating", t.ID, score, reporter, truncate(t.Text, 80), t.ID)
+		}); err != nil {
+			return err
+		}
+	}
+	return r.ack(r.t("ticket.rated", t.ID))
+}
+
+// comment records a reply on a ticket: staff answers are relayed to the
+// resident's thread; the reporter's follow-ups go to the staff groups.
+func (r *req) comment(id int64, text string, viaRef bool) error {
+	text = stripLeadingRef(text)
+	if strings.TrimSpace(text) == "" {
+		return errSkip
+	}
+	t, err := r.tx.Ticket(id)
+	if store.ErrorCode(err) == store.ENOTFOUND && !r.me.IsStaff() {
+		return errSkip // "#3号楼…" from a resident is no reference to ticket 3
+	} else if err != nil {
+		return err
+	}
+	switch {
+	case r.me.IsStaff():
+		if t, err = r.ticketFor(id); err != nil {
+			return err
+		}
+	case t.ReporterID == r.me.ID:
+	default:
+		return errSkip // someone else's ticket: chatter, not a comment
+	}
+	if !t.Active() && t.Status != store.StatusResolved {
+		return store.Errorf(store.EINVALID, "ticket_closed", t.ID, t.ID)
+	}
+	if err := store.CheckTicketText(text); err != nil {
+		return err
+	}
+	if t, err = r.change(t, store.Change{Action: store.ActComment, Note: text}); err != nil {
+		return err
+	}
+	if r.m.ID != "" {
+		if err := r.tx.LinkMessage(r.m.Platform, r.m.Chat, r.m.ID, t.ID, "comment"); err != nil {
+			return err
+		}
+	}
+	if r.me.IsStaff() && r.me.ID != t.ReporterID {
+		if err := r.toResident(t, r.t("ticket.reply", t.ID, r.me.Label(), text), nil); err != nil {
+			return err
+		}
+		if r.chat.Role == store.RoleStaffChat || r.chat.Kind == bot.Private {
+			return r.reply(r.t("ack.comment", t.ID))
+		}
+		return nil
+	}
+	if err := r.toStaff(t, r.t("ticket.followup", t.ID, r.me.Label(), text)); err != nil {
+		return err
+	}
+	return r.reply(r.t("ack.followup", t.ID))
+}
+
+var leadingRef = regexp.MustCompile(`^\s*[#＃]\d+[\s:：,，]*`)
+
+func stripLeadingRef(s string) string { return strings.TrimSpace(leadingRef.ReplaceAllString(s, "")) }
+
+func (r *req) status() error {
+	id, _, err := r.ticketArg(r.p.Args)
+	if err != nil {
+		return err
+	}
+	t, err := r.ticketFor(id)
+	if err != nil {
+		return err
+	}
+	evs, err := r.tx.Events(t.ID)
+	if err != nil {
+		return err
+	}
+	hist := []string{r.t("status.history")}
+	for _, e := range evs {
+		who := r.t("system")
+		if e.ActorID != 0 {
+			if p, err := r.tx.PersonByID(e.ActorID); err == nil {
+				who = p.Label()
+			}
+		}
+		line := r.when(e.At) + " " + r.t("event."+e.Action, who)
+		if e.Note != "" && e.Action != "assign" && e.Action != "take" {
+			line += "：" + truncate(e.Note, 60)
+			if r.lang == "en" {
+				line = strings.Replace(line, "：", ": ", 1)
+			}
+		}
+		hist = append(hist, line)
+	}
+	return r.reply(lines(r.residentCard(t), strings.Join(hist, "\n")))
+}
+
+func (r *req) mine() error {
+	ts, err := r.tx.Tickets(store.TicketFilter{ReporterID: r.me.ID, Limit: 20})
+	if err != nil {
+		return err
+	}
+	if len(ts) == 0 {
+		return r.reply(r.t("tickets.mine_none"))
+	}
+	return r.reply(lines(r.t("tickets.mine_header"), r.ticketLines(ts, 20)))
+}
+
+// tickets lists active (default), open or overdue tickets of the community.
+func (r *req) tickets() error {
+	f := store.TicketFilter{Active: true, Limit: 51}
+	switch strings.ToLower(strings.TrimSpace(r.p.Args)) {
+	case "overdue", "超时":
+		f.Overdue = true
+	}
+	if r.comm != nil && !(r.me.IsManager() && r.chat.Kind == bot.Private) {
+		f.CommunityID = r.comm.ID
+	}
+	ts, err := r.tx.Tickets(f)
+	if err != nil {
+		return err
+	}
+	if len(ts) == 0 {
+		return r.reply(r.t("tickets.none"))
+	}
+	return r.reply(lines(r.t("tickets.header", len(ts)), r.ticketLines(ts, 50)))
+}
+
+func (r *req) ticketLines(ts []*store.Ticket, max int) string {
+	var ls []string
+	now := r.tx.Now()
+	for i, t := range ts {
+		if i == max {
+			ls = append(ls, r.t("tickets.more", len(ts)-max))
+			break
+		}
+		l := r.t("tickets.line", t.ID, r.kindName(t), r.t("status."+t.Status), truncate(t.Text, 30))
+		if t.Active() && t.Status != store.StatusOnHold &&
+			((t.FirstResponseAt.IsZero() && !now.Before(t.FirstResponseDue)) || !now.Before(t.ResolveDue)) {
+			l += r.t("tickets.overdue")
+		}
+		ls = append(ls, l)
+	}
+	return strings.Join(ls, "\n")
+}
+
+func (r *req) help() error {
+	text := r.t("help.resident")
+	if r.me.IsStaff() {
+		text = lines(text, "", r.t("help.staff"))
+	}
+	if r.me.IsManager() {
+		text = lines(text, "", r.t("help.manager"))
+	}
+	return r.reply(text)
+}
+
+func (r *req) whoami() error {
+	comm := r.t("whoami.none")
+	if r.comm != nil {
+		comm = r.comm.Name
+	}
+	return r.reply(r.t("whoami", r.me.Label(), r.t("role."+r.me.Role), comm))
+}

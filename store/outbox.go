@@ -1,0 +1,271 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/linli/linli/bot"
+)
+
+// Out is a message to queue in the outbox.
+type Out struct {
+	Platform bot.PlatformID
+	Chat     bot.ChatID
+	Thread   string
+	ReplyTo  bot.MessageID
+	Text     string
+	Buttons  [][]bot.Button
+	// EditOf is an earlier outbox row whose message this one edits in place.
+	EditOf int64
+	// TicketID links the sent message to a ticket, so replies to it find the ticket.
+	TicketID int64
+	LinkRole string
+	// FallbackChat and FallbackReply say where to answer instead when a
+	// private chat cannot be opened (the person's group, replying to their message).
+	FallbackChat  bot.ChatID
+	FallbackReply bot.MessageID
+}
+
+// Enqueue queues a message. It is sent after the transaction commits.
+func (tx *Tx) Enqueue(o Out) (int64, error) {
+	if o.Platform == "" || o.Chat == "" {
+		return 0, fmt.Errorf("enqueue: no destination")
+	}
+	var buttons string
+	if len(o.Buttons) > 0 {
+		b, err := json.Marshal(o.Buttons)
+		if err != nil {
+			return 0, err
+		}
+		buttons = string(b)
+	}
+	var editOf, ticket any
+	if o.EditOf != 0 {
+		editOf = o.EditOf
+	}
+	if o.TicketID != 0 {
+		ticket = o.TicketID
+	}
+	var id int64
+	err := tx.queryRow(`INSERT INTO outbox (platform, chat_key, thread, reply_to, text, buttons, edit_of, ticket_id, link_role,
+			fallback_chat, fallback_reply, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		o.Platform, o.Chat, o.Thread, o.ReplyTo, o.Text, buttons, editOf, ticket, o.LinkRole,
+		o.FallbackChat, o.FallbackReply, unix(tx.now), unix(tx.now)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("enqueue: %w", err)
+	}
+	tx.queued = true
+	return id, nil
+}
+
+// Outbox is the durable queue the senders drain; it implements bot.Queue.
+type Outbox struct{ db *DB }
+
+var _ bot.Queue = Outbox{}
+
+// Outbox returns the outbox queue.
+func (db *DB) Outbox() Outbox { return Outbox{db} }
+
+// Due implements bot.Queue. For each chat it returns the pending rows in
+// order, stopping at the first one that is not due yet, so a row waiting for a
+// retry holds back the rows queued after it in the same chat.
+func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Outgoing, error) {
+	var out []bot.Outgoing
+	err := o.db.View(ctx, func(tx *Tx) error {
+		rows, err := tx.query(`
+			WITH heads AS (
+				SELECT chat_key, min(id) AS head FROM outbox
+				WHERE platform = ? AND status = 'pending' GROUP BY chat_key
+			), blocked AS (
+				SELECT o.chat_key, min(o.id) AS stop FROM outbox o
+				WHERE o.platform = ? AND o.status = 'pending' AND o.next_attempt_at > ? GROUP BY o.chat_key
+			)
+			SELECT o.id, o.chat_key, o.thread, o.reply_to, o.text, o.buttons, o.attempts,
+				coalesce(e.platform_msg_id, ''), coalesce(e.status, '')
+			FROM outbox o
+			JOIN heads h ON h.chat_key = o.chat_key
+			LEFT JOIN blocked b ON b.chat_key = o.chat_key
+			LEFT JOIN outbox e ON e.id = o.edit_of
+			WHERE o.platform = ? AND o.status = 'pending' AND (b.stop IS NULL OR o.id < b.stop)
+			ORDER BY o.id LIMIT ?`, p, p, unix(tx.now), p, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var g bot.Outgoing
+			var buttons, editMsg, editStatus string
+			if err := rows.Scan(&g.ID, &g.Chat, &g.Thread, &g.ReplyTo, &g.Text, &buttons, &g.Attempts, &editMsg, &editStatus); err != nil {
+				return err
+			}
+			g.Platform = p
+			if buttons != "" {
+				if err := json.Unmarshal([]byte(buttons), &g.Buttons); err != nil {
+					return fmt.Errorf("outbox %d buttons: %w", g.ID, err)
+				}
+			}
+			// An edit of a message that never went out is sent as a new message.
+			if editStatus == "sent" && editMsg != "" {
+				g.Edit = bot.MessageID(editMsg)
+			}
+			out = append(out, g)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// Sent implements bot.Queue. An edit keeps the original message's id, so the
+// row records it; a ticket's message is linked to the ticket.
+func (o Outbox) Sent(ctx context.Context, id int64, msg bot.MessageID) error {
+	return o.db.Update(ctx, func(tx *Tx) error {
+		var p bot.PlatformID
+		var chat bot.ChatID
+		var ticket sql.NullInt64
+		var role string
+		err := tx.queryRow(`UPDATE outbox SET status = 'sent', platform_msg_id = ?, sent_at = ?, attempts = attempts + 1, last_error = ''
+			WHERE id = ? RETURNING platform, chat_key, ticket_id, link_role`, msg, unix(tx.now), id).Scan(&p, &chat, &ticket, &role)
+		if err != nil {
+			return fmt.Errorf("mark sent %d: %w", id, err)
+		}
+		if ticket.Valid && msg != "" {
+			return tx.LinkMessage(p, chat, msg, ticket.Int64, role)
+		}
+		return nil
+	})
+}
+
+// Retry implements bot.Queue.
+func (o Outbox) Retry(ctx context.Context, id int64, at time.Time, reason string) error {
+	return o.db.Update(ctx, func(tx *Tx) error {
+		_, err := tx.exec(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`, unix(at), reason, id)
+		return err
+	})
+}
+
+// Fail implements bot.Queue: the row is parked, never deleted.
+func (o Outbox) Fail(ctx context.Context, id int64, reason string) error {
+	return o.db.Update(ctx, func(tx *Tx) error {
+		_, err := tx.exec(`UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`, reason, id)
+		return err
+	})
+}
+
+// ChatGone implements bot.Queue: the chat is marked inactive and its pending rows parked.
+func (o Outbox) ChatGone(ctx context.Context, p bot.PlatformID, chat bot.ChatID, reason string) error {
+	return o.db.Update(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(`UPDATE chats SET active = 0, note = ? WHERE platform = ? AND chat_key = ?`, reason, p, chat); err != nil {
+			return err
+		}
+		_, err := tx.exec(`UPDATE outbox SET status = 'failed', last_error = ? WHERE platform = ? AND chat_key = ? AND status = 'pending'`,
+			"chat gone: "+reason, p, chat)
+		return err
+	})
+}
+
+// ChatMoved implements bot.Queue.
+func (o Outbox) ChatMoved(ctx context.Context, p bot.PlatformID, from, to bot.ChatID) error {
+	return o.db.Update(ctx, func(tx *Tx) error { return tx.MoveChat(p, from, to) })
+}
+
+// Fallback implements bot.Queue: a private message that cannot be delivered
+// is re-addressed to the row's fallback (a reply in the person's group).
+func (o Outbox) Fallback(ctx context.Context, id int64, reason string) (bool, error) {
+	var ok bool
+	err := o.db.Update(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE outbox SET chat_key = fallback_chat, reply_to = fallback_reply, thread = '',
+				fallback_chat = '', fallback_reply = '', last_error = ?, next_attempt_at = ?
+			WHERE id = ? AND fallback_chat <> ''`, "private chat unreachable: "+reason, unix(tx.now), id)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		ok = n == 1
+		tx.queued = ok
+		return err
+	})
+	return ok, err
+}
+
+// OutboxStats counts outbox rows.
+type OutboxStats struct {
+	Pending, Failed, Sent int
+	OldestPending         time.Time
+}
+
+// OutboxStats returns counts of pending, failed and sent rows.
+func (tx *Tx) OutboxStats() (OutboxStats, error) {
+	var s OutboxStats
+	var oldest sql.NullInt64
+	err := tx.queryRow(`SELECT
+		count(*) FILTER (WHERE status = 'pending'),
+		count(*) FILTER (WHERE status = 'failed'),
+		count(*) FILTER (WHERE status = 'sent'),
+		min(created_at) FILTER (WHERE status = 'pending') FROM outbox`).Scan(&s.Pending, &s.Failed, &s.Sent, &oldest)
+	s.OldestPending = nullTime(oldest)
+	return s, err
+}
+
+// OutboxRow is an outbox entry as managers see it.
+type OutboxRow struct {
+	ID        int64
+	Platform  bot.PlatformID
+	Chat      bot.ChatID
+	Text      string
+	Status    string
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+}
+
+// FailedOutbox lists parked rows, newest first.
+func (tx *Tx) FailedOutbox(limit int) ([]OutboxRow, error) {
+	rows, err := tx.query(`SELECT id, platform, chat_key, text, status, attempts, last_error, created_at FROM outbox
+		WHERE status = 'failed' ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []OutboxRow
+	for rows.Next() {
+		var r OutboxRow
+		var created int64
+		if err := rows.Scan(&r.ID, &r.Platform, &r.Chat, &r.Text, &r.Status, &r.Attempts, &r.LastError, &created); err != nil {
+			return nil, err
+		}
+		r.CreatedAt = fromUnix(created)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// RequeueOutbox puts a failed row back in the queue.
+func (tx *Tx) RequeueOutbox(id int64) error {
+	res, err := tx.exec(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ? AND status = 'failed'`, unix(tx.now), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Errorf(ENOTFOUND, "no_outbox_row", id)
+	}
+	tx.queued = true
+	return nil
+}
+
+// OutboxRowByID returns one outbox row (tests and diagnostics).
+func (tx *Tx) OutboxRowByID(id int64) (*OutboxRow, error) {
+	var r OutboxRow
+	var created int64
+	err := tx.queryRow(`SELECT id, platform, chat_key, text, status, attempts, last_error, created_at FROM outbox WHERE id = ?`, id).
+		Scan(&r.ID, &r.Platform, &r.Chat, &r.Text, &r.Status, &r.Attempts, &r.LastError, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Errorf(ENOTFOUND, "no_outbox_row", id)
+	}
+	r.CreatedAt = fromUnix(created)
+	return &r, err
+}

@@ -1,0 +1,238 @@
+// Package store keeps Linli's state in SQLite through the pure-Go driver
+// modernc.org/sqlite: communities, chats, people, tickets with their events
+// and links, the inbox of handled messages and the outbox of messages to send.
+//
+// Every change runs in one transaction (DB.Update) that records "now" once, so
+// the timestamps it writes agree and tests can fix the clock. Times are stored
+// as unix seconds in UTC.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is the Linli database.
+type DB struct {
+	db   *sql.DB
+	path string
+	// Now is the clock; tests replace it. It must be set before use.
+	Now func() time.Time
+
+	mu     sync.Mutex
+	hooks  []func()
+	closed bool
+}
+
+// DSN returns the driver's data source name for path with every pragma Linli
+// relies on. Pragmas go in the DSN because a PRAGMA statement reaches only one
+// pooled connection:
+//   - journal_mode(WAL): readers never block the writer;
+//   - synchronous(FULL): a transaction reported committed survives a power cut
+//     (NORMAL could lose the last few commits, and a lost commit here is a lost
+//     resident message or a ticket the resident was told exists);
+//   - busy_timeout(5000): wait for the write lock instead of failing;
+//   - foreign_keys(1): references hold;
+//   - _txlock=immediate: a transaction takes the write lock at BEGIN, so a
+//     read-then-write transaction never fails with SQLITE_BUSY half-way.
+func DSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database at path and applies pending migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	sdb, err := sql.Open("sqlite", DSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	// SQLite has one writer; more connections would only queue on its lock.
+	// Reads share the pool with writes: WAL lets them run beside the writer.
+	sdb.SetMaxOpenConns(4)
+	db := &DB{db: sdb, path: path, Now: time.Now}
+	if err := db.migrate(ctx); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Path returns the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// SQL returns the underlying handle, for tests and backups.
+func (db *DB) SQL() *sql.DB { return db.db }
+
+// Close closes the database.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	db.closed = true
+	db.mu.Unlock()
+	return db.db.Close()
+}
+
+// OnOutbox registers f to run after every commit that queued outgoing
+// messages. The senders use it to wake up.
+func (db *DB) OnOutbox(f func()) {
+	db.mu.Lock()
+	db.hooks = append(db.hooks, f)
+	db.mu.Unlock()
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("list migrations: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := db.applyMigration(ctx, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) applyMigration(ctx context.Context, name string) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin migration: %w", err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil {
+		return fmt.Errorf("check migration %s: %w", name, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := migrations.ReadFile(name)
+	if err != nil {
+		return fmt.Errorf("read migration %s: %w", name, err)
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return fmt.Errorf("apply migration %s: %w", name, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, name, time.Now().Unix()); err != nil {
+		return fmt.Errorf("record migration %s: %w", name, err)
+	}
+	return tx.Commit()
+}
+
+// Tx is one transaction. Its methods share the transaction's clock.
+type Tx struct {
+	tx     *sql.Tx
+	ctx    context.Context
+	now    time.Time
+	db     *DB
+	queued bool
+}
+
+// Now is the transaction's time, the same for everything it writes.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Context returns the transaction's context.
+func (tx *Tx) Context() context.Context { return tx.ctx }
+
+// Update runs fn in a write transaction and commits it when fn returns nil.
+func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	stx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer stx.Rollback()
+	tx := &Tx{tx: stx, ctx: ctx, now: db.Now().UTC().Truncate(time.Second), db: db}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if tx.queued {
+		db.mu.Lock()
+		hooks := db.hooks
+		db.mu.Unlock()
+		for _, h := range hooks {
+			h()
+		}
+	}
+	return nil
+}
+
+// View runs fn in a read-only transaction.
+func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
+	stx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer stx.Rollback()
+	return fn(&Tx{tx: stx, ctx: ctx, now: db.Now().UTC().Truncate(time.Second), db: db})
+}
+
+func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(tx.ctx, q, args...)
+}
+
+func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(tx.ctx, q, args...)
+}
+
+func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(tx.ctx, q, args...)
+}
+
+// Setting reads a value from the settings table ("" when unset).
+func (tx *Tx) Setting(key string) (string, error) {
+	var v string
+	err := tx.queryRow(`SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// SetSetting writes a value to the settings table.
+func (tx *Tx) SetSetting(key, value string) error {
+	_, err := tx.exec(`INSERT INTO settings (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
+
+func unix(t time.Time) int64 { return t.UTC().Unix() }
+
+func fromUnix(s int64) time.Time { return time.Unix(s, 0).UTC() }
+
+func nullTime(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return fromUnix(n.Int64)
+}
+
+func likeEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
