@@ -18,7 +18,7 @@ const (
 
 type demoInfo struct {
 	residentTitle, staffTitle, lang string
-	people                      []console.Person
+	people                          []console.Person
 }
 
 // seedDemo creates the demo community, its groups and people once per
