@@ -148,12 +148,23 @@ func (f HandlerFunc) Handle(ctx context.Context, m *Message) error { return f(ct
 type Platform interface {
 	// ID names the platform.
 	ID() PlatformID
-	// Run receives messages and passes each to deliver until ctx is done or
-	// the platform fails for good. deliver returns once the message has been
-	// handled and committed, so the adapter may then acknowledge it.
-	Run(ctx context.Context, deliver func(context.Context, Message) error) error
+	// Run receives messages and passes each to in until ctx is done or the
+	// platform fails for good.
+	Run(ctx context.Context, in Inbound) error
 	// Send delivers one message and returns the platform's id for it.
 	Send(ctx context.Context, out Outgoing) (MessageID, error)
+}
+
+// Inbound takes messages from a platform. The Router implements it.
+type Inbound interface {
+	// Submit hands over a message and waits until it has been handled and
+	// committed, so the adapter may then acknowledge it.
+	Submit(ctx context.Context, m Message) error
+	// Enqueue hands over a message without waiting: messages of one chat are
+	// handled in the order they were enqueued, different chats in parallel.
+	// done (if not nil) is called with the handler's result. Enqueue blocks
+	// only while the chat's queue is full.
+	Enqueue(ctx context.Context, m Message, done func(error)) error
 }
 
 // CallbackAnswerer is implemented by platforms whose button presses must be

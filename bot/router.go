@@ -33,8 +33,10 @@ type route struct {
 type job struct {
 	ctx  context.Context
 	msg  Message
-	done chan error
+	done func(error)
 }
+
+var _ Inbound = (*Router)(nil)
 
 // Router passes inbound messages to the first matching handler. Messages of
 // one chat are handled one after another, in the order they were submitted;
@@ -120,7 +122,10 @@ func (r *Router) Start() {
 			defer r.wg.Done()
 			for j := range ch {
 				m := j.msg
-				j.done <- r.Dispatch(j.ctx, &m)
+				err := r.Dispatch(j.ctx, &m)
+				if j.done != nil {
+					j.done(err)
+				}
 			}
 		}()
 	}
@@ -130,7 +135,18 @@ func (r *Router) Start() {
 // handled, returning the handler's error. It blocks while the chat's queue is
 // full, which pushes back on the platform instead of buffering without limit.
 func (r *Router) Submit(ctx context.Context, m Message) error {
-	done := make(chan error, 1)
+	ch := make(chan error, 1)
+	if err := r.Enqueue(ctx, m, func(err error) { ch <- err }); err != nil {
+		return err
+	}
+	// Once queued, the message is handled even if ctx ends: a handler is never
+	// cut off half-way, so shutdown drains instead of dropping.
+	return <-ch
+}
+
+// Enqueue queues a message for its chat's worker and returns; done gets the
+// handler's result. Messages of one chat are handled in Enqueue order.
+func (r *Router) Enqueue(ctx context.Context, m Message, done func(error)) error {
 	r.mu.Lock()
 	if r.closed || !r.started {
 		r.mu.Unlock()
@@ -146,9 +162,7 @@ func (r *Router) Submit(ctx context.Context, m Message) error {
 		return ctx.Err()
 	}
 	r.mu.Unlock()
-	// Once queued, the message is handled even if ctx ends: a handler is never
-	// cut off half-way, so shutdown drains instead of dropping.
-	return <-done
+	return nil
 }
 
 func (r *Router) shardOf(m Message) int {

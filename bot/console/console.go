@@ -100,7 +100,7 @@ func (c *Console) text(zh, en string) string {
 }
 
 // Run reads lines until EOF, ":quit" or ctx ends.
-func (c *Console) Run(ctx context.Context, deliver func(context.Context, bot.Message) error) error {
+func (c *Console) Run(ctx context.Context, in bot.Inbound) error {
 	sc := bufio.NewScanner(c.cfg.In)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	c.printf("%s\n", c.text(
@@ -156,7 +156,7 @@ func (c *Console) Run(ctx context.Context, deliver func(context.Context, bot.Mes
 		if !c.cfg.Prompt {
 			c.printf("%s @ %s: %s\n", m.SenderName, c.chatTitle(m.Chat), m.Text)
 		}
-		if err := deliver(ctx, m); err != nil {
+		if err := in.Submit(ctx, m); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}

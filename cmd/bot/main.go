@@ -252,7 +252,7 @@ func (m *Main) Run(ctx context.Context) error {
 		go func() {
 			defer m.intakeWG.Done()
 			defer left.Done()
-			err := p.Run(intakeCtx, m.Router.Submit)
+			err := p.Run(intakeCtx, m.Router)
 			if err != nil && intakeCtx.Err() == nil {
 				m.Log.Error("platform stopped", "platform", p.ID(), "err", err)
 			}
