@@ -5,9 +5,29 @@ import (
 	"strings"
 )
 
-// The reply catalogue: one message per key and language. Replies follow the
-// community's language; keys missing in a language fall back to Chinese.
-var catalog = map[string]map[string]string{
+// catalog is the reply catalogue: one message per key and language, merged
+// from each command family's table. Replies follow the community's language;
+// keys missing in a language fall back to Chinese.
+var catalog = mergeCatalogs(coreMessages)
+
+// mergeCatalogs joins message tables; a key defined twice is a programming error.
+func mergeCatalogs(tables ...map[string]map[string]string) map[string]map[string]string {
+	out := map[string]map[string]string{"zh": {}, "en": {}}
+	for _, t := range tables {
+		for lang, msgs := range t {
+			for k, v := range msgs {
+				if _, dup := out[lang][k]; dup {
+					panic("commands: message " + k + " defined twice")
+				}
+				out[lang][k] = v
+			}
+		}
+	}
+	return out
+}
+
+// coreMessages are the replies of the ticket, role and binding commands.
+var coreMessages = map[string]map[string]string{
 	"zh": {
 		// tickets
 		"kind.repair":          "报修",

@@ -79,7 +79,13 @@ type req struct {
 	lang string
 	// toast is the answer to a button press, set by ack.
 	toast string
+	// after runs once the transaction has committed (work that must not hold
+	// the write lock, such as running a job for /runjob).
+	after []func(context.Context)
 }
+
+// afterCommit schedules f to run once the request's transaction has committed.
+func (r *req) afterCommit(f func(context.Context)) { r.after = append(r.after, f) }
 
 // Handle implements bot.Handler: one message, handled exactly once.
 func (s *Service) Handle(ctx context.Context, m *bot.Message) error {
@@ -110,6 +116,7 @@ func (s *Service) Handle(ctx context.Context, m *bot.Message) error {
 // answer, so nothing is half-written and the sender still hears back.
 func (s *Service) run(ctx context.Context, m *bot.Message, msgKey string, fn func(*req) error) error {
 	var failure error
+	var after []func(context.Context)
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		first, err := tx.FirstDelivery(m.Platform, m.Chat, bot.MessageID(msgKey))
 		if err != nil || !first {
@@ -120,9 +127,16 @@ func (s *Service) run(ctx context.Context, m *bot.Message, msgKey string, fn fun
 			return err
 		}
 		failure = fn(r)
+		after = r.after
 		return failure
 	})
-	if errors.Is(err, errSkip) || err == nil {
+	if err == nil {
+		for _, f := range after {
+			f(ctx)
+		}
+		return nil
+	}
+	if errors.Is(err, errSkip) {
 		return nil
 	}
 	if failure == nil {
