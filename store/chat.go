@@ -118,10 +118,12 @@ func (tx *Tx) CommunityChats(communityID int64, role string) ([]*Chat, error) {
 // rows follow, so nothing is lost.
 func (tx *Tx) MoveChat(p bot.PlatformID, from, to bot.ChatID) error {
 	old, err := tx.ChatByKey(p, from)
-	if err != nil {
+	if store := ErrorCode(err); store != "" && store != ENOTFOUND || err != nil && store == "" {
 		return err
 	}
-	if existing, err := tx.ChatByKey(p, to); err == nil {
+	if old == nil {
+		// Never seen as a chat (only queued to): move what refers to it.
+	} else if existing, err := tx.ChatByKey(p, to); err == nil {
 		// The new chat already wrote to us; keep the old row's binding on it.
 		if old.Bound() && !existing.Bound() {
 			if err := tx.BindChat(existing.ID, old.CommunityID, old.Role); err != nil {

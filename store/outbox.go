@@ -82,8 +82,13 @@ func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Out
 				SELECT chat_key, min(id) AS head FROM outbox
 				WHERE platform = ? AND status = 'pending' GROUP BY chat_key
 			), blocked AS (
+				-- A chat's run stops at a row waiting for its retry time, or at an
+				-- edit whose original is still unsent (it needs the original's id).
 				SELECT o.chat_key, min(o.id) AS stop FROM outbox o
-				WHERE o.platform = ? AND o.status = 'pending' AND o.next_attempt_at > ? GROUP BY o.chat_key
+				LEFT JOIN outbox t ON t.id = o.edit_of
+				WHERE o.platform = ? AND o.status = 'pending'
+					AND (o.next_attempt_at > ? OR t.status = 'pending')
+				GROUP BY o.chat_key
 			)
 			SELECT o.id, o.chat_key, o.thread, o.reply_to, o.text, o.buttons, o.attempts,
 				coalesce(e.platform_msg_id, ''), coalesce(e.status, '')
@@ -143,7 +148,12 @@ func (o Outbox) Sent(ctx context.Context, id int64, msg bot.MessageID) error {
 // Retry implements bot.Queue.
 func (o Outbox) Retry(ctx context.Context, id int64, at time.Time, reason string) error {
 	return o.db.Update(ctx, func(tx *Tx) error {
-		_, err := tx.exec(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`, unix(at), reason, id)
+		// Round up: a sub-second backoff must not come back as "due now".
+		sec := at.Unix()
+		if at.Nanosecond() > 0 {
+			sec++
+		}
+		_, err := tx.exec(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`, sec, reason, id)
 		return err
 	})
 }
