@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/linli/linli/bot"
@@ -36,6 +37,15 @@ type Service struct {
 	db  *store.DB
 	cfg Config
 	log *slog.Logger
+
+	seenMu sync.Mutex
+	seen   map[seenKey]time.Time // who was recorded recently, to spare the writer
+}
+
+type seenKey struct {
+	p    bot.PlatformID
+	chat bot.ChatID
+	user bot.UserID
 }
 
 // New returns a Service over db.
@@ -58,7 +68,7 @@ func New(db *store.DB, cfg Config) *Service {
 	if cfg.PrivacyMode == nil {
 		cfg.PrivacyMode = func(bot.PlatformID) bool { return false }
 	}
-	return &Service{db: db, cfg: cfg, log: cfg.Log}
+	return &Service{db: db, cfg: cfg, log: cfg.Log, seen: map[seenKey]time.Time{}}
 }
 
 var _ bot.Handler = (*Service)(nil)
@@ -102,11 +112,44 @@ func (s *Service) Handle(ctx context.Context, m *bot.Message) error {
 	// Group chatter that is no command, no ticket reference, no reply and no
 	// mention needs no database work at all.
 	if m.ChatKind == bot.Group && p.Cmd == "" && len(p.Refs) == 0 && m.ReplyTo == "" && !p.Mention && !m.MentionsBot {
-		return nil
+		return s.notice(ctx, m)
 	}
 	return s.run(ctx, m, string(m.ID), func(r *req) error {
 		r.p = p
 		return r.dispatch()
+	})
+}
+
+// notice records who speaks in a bound group, at most once an hour per
+// person and chat, so that managers can name them (/grant 张师傅) later. The
+// message itself is not kept.
+func (s *Service) notice(ctx context.Context, m *bot.Message) error {
+	k := seenKey{m.Platform, m.Chat, m.Sender}
+	now := time.Now()
+	s.seenMu.Lock()
+	last, ok := s.seen[k]
+	if !ok || now.Sub(last) > time.Hour {
+		if len(s.seen) >= 10000 {
+			clear(s.seen)
+		}
+		s.seen[k] = now
+	}
+	s.seenMu.Unlock()
+	if ok && now.Sub(last) <= time.Hour {
+		return nil
+	}
+	return s.db.Update(ctx, func(tx *store.Tx) error {
+		chat, err := tx.ChatByKey(m.Platform, m.Chat)
+		if store.ErrorCode(err) == store.ENOTFOUND {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if !chat.Bound() {
+			return nil
+		}
+		_, err = tx.SeePerson(store.Sighting{Platform: m.Platform, Key: m.Sender, Username: m.SenderUsername, Name: m.SenderName, Chat: chat})
+		return err
 	})
 }
 

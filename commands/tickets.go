@@ -255,11 +255,20 @@ func (r *req) ack(text string) error {
 // change applies a lifecycle action and refreshes the cards.
 func (r *req) change(t *store.Ticket, c store.Change) (*store.Ticket, error) {
 	c.Actor = r.me
-	t, err := r.tx.Apply(t, c)
+	after, err := r.tx.Apply(t, c)
 	if err != nil {
 		return nil, err
 	}
-	return t, r.refreshCards(t)
+	if !cardChanged(t, after) {
+		return after, nil
+	}
+	return after, r.refreshCards(after)
+}
+
+// cardChanged reports whether anything a card shows differs.
+func cardChanged(a, b *store.Ticket) bool {
+	return a.Status != b.Status || a.AssigneeID != b.AssigneeID || a.Rating != b.Rating ||
+		a.FirstResponseAt.IsZero() != b.FirstResponseAt.IsZero() || !a.ResolveDue.Equal(b.ResolveDue)
 }
 
 func (r *req) take() error {
