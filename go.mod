@@ -2,12 +2,14 @@ module github.com/linli/linli
 
 go 1.26.0
 
-require modernc.org/sqlite v1.62.0
+require (
+	github.com/eatmoreapple/openwechat v1.4.8
+	github.com/go-telegram/bot v1.19.0
+	modernc.org/sqlite v1.62.0
+)
 
 require (
 	github.com/dustin/go-humanize v1.1.0 // indirect
-	github.com/eatmoreapple/openwechat v1.4.8 // indirect
-	github.com/go-telegram/bot v1.19.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
