@@ -72,6 +72,10 @@ type Message struct {
 	Text           string
 	// ReplyTo is the message this one replies to, if any.
 	ReplyTo MessageID
+	// ReplyToSender names the author of the replied-to message, where the
+	// platform tells ("/assign 12" as a reply to someone names them).
+	ReplyToSender     UserID
+	ReplyToSenderName string
 	// MentionsBot is true when the message mentions or replies to the bot.
 	MentionsBot bool
 	// BotNames are the names the bot answers to on this platform (for /cmd@name).

@@ -65,7 +65,7 @@ func (r *req) unbind() error {
 // grant gives someone the staff or manager role.
 func (r *req) grant() error {
 	f := Fields(r.p.Args)
-	if len(f) < 2 {
+	if len(f) < 1 {
 		return usage("grant")
 	}
 	role := strings.ToLower(f[0])
@@ -81,9 +81,12 @@ func (r *req) grant() error {
 	if r.comm != nil {
 		commID = r.comm.ID
 	}
-	p, err := r.tx.FindPerson(r.m.Platform, commID, strings.Join(f[1:], " "))
+	p, err := r.personArg(strings.Join(f[1:], " "), commID)
 	if err != nil {
 		return err
+	}
+	if p == nil {
+		return usage("grant")
 	}
 	if p.CommunityID != 0 {
 		commID = 0 // keep the community they were seen in
@@ -95,17 +98,16 @@ func (r *req) grant() error {
 }
 
 func (r *req) revoke() error {
-	ref := strings.TrimSpace(r.p.Args)
-	if ref == "" {
-		return usage("revoke")
-	}
 	var commID int64
 	if r.comm != nil {
 		commID = r.comm.ID
 	}
-	p, err := r.tx.FindPerson(r.m.Platform, commID, ref)
+	p, err := r.personArg(r.p.Args, commID)
 	if err != nil {
 		return err
+	}
+	if p == nil {
+		return usage("revoke")
 	}
 	old := p.Role
 	if err := r.tx.SetRole(p.ID, store.RoleResident, 0); err != nil {

@@ -537,3 +537,14 @@ func TestChatEvents(t *testing.T) {
 		t.Error("removed chat still active")
 	}
 }
+
+func TestAssignByReplyingToSomeone(t *testing.T) {
+	h := newHarness(t)
+	h.group(residentGroup, li, "#报修 楼道灯坏了")
+	h.group(staffGroup, person{"300", "小王"}, "我是新来的电工")
+	out := h.send(bot.Message{Chat: staffGroup, ChatKind: bot.Group, Sender: zhang.id, SenderName: zhang.name,
+		Text: "/assign 1", ReplyTo: "55", ReplyToSender: "300", ReplyToSenderName: "小王"})
+	contains(t, one(t, out, staffGroup), "#1 已指派给小王")
+	out = h.group(staffGroup, zhang, "/assign 1")
+	contains(t, one(t, out, staffGroup), "用法：/assign 12 @用户名")
+}

@@ -158,6 +158,18 @@ func (r *req) staffButtons(p bot.PlatformID, t *store.Ticket) [][]bot.Button {
 	return nil
 }
 
+// personArg resolves a PERSON argument; with none, a command sent as a reply
+// names the author of the replied-to message. It returns nil when neither names anyone.
+func (r *req) personArg(ref string, communityID int64) (*store.Person, error) {
+	if strings.TrimSpace(ref) != "" {
+		return r.tx.FindPerson(r.m.Platform, communityID, ref)
+	}
+	if r.m.ReplyToSender == "" {
+		return nil, nil
+	}
+	return r.tx.SeePerson(store.Sighting{Platform: r.m.Platform, Key: r.m.ReplyToSender, Name: r.m.ReplyToSenderName})
+}
+
 // ticketFor loads a ticket the sender may see: staff see their community's
 // tickets (managers every ticket), residents their own and their community's.
 func (r *req) ticketFor(id int64) (*store.Ticket, error) {
@@ -294,16 +306,16 @@ func (r *req) assign() error {
 	if err != nil {
 		return err
 	}
-	if who == "" {
-		return usage("assign")
-	}
 	t, err := r.ticketFor(id)
 	if err != nil {
 		return err
 	}
-	a, err := r.tx.FindPerson(r.m.Platform, t.CommunityID, who)
+	a, err := r.personArg(who, t.CommunityID)
 	if err != nil {
 		return err
+	}
+	if a == nil {
+		return usage("assign")
 	}
 	if t, err = r.change(t, store.Change{Action: store.ActAssign, Assignee: a}); err != nil {
 		return err
