@@ -49,6 +49,7 @@ var specs = map[Command]spec{
 	"grant":    {run: (*req).grant, access: manager},
 	"revoke":   {run: (*req).revoke, access: manager},
 	"sla":      {run: (*req).sla, access: manager},
+	"outbox":   {run: (*req).outbox, access: manager},
 }
 
 // dispatch routes a parsed message: a command, a comment on a ticket, or nothing.

@@ -548,3 +548,25 @@ func TestAssignByReplyingToSomeone(t *testing.T) {
 	out = h.group(staffGroup, zhang, "/assign 1")
 	contains(t, one(t, out, staffGroup), "用法：/assign 12 @用户名")
 }
+
+func TestOutboxCommands(t *testing.T) {
+	h := newHarness(t)
+	var id int64
+	h.db.Update(context.Background(), func(tx *store.Tx) (err error) {
+		id, err = tx.Enqueue(store.Out{Platform: bot.Telegram, Chat: "-999", Text: "通知：明天停水"})
+		return err
+	})
+	if err := h.db.Outbox().Fail(context.Background(), id, "Forbidden: bot was kicked"); err != nil {
+		t.Fatal(err)
+	}
+	me := bot.ChatID(manager.id)
+	contains(t, one(t, h.private(manager, "/outbox"), me), "待发送 0 条，发送失败 1 条")
+	contains(t, one(t, h.private(manager, "/outbox failed"), me), "通知：明天停水", "bot was kicked")
+	contains(t, one(t, h.private(manager, "/outbox retry 999"), me), "没有找到发送失败的 999 号消息")
+	out := h.private(manager, fmt.Sprintf("/outbox retry %d", id))
+	contains(t, one(t, out, me), "放回发件箱")
+	if len(to(out, "-999")) != 1 {
+		t.Errorf("requeued message not delivered: %+v", out)
+	}
+	contains(t, one(t, h.group(staffGroup, zhang, "/outbox"), staffGroup), "只有物业经理可以使用")
+}
