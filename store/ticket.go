@@ -439,3 +439,32 @@ func (tx *Tx) ResolvedByReporter(reporterID int64) (*Ticket, error) {
 	}
 	return t, err
 }
+
+// TicketCount returns how many tickets were ever created (ids are never reused).
+func (tx *Tx) TicketCount() (int64, error) {
+	var n sql.NullInt64
+	err := tx.queryRow(`SELECT max(id) FROM tickets`).Scan(&n)
+	return n.Int64, err
+}
+
+// EscalationCounts returns how many tickets reached each escalation level.
+func (tx *Tx) EscalationCounts() (map[int]int64, error) {
+	rows, err := tx.query(`SELECT escalation_level, count(*) FROM tickets WHERE escalation_level > 0 GROUP BY escalation_level`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int]int64{}
+	for rows.Next() {
+		var l int
+		var n int64
+		if err := rows.Scan(&l, &n); err != nil {
+			return nil, err
+		}
+		// A ticket at level 2 has also passed level 1.
+		for i := 1; i <= l; i++ {
+			out[i] += n
+		}
+	}
+	return out, rows.Err()
+}

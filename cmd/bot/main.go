@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -80,12 +81,16 @@ type Main struct {
 
 	DB      *store.DB
 	Service *commands.Service
-	Router  *bot.Router
-	Senders map[bot.PlatformID]*bot.Sender
-	Log     *slog.Logger
+	// HTTPAddr is where /healthz and /metrics listen, once Run has started them.
+	HTTPAddr net.Addr
+	Router   *bot.Router
+	Senders  map[bot.PlatformID]*bot.Sender
+	Log      *slog.Logger
 
 	loc        *time.Location
 	platforms  []bot.Platform
+	monitor    *monitor
+	httpCancel context.CancelFunc
 	intake     context.CancelFunc
 	sendCancel context.CancelFunc
 	intakeWG   sync.WaitGroup
@@ -218,8 +223,9 @@ func (m *Main) Run(ctx context.Context) error {
 		Editable: editable, Buttons: map[bot.PlatformID]bool{bot.Telegram: true},
 		PrivacyMode: m.privacyMode,
 	})
+	m.monitor = newMonitor(m)
 	m.Router = bot.NewRouter(8, m.Log)
-	m.Router.Use(m.logMiddleware)
+	m.Router.Use(m.monitor.middleware, m.logMiddleware)
 	m.Router.Handle(bot.Any, m.Service)
 	m.Router.Start()
 
@@ -241,6 +247,15 @@ func (m *Main) Run(ctx context.Context) error {
 			defer m.sendWG.Done()
 			s.Run(sendCtx)
 		}()
+	}
+
+	if m.Config.HTTP != "" {
+		hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		m.httpCancel = cancel
+		if m.HTTPAddr, err = m.monitor.serveHTTP(hctx, m.Config.HTTP); err != nil {
+			return fmt.Errorf("listen on %s: %w", m.Config.HTTP, err)
+		}
+		m.Log.Info("serving /healthz and /metrics", "addr", m.HTTPAddr)
 	}
 
 	intakeCtx, intakeCancel := context.WithCancel(ctx)
@@ -324,6 +339,9 @@ func (m *Main) Close() error {
 			cancel()
 			m.sendCancel()
 			m.sendWG.Wait()
+		}
+		if m.httpCancel != nil {
+			m.httpCancel()
 		}
 		if m.DB != nil {
 			m.closeErr = m.DB.Close()

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/linli/linli/bot"
+	"github.com/linli/linli/store"
+)
+
+// stubPlatform is an in-test platform: it delivers what the test gives it and
+// records what the bot sends.
+type stubPlatform struct {
+	id   bot.PlatformID
+	mu   sync.Mutex
+	up   bool
+	sent []bot.Outgoing
+	in   chan bot.Message
+	fail error
+}
+
+func newStub(id bot.PlatformID) *stubPlatform {
+	return &stubPlatform{id: id, up: true, in: make(chan bot.Message)}
+}
+
+func (s *stubPlatform) ID() bot.PlatformID { return s.id }
+func (s *stubPlatform) Run(ctx context.Context, in bot.Inbound) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case m := <-s.in:
+			in.Submit(ctx, m)
+		}
+	}
+}
+func (s *stubPlatform) Send(_ context.Context, out bot.Outgoing) (bot.MessageID, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return "", s.fail
+	}
+	s.sent = append(s.sent, out)
+	return bot.MessageID(out.Chat) + "-sent", nil
+}
+func (s *stubPlatform) Status() (bool, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.up {
+		return true, "logged in"
+	}
+	return false, "logged out"
+}
+
+func startMain(t *testing.T, p bot.Platform, now func() time.Time) *Main {
+	t.Helper()
+	m := NewMain()
+	m.Stderr = io.Discard
+	if err := m.ParseFlags([]string{"-db", filepath.Join(t.TempDir(), "x.db"), "-http", "127.0.0.1:0", "-managers", "wechat:张经理"}, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	m.Platforms = []bot.Platform{p}
+	m.Log = slog.New(slog.DiscardHandler)
+	m.Now = now
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestHealthzAndMetrics(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	p := newStub(bot.WeChat)
+	m := startMain(t, p, clock)
+	base := "http://" + m.HTTPAddr.String()
+
+	// A manager binds a group and a resident files a ticket through the platform.
+	p.in <- bot.Message{Platform: bot.WeChat, Chat: "阳光花园1期", ChatKind: bot.Group, ID: "1", Sender: "张经理", SenderName: "张经理", Text: "/bind 阳光花园"}
+	p.in <- bot.Message{Platform: bot.WeChat, Chat: "阳光花园1期", ChatKind: bot.Group, ID: "2", Sender: "李阿姨", SenderName: "李阿姨", Text: "#报修 电梯坏了"}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		p.mu.Lock()
+		n := len(p.sent)
+		p.mu.Unlock()
+		if n >= 2 {
+			break
+		}
+		if err := m.Senders[bot.WeChat].WaitIdle(ctx); err != nil {
+			t.Fatal("replies not delivered")
+		}
+	}
+
+	code, body := get(t, base+"/healthz")
+	var h Health
+	if err := json.Unmarshal([]byte(body), &h); err != nil {
+		t.Fatalf("healthz body %q: %v", body, err)
+	}
+	if code != 200 || !h.OK || !h.Platforms["wechat"].Up || h.Platforms["wechat"].LastMessage == "" {
+		t.Errorf("healthz = %d %s", code, body)
+	}
+
+	code, body = get(t, base+"/metrics")
+	for _, want := range []string{
+		`linli_messages_in_total{platform="wechat"} 2`,
+		`linli_tickets_created_total 1`,
+		`linli_sends_total{platform="wechat",result="sent"} 2`,
+		`linli_outbox_depth{status="pending"} 0`,
+		`linli_platform_up{platform="wechat"} 1`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if code != 200 {
+		t.Errorf("metrics status %d", code)
+	}
+
+	// Logged out: unhealthy.
+	p.mu.Lock()
+	p.up = false
+	p.mu.Unlock()
+	if code, body := get(t, base+"/healthz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "wechat is down") {
+		t.Errorf("healthz while down = %d %s", code, body)
+	}
+	p.mu.Lock()
+	p.up = true
+	p.mu.Unlock()
+
+	// A message that cannot go out for a long time: the outbox is stuck.
+	m.DB.Update(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.Enqueue(store.Out{Platform: "irc", Chat: "#x", Text: "never sent"})
+		return err
+	})
+	mu.Lock()
+	now = now.Add(time.Hour)
+	mu.Unlock()
+	if code, body := get(t, base+"/healthz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "outbox stuck") {
+		t.Errorf("healthz with a stuck outbox = %d %s", code, body)
+	}
+}
