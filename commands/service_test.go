@@ -37,15 +37,16 @@ var (
 
 // harness drives the Service with real SQLite and reads back what it queued.
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	db  *store.DB
 	now time.Time
 	svc *commands.Service
+	cfg commands.Config
 	n   int
 	ids int
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "linli.db"))
 	if err != nil {
@@ -55,11 +56,12 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, db: db, now: t0}
 	db.Now = func() time.Time { return h.now }
 	loc, _ := time.LoadLocation("Asia/Shanghai")
-	h.svc = commands.New(db, commands.Config{
+	h.cfg = commands.Config{
 		Lang: "zh", Location: loc, Log: slog.New(slog.DiscardHandler),
 		Editable: map[bot.PlatformID]bool{bot.Telegram: true},
 		Buttons:  map[bot.PlatformID]bool{bot.Telegram: true},
-	})
+	}
+	h.svc = commands.New(db, h.cfg)
 	err = db.Update(context.Background(), func(tx *store.Tx) error {
 		_, err := tx.EnsureManager(bot.Telegram, manager.id, manager.name, bot.ChatID(manager.id))
 		return err
@@ -75,6 +77,24 @@ func newHarness(t *testing.T) *harness {
 	h.group(residentGroup, li, "大家好")
 	h.group(residentGroup, tom, "hello")
 	return h
+}
+
+// clone copies the harness's database (a consistent VACUUM INTO copy) into a
+// new harness with the same clock and counters.
+func (h *harness) clone() *harness {
+	h.t.Helper()
+	path := filepath.Join(h.t.TempDir(), "clone.db")
+	if err := h.db.Backup(context.Background(), path); err != nil {
+		h.t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	c := &harness{t: h.t, db: db, now: h.now, n: h.n, ids: h.ids}
+	db.Now = func() time.Time { return c.now }
+	c.svc = commands.New(db, h.cfg)
+	return c
 }
 
 func (h *harness) nextID() bot.MessageID {
