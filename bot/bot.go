@@ -134,6 +134,13 @@ type Outgoing struct {
 	Attachment *Attachment
 	// Attempts counts earlier delivery attempts.
 	Attempts int
+	// Anonymous marks the receipt of an anonymous suggestion: its chat must
+	// not appear in logs.
+	Anonymous bool
+	// Delete, when set, asks to delete that message from the chat (a group
+	// message that should have been private) instead of sending anything.
+	// Platforms that cannot delete skip it.
+	Delete MessageID
 }
 
 // Handler handles one inbound message. A nil error means the message is done
@@ -175,6 +182,12 @@ type Inbound interface {
 // answered (Telegram shows a spinner until then).
 type CallbackAnswerer interface {
 	AnswerCallback(ctx context.Context, id, text string) error
+}
+
+// Deleter is implemented by platforms that can delete a message in a chat
+// (where the bot has the right to).
+type Deleter interface {
+	Delete(ctx context.Context, chat ChatID, msg MessageID) error
 }
 
 // RateLimited is implemented by platforms with sending limits; the Sender

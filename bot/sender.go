@@ -204,14 +204,27 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 func (s *Sender) deliver(ctx context.Context, r Outgoing) bool {
 	// Bookkeeping must land even when shutdown cancels ctx mid-send.
 	bg := context.WithoutCancel(ctx)
-	if s.limit != nil {
+	if s.limit != nil && r.Delete == "" {
 		if err := s.limit.Wait(ctx, r.Chat); err != nil {
 			return false
 		}
 	}
-	id, err := s.p.Send(ctx, r)
+	var id MessageID
+	var err error
+	if r.Delete != "" {
+		if d, ok := s.p.(Deleter); ok {
+			err = d.Delete(ctx, r.Chat, r.Delete)
+		}
+	} else {
+		id, err = s.p.Send(ctx, r)
+	}
 	if errors.Is(err, ErrNotModified) {
 		id, err = r.Edit, nil
+	}
+	lc, lerr := r.Chat, err
+	if r.Anonymous && err != nil {
+		// Whatever went wrong, no log line or stored error may say who it was for.
+		lc, lerr = "(anonymous)", errors.New("delivery of an anonymous receipt failed")
 	}
 	if err == nil {
 		if err := s.q.Sent(bg, r.ID, id); err != nil {
@@ -233,8 +246,8 @@ func (s *Sender) deliver(ctx context.Context, r Outgoing) bool {
 		return false
 	case errors.As(err, &retry):
 		s.count(func(st *SenderStats) { st.RateLimited++ })
-		s.log.Warn("rate limited", "id", r.ID, "chat", r.Chat, "after", retry.After)
-		s.retryAt(bg, r, s.cfg.Now().Add(retry.After), err)
+		s.log.Warn("rate limited", "id", r.ID, "chat", lc, "after", retry.After)
+		s.retryAt(bg, r, s.cfg.Now().Add(retry.After), lerr)
 		return false
 	case errors.As(err, &moved):
 		s.log.Warn("chat moved", "from", moved.From, "to", moved.To)
@@ -243,8 +256,11 @@ func (s *Sender) deliver(ctx context.Context, r Outgoing) bool {
 		}
 		s.Wake()
 		return false
+	case errors.As(err, &gone) && r.Anonymous:
+		s.fail(bg, r, lerr)
+		return true
 	case errors.As(err, &gone):
-		s.log.Warn("chat gone", "chat", r.Chat, "reason", gone.Reason)
+		s.log.Warn("chat gone", "chat", lc, "reason", gone.Reason)
 		if err := s.q.ChatGone(bg, s.p.ID(), r.Chat, gone.Reason); err != nil {
 			s.log.Error("mark chat gone", "err", err)
 		}
@@ -260,20 +276,20 @@ func (s *Sender) deliver(ctx context.Context, r Outgoing) bool {
 			s.Wake()
 			return true
 		}
-		s.fail(bg, r, err)
+		s.fail(bg, r, lerr)
 		return true
 	case errors.Is(err, ErrPermanent):
-		s.fail(bg, r, err)
+		s.fail(bg, r, lerr)
 		return true // the failed row no longer holds the chat's order
 	}
 	if r.Attempts+1 >= s.cfg.MaxAttempts {
-		s.fail(bg, r, err)
+		s.fail(bg, r, lerr)
 		return true
 	}
 	s.count(func(st *SenderStats) { st.Retried++ })
 	delay := Backoff(r.Attempts, s.cfg.BaseBackoff, s.cfg.MaxBackoff)
-	s.log.Warn("send failed, will retry", "id", r.ID, "chat", r.Chat, "attempt", r.Attempts+1, "in", delay, "err", err)
-	s.retryAt(bg, r, s.cfg.Now().Add(delay), err)
+	s.log.Warn("send failed, will retry", "id", r.ID, "chat", lc, "attempt", r.Attempts+1, "in", delay, "err", lerr)
+	s.retryAt(bg, r, s.cfg.Now().Add(delay), lerr)
 	return false
 }
 
@@ -285,7 +301,11 @@ func (s *Sender) retryAt(ctx context.Context, r Outgoing, at time.Time, cause er
 
 func (s *Sender) fail(ctx context.Context, r Outgoing, cause error) {
 	s.count(func(st *SenderStats) { st.Failed++ })
-	s.log.Error("message parked as failed", "id", r.ID, "chat", r.Chat, "err", cause)
+	chat := r.Chat
+	if r.Anonymous {
+		chat = "(anonymous)"
+	}
+	s.log.Error("message parked as failed", "id", r.ID, "chat", chat, "err", cause)
 	if err := s.q.Fail(ctx, r.ID, cause.Error()); err != nil {
 		s.log.Error("outbox fail", "id", r.ID, "err", err)
 	}

@@ -40,6 +40,8 @@ type Service struct {
 
 	seenMu sync.Mutex
 	seen   map[seenKey]time.Time // who was recorded recently, to spare the writer
+
+	suggestLimit *suggestLimiter
 }
 
 type seenKey struct {
@@ -68,7 +70,7 @@ func New(db *store.DB, cfg Config) *Service {
 	if cfg.PrivacyMode == nil {
 		cfg.PrivacyMode = func(bot.PlatformID) bool { return false }
 	}
-	return &Service{db: db, cfg: cfg, log: cfg.Log, seen: map[seenKey]time.Time{}}
+	return &Service{db: db, cfg: cfg, log: cfg.Log, seen: map[seenKey]time.Time{}, suggestLimit: newSuggestLimiter()}
 }
 
 var _ bot.Handler = (*Service)(nil)
@@ -108,6 +110,9 @@ func (s *Service) Handle(ctx context.Context, m *bot.Message) error {
 	p := Parse(m.Text, m.BotNames)
 	if p.OtherBot {
 		return nil
+	}
+	if p.Cmd == "suggest" && m.ChatKind == bot.Private {
+		return s.suggest(ctx, m, p.Args)
 	}
 	// Group chatter that is no command, no ticket reference, no reply and no
 	// mention needs no database work at all.

@@ -53,7 +53,10 @@ func (r *req) newTicket(kind string) error {
 	if err != nil {
 		return err
 	}
-	return r.tx.SetCards(t.ID, resCard, staffCard)
+	if err := r.tx.SetCards(t.ID, resCard, staffCard); err != nil {
+		return err
+	}
+	return r.similarHint(t)
 }
 
 // postStaffCards sends the staff card to every staff group of the ticket's
@@ -180,7 +183,11 @@ func (r *req) ticketFor(id int64) (*store.Ticket, error) {
 	if r.me.IsManager() || t.ReporterID == r.me.ID {
 		return t, nil
 	}
-	if r.me.CommunityID != 0 && r.me.CommunityID == t.CommunityID {
+	comm := r.me.CommunityID
+	if comm == 0 && r.comm != nil {
+		comm = r.comm.ID // known only through the chat (a single community)
+	}
+	if comm != 0 && comm == t.CommunityID {
 		return t, nil
 	}
 	if r.me.IsStaff() && r.me.CommunityID == 0 {
@@ -202,11 +209,26 @@ func (r *req) toResident(t *store.Ticket, text string, buttons [][]bot.Button) e
 	if !r.s.cfg.Buttons[chat.Platform] {
 		buttons = nil
 	}
-	_, err = r.tx.Enqueue(store.Out{
+	if _, err = r.tx.Enqueue(store.Out{
 		Platform: chat.Platform, Chat: chat.Key, Thread: t.OriginThread, ReplyTo: t.OriginMsgID,
 		Text: text, Buttons: buttons, TicketID: t.ID, LinkRole: "relay",
-	})
-	return err
+	}); err != nil {
+		return err
+	}
+	// Co-reporters who are not in that chat hear about it privately.
+	fs, err := r.tx.Followers(t.ID)
+	if err != nil {
+		return err
+	}
+	for _, f := range fs {
+		if f.PrivateChat == "" || (f.Platform == chat.Platform && f.GroupChat == chat.Key) {
+			continue
+		}
+		if _, err := r.tx.Enqueue(store.Out{Platform: f.Platform, Chat: f.PrivateChat, Text: text, TicketID: t.ID, LinkRole: "relay"}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // toStaff passes a resident's words to the staff groups.

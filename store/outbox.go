@@ -28,7 +28,15 @@ type Out struct {
 	// private chat cannot be opened (the person's group, replying to their message).
 	FallbackChat  bot.ChatID
 	FallbackReply bot.MessageID
+	// Anonymous marks an anonymous suggestion's receipt: the row is erased
+	// as soon as it has been delivered (or given up), leaving no trace of its chat.
+	Anonymous bool
+	// Delete asks to delete that message in Chat instead of sending Text.
+	Delete bot.MessageID
 }
+
+// linkAnonymous is the link_role of anonymous receipts.
+const linkAnonymous = "anonymous"
 
 // Enqueue queues a message. It is sent after the transaction commits.
 func (tx *Tx) Enqueue(o Out) (int64, error) {
@@ -43,6 +51,9 @@ func (tx *Tx) Enqueue(o Out) (int64, error) {
 		}
 		buttons = string(b)
 	}
+	if o.Anonymous {
+		o.LinkRole, o.TicketID = linkAnonymous, 0
+	}
 	var editOf, ticket any
 	if o.EditOf != 0 {
 		editOf = o.EditOf
@@ -52,10 +63,10 @@ func (tx *Tx) Enqueue(o Out) (int64, error) {
 	}
 	var id int64
 	err := tx.queryRow(`INSERT INTO outbox (platform, chat_key, thread, reply_to, text, buttons, edit_of, ticket_id, link_role,
-			fallback_chat, fallback_reply, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			fallback_chat, fallback_reply, delete_msg, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		o.Platform, o.Chat, o.Thread, o.ReplyTo, o.Text, buttons, editOf, ticket, o.LinkRole,
-		o.FallbackChat, o.FallbackReply, unix(tx.now), unix(tx.now)).Scan(&id)
+		o.FallbackChat, o.FallbackReply, o.Delete, unix(tx.now), unix(tx.now)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("enqueue: %w", err)
 	}
@@ -91,7 +102,7 @@ func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Out
 				GROUP BY o.chat_key
 			)
 			SELECT o.id, o.chat_key, o.thread, o.reply_to, o.text, o.buttons, o.attempts,
-				coalesce(e.platform_msg_id, ''), coalesce(e.status, '')
+				coalesce(e.platform_msg_id, ''), coalesce(e.status, ''), o.link_role, o.delete_msg
 			FROM outbox o
 			JOIN heads h ON h.chat_key = o.chat_key
 			LEFT JOIN blocked b ON b.chat_key = o.chat_key
@@ -104,11 +115,12 @@ func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Out
 		defer rows.Close()
 		for rows.Next() {
 			var g bot.Outgoing
-			var buttons, editMsg, editStatus string
-			if err := rows.Scan(&g.ID, &g.Chat, &g.Thread, &g.ReplyTo, &g.Text, &buttons, &g.Attempts, &editMsg, &editStatus); err != nil {
+			var buttons, editMsg, editStatus, role string
+			if err := rows.Scan(&g.ID, &g.Chat, &g.Thread, &g.ReplyTo, &g.Text, &buttons, &g.Attempts, &editMsg, &editStatus, &role, &g.Delete); err != nil {
 				return err
 			}
 			g.Platform = p
+			g.Anonymous = role == linkAnonymous
 			if buttons != "" {
 				if err := json.Unmarshal([]byte(buttons), &g.Buttons); err != nil {
 					return fmt.Errorf("outbox %d buttons: %w", g.ID, err)
@@ -126,9 +138,11 @@ func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Out
 }
 
 // Sent implements bot.Queue. An edit keeps the original message's id, so the
-// row records it; a ticket's message is linked to the ticket.
+// row records it; a ticket's message is linked to the ticket; an anonymous
+// receipt is erased.
 func (o Outbox) Sent(ctx context.Context, id int64, msg bot.MessageID) error {
-	return o.db.Update(ctx, func(tx *Tx) error {
+	erased := false
+	err := o.db.Update(ctx, func(tx *Tx) error {
 		var p bot.PlatformID
 		var chat bot.ChatID
 		var ticket sql.NullInt64
@@ -138,11 +152,32 @@ func (o Outbox) Sent(ctx context.Context, id int64, msg bot.MessageID) error {
 		if err != nil {
 			return fmt.Errorf("mark sent %d: %w", id, err)
 		}
+		if role == linkAnonymous {
+			erased = true
+			return tx.eraseOutbox(id)
+		}
 		if ticket.Valid && msg != "" {
 			return tx.LinkMessage(p, chat, msg, ticket.Int64, role)
 		}
 		return nil
 	})
+	if err == nil && erased {
+		o.db.Scrub(ctx)
+	}
+	return err
+}
+
+// eraseOutbox deletes a row for good. With secure_delete on, its bytes are
+// overwritten in the database file; Scrub then clears them from the WAL.
+func (tx *Tx) eraseOutbox(id int64) error {
+	_, err := tx.exec(`DELETE FROM outbox WHERE id = ?`, id)
+	return err
+}
+
+// Scrub checkpoints the WAL into the database and truncates it, so that
+// erased rows leave no old page images behind in the WAL file.
+func (db *DB) Scrub(ctx context.Context) {
+	_, _ = db.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 }
 
 // Retry implements bot.Queue.
@@ -158,18 +193,36 @@ func (o Outbox) Retry(ctx context.Context, id int64, at time.Time, reason string
 	})
 }
 
-// Fail implements bot.Queue: the row is parked, never deleted.
+// Fail implements bot.Queue: the row is parked, never deleted, except an
+// anonymous receipt, which is erased rather than kept with its chat.
 func (o Outbox) Fail(ctx context.Context, id int64, reason string) error {
-	return o.db.Update(ctx, func(tx *Tx) error {
+	erased := false
+	err := o.db.Update(ctx, func(tx *Tx) error {
+		var role string
+		if err := tx.queryRow(`SELECT link_role FROM outbox WHERE id = ?`, id).Scan(&role); err != nil {
+			return err
+		}
+		if role == linkAnonymous {
+			erased = true
+			return tx.eraseOutbox(id)
+		}
 		_, err := tx.exec(`UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`, reason, id)
 		return err
 	})
+	if err == nil && erased {
+		o.db.Scrub(ctx)
+	}
+	return err
 }
 
 // ChatGone implements bot.Queue: the chat is marked inactive and its pending rows parked.
 func (o Outbox) ChatGone(ctx context.Context, p bot.PlatformID, chat bot.ChatID, reason string) error {
 	return o.db.Update(ctx, func(tx *Tx) error {
 		if _, err := tx.exec(`UPDATE chats SET active = 0, note = ? WHERE platform = ? AND chat_key = ?`, reason, p, chat); err != nil {
+			return err
+		}
+		if _, err := tx.exec(`DELETE FROM outbox WHERE platform = ? AND chat_key = ? AND status = 'pending' AND link_role = ?`,
+			p, chat, linkAnonymous); err != nil {
 			return err
 		}
 		_, err := tx.exec(`UPDATE outbox SET status = 'failed', last_error = ? WHERE platform = ? AND chat_key = ? AND status = 'pending'`,

@@ -48,13 +48,16 @@ type DB struct {
 //   - busy_timeout(5000): wait for the write lock instead of failing;
 //   - foreign_keys(1): references hold;
 //   - _txlock=immediate: a transaction takes the write lock at BEGIN, so a
-//     read-then-write transaction never fails with SQLITE_BUSY half-way.
+//     read-then-write transaction never fails with SQLITE_BUSY half-way;
+//   - secure_delete(1): deleted rows are overwritten, so an erased anonymous
+//     receipt leaves no bytes behind in the file.
 func DSN(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "secure_delete(1)")
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
 }
@@ -235,4 +238,13 @@ func nullTime(n sql.NullInt64) time.Time {
 func likeEscape(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
+}
+
+// qualify prefixes each of a comma-separated column list with a table alias.
+func qualify(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
 }

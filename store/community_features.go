@@ -1,0 +1,106 @@
+package store
+
+import (
+	"time"
+)
+
+// Follow makes a person a co-reporter of a ticket ("me too"); it reports
+// whether they were not following it already.
+func (tx *Tx) Follow(ticketID, personID int64) (bool, error) {
+	res, err := tx.exec(`INSERT INTO ticket_followers (ticket_id, person_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+		ticketID, personID, unix(tx.now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// Followers lists a ticket's co-reporters.
+func (tx *Tx) Followers(ticketID int64) ([]*Person, error) {
+	rows, err := tx.query(`SELECT `+qualify("p", personCols)+` FROM ticket_followers f JOIN people p ON p.id = f.person_id
+		WHERE f.ticket_id = ? ORDER BY f.created_at`, ticketID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Person
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// RecentTickets lists a community's tickets created since a time, newest first (for the duplicate hint).
+func (tx *Tx) RecentTickets(communityID int64, since time.Time, limit int) ([]*Ticket, error) {
+	rows, err := tx.query(`SELECT `+ticketCols+` FROM tickets WHERE community_id = ? AND created_at >= ? ORDER BY id DESC LIMIT ?`,
+		communityID, unix(since), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Ticket
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// Volunteer is someone on the volunteer roll.
+type Volunteer struct {
+	Person   *Person
+	Skill    string
+	JoinedAt time.Time
+}
+
+// JoinVolunteers puts a person on their community's roll (updating the skill).
+func (tx *Tx) JoinVolunteers(p *Person, communityID int64, skill string) error {
+	_, err := tx.exec(`INSERT INTO volunteers (person_id, community_id, skill, joined_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (person_id) DO UPDATE SET skill = excluded.skill, community_id = excluded.community_id`,
+		p.ID, communityID, skill, unix(tx.now))
+	return err
+}
+
+// LeaveVolunteers takes a person off the roll; it reports whether they were on it.
+func (tx *Tx) LeaveVolunteers(personID int64) (bool, error) {
+	res, err := tx.exec(`DELETE FROM volunteers WHERE person_id = ?`, personID)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// Volunteers lists a community's roll (every community's for 0).
+func (tx *Tx) Volunteers(communityID int64) ([]Volunteer, error) {
+	rows, err := tx.query(`SELECT `+qualify("p", personCols)+`, v.skill, v.joined_at FROM volunteers v JOIN people p ON p.id = v.person_id
+		WHERE ? = 0 OR v.community_id = ? ORDER BY v.joined_at`, communityID, communityID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Volunteer
+	for rows.Next() {
+		var v Volunteer
+		var p Person
+		var comm any
+		var joined int64
+		if err := rows.Scan(&p.ID, &p.Platform, &p.Key, &p.Username, &p.Name, &p.Role, &comm, &p.PrivateChat, &p.GroupChat, &v.Skill, &joined); err != nil {
+			return nil, err
+		}
+		if c, ok := comm.(int64); ok {
+			p.CommunityID = c
+		}
+		v.Person, v.JoinedAt = &p, fromUnix(joined)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
