@@ -301,8 +301,13 @@ func (m *Main) logMiddleware(next bot.Handler) bot.Handler {
 	return bot.HandlerFunc(func(ctx context.Context, msg *bot.Message) error {
 		start := time.Now()
 		err := next.Handle(ctx, msg)
-		// Never log message text or sender: an anonymous suggestion must stay anonymous.
-		m.Log.Debug("message handled", "platform", msg.Platform, "chat", msg.Chat, "msg", msg.ID, "took", time.Since(start), "err", err)
+		// Never log message text, sender or a private chat (its id is the
+		// person's): an anonymous suggestion must stay anonymous.
+		chat := msg.Chat
+		if msg.ChatKind == bot.Private {
+			chat = "(private)"
+		}
+		m.Log.Debug("message handled", "platform", msg.Platform, "chat", chat, "took", time.Since(start), "err", err)
 		return err
 	})
 }
