@@ -97,6 +97,9 @@ func (h *harness) clone() *harness {
 	return c
 }
 
+// svcWith returns a new Service over the harness's database.
+func (h *harness) svcWith(cfg commands.Config) *commands.Service { return commands.New(h.db, cfg) }
+
 func (h *harness) nextID() bot.MessageID {
 	h.n++
 	return bot.MessageID(fmt.Sprint(h.n))

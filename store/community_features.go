@@ -37,7 +37,7 @@ func (tx *Tx) Followers(ticketID int64) ([]*Person, error) {
 
 // RecentTickets lists a community's tickets created since a time, newest first (for the duplicate hint).
 func (tx *Tx) RecentTickets(communityID int64, since time.Time, limit int) ([]*Ticket, error) {
-	rows, err := tx.query(`SELECT `+ticketCols+` FROM tickets WHERE community_id = ? AND created_at >= ? ORDER BY id DESC LIMIT ?`,
+	rows, err := tx.query(`SELECT `+ticketCols+` FROM tickets WHERE community_id = ? AND created_at >= ? ORDER BY created_at DESC LIMIT ?`,
 		communityID, unix(since), limit)
 	if err != nil {
 		return nil, err

@@ -36,6 +36,16 @@ type DB struct {
 	mu     sync.Mutex
 	hooks  []func()
 	closed bool
+
+	// stmts caches prepared statements by their SQL: parsing a statement
+	// costs more than running most of ours. database/sql prepares each at
+	// most once per pooled connection and reuses it.
+	stmts sync.Map // string → *sql.Stmt
+
+	// writer serialises write transactions inside the process. SQLite has one
+	// writer anyway; queueing here is fair and cheap, where contending
+	// connections would spin in SQLite's busy handler and could starve.
+	writer sync.Mutex
 }
 
 // DSN returns the driver's data source name for path with every pragma Linli
@@ -90,6 +100,10 @@ func (db *DB) Close() error {
 	db.mu.Lock()
 	db.closed = true
 	db.mu.Unlock()
+	db.stmts.Range(func(_, s any) bool {
+		s.(*sql.Stmt).Close()
+		return true
+	})
 	return db.db.Close()
 }
 
@@ -162,6 +176,8 @@ func (tx *Tx) Context() context.Context { return tx.ctx }
 
 // Update runs fn in a write transaction and commits it when fn returns nil.
 func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	db.writer.Lock()
+	defer db.writer.Unlock()
 	stx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -195,16 +211,44 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 	return fn(&Tx{tx: stx, ctx: ctx, now: db.Now().UTC().Truncate(time.Second), db: db})
 }
 
+// stmt returns the transaction's handle on the cached prepared statement for q.
+func (tx *Tx) stmt(q string) (*sql.Stmt, error) {
+	s, ok := tx.db.stmts.Load(q)
+	if !ok {
+		p, err := tx.db.db.PrepareContext(tx.ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		if s, ok = tx.db.stmts.LoadOrStore(q, p); ok {
+			p.Close() // another goroutine won the race
+		}
+	}
+	return tx.tx.StmtContext(tx.ctx, s.(*sql.Stmt)), nil
+}
+
 func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(tx.ctx, q, args...)
+	s, err := tx.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(tx.ctx, args...)
 }
 
 func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
-	return tx.tx.QueryContext(tx.ctx, q, args...)
+	s, err := tx.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(tx.ctx, args...)
 }
 
 func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(tx.ctx, q, args...)
+	s, err := tx.stmt(q)
+	if err != nil {
+		// Let the error surface from Scan, as QueryRowContext does.
+		return tx.tx.QueryRowContext(tx.ctx, q, args...)
+	}
+	return s.QueryRowContext(tx.ctx, args...)
 }
 
 // Setting reads a value from the settings table ("" when unset).

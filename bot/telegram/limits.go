@@ -1,0 +1,189 @@
+package telegram
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/linli/linli/bot"
+)
+
+// Limits are the sending rates the adapter keeps to, so that Telegram's
+// flood control (429 with retry_after) stays rare. Zero fields take the
+// defaults, which are the limits of Telegram's bot FAQ.
+type Limits struct {
+	// PerSecond caps messages per second for the whole bot (default 30).
+	PerSecond int
+	// PerGroupPerMinute caps messages per minute in one group or
+	// supergroup, i.e. a negative chat id (default 20).
+	PerGroupPerMinute int
+	// PerPrivatePerSecond is the sustained rate in one private chat (default 1).
+	PerPrivatePerSecond int
+	// Burst is how many messages may go to one chat back to back before its
+	// rate applies (default 3). In groups the burst is paid for with a
+	// slightly lower sustained rate, so that no minute ever holds more than
+	// PerGroupPerMinute messages.
+	Burst int
+	// Disabled turns pacing off (a self-hosted Bot API server, tests).
+	Disabled bool
+	// Now and Sleep are the limiter's clock; both must be set to take
+	// effect (tests set them to a fake clock), otherwise real time is used.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Default limits (Telegram's bot FAQ).
+const (
+	DefaultPerSecond           = 30
+	DefaultPerGroupPerMinute   = 20
+	DefaultPerPrivatePerSecond = 1
+	DefaultBurst               = 3
+)
+
+// rule is a token bucket in GCRA form: one event per interval on average,
+// with tolerance/interval extra events allowed ahead of schedule (the burst).
+// Its whole state is one time, the theoretical arrival time of the next
+// event, so a thousand chats cost a thousand map entries and no goroutines.
+type rule struct {
+	interval, tolerance time.Duration
+}
+
+// wait returns how long until an event is allowed, given the bucket's tat.
+func (r rule) wait(tat, now time.Time) time.Duration {
+	return tat.Add(-r.tolerance).Sub(now)
+}
+
+// next returns the tat after an event at now.
+func (r rule) next(tat, now time.Time) time.Time {
+	if tat.Before(now) {
+		tat = now
+	}
+	return tat.Add(r.interval)
+}
+
+// windowRule allows at most n events in any window w, burst of them back to
+// back. A bucket of capacity b refilled at rate r lets fewer than b + r·w
+// events through in any span shorter than w; refilling at (n+1-b)/w caps
+// that at n. (Rounding the interval up only makes it stricter.)
+func windowRule(n int, w time.Duration, burst int) rule {
+	burst = min(max(burst, 1), n)
+	iv := ceilDiv(w, n+1-burst)
+	return rule{interval: iv, tolerance: time.Duration(burst-1) * iv}
+}
+
+// rateRule allows perSecond events a second on average, burst back to back.
+func rateRule(perSecond, burst int) rule {
+	burst = max(burst, 1)
+	iv := ceilDiv(time.Second, perSecond)
+	return rule{interval: iv, tolerance: time.Duration(burst-1) * iv}
+}
+
+func ceilDiv(d time.Duration, n int) time.Duration {
+	return (d + time.Duration(n) - 1) / time.Duration(n)
+}
+
+// limiter implements bot.Limiter over Limits.
+type limiter struct {
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+
+	global, group, private rule
+
+	mu      sync.Mutex
+	tat     time.Time // the bot-wide bucket
+	chats   map[bot.ChatID]time.Time
+	sweepAt int // len(chats) that triggers the next sweep
+}
+
+var _ bot.Limiter = (*limiter)(nil)
+
+func newLimiter(l Limits) *limiter {
+	def := func(v, d int) int {
+		if v <= 0 {
+			return d
+		}
+		return v
+	}
+	perSecond := def(l.PerSecond, DefaultPerSecond)
+	perGroup := def(l.PerGroupPerMinute, DefaultPerGroupPerMinute)
+	perPrivate := def(l.PerPrivatePerSecond, DefaultPerPrivatePerSecond)
+	burst := def(l.Burst, DefaultBurst)
+	lim := &limiter{
+		now:   time.Now,
+		sleep: sleep,
+		// Messages to different chats need no burst of their own: spacing
+		// them evenly keeps every one-second window at PerSecond.
+		global:  windowRule(perSecond, time.Second, 1),
+		group:   windowRule(perGroup, time.Minute, burst),
+		private: rateRule(perPrivate, burst),
+		chats:   map[bot.ChatID]time.Time{},
+		sweepAt: 1024,
+	}
+	if l.Now != nil && l.Sleep != nil {
+		lim.now, lim.sleep = l.Now, l.Sleep
+	}
+	return lim
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Wait implements bot.Limiter: it blocks until a message to chat may go
+// without breaking the bot-wide or the chat's limit, and counts it.
+func (l *limiter) Wait(ctx context.Context, chat bot.ChatID) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		d := l.take(chat, l.now())
+		if d <= 0 {
+			return nil
+		}
+		// Nothing is reserved while sleeping, so a chat waiting for its
+		// group limit never holds up messages to other chats.
+		if err := l.sleep(ctx, d); err != nil {
+			return err
+		}
+	}
+}
+
+// take counts a message to chat at now and returns 0 if both buckets allow
+// it, or else how long to wait before asking again (and counts nothing).
+func (l *limiter) take(chat bot.ChatID, now time.Time) time.Duration {
+	r := l.group
+	if isPrivate(chat) {
+		r = l.private
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	tat := l.chats[chat]
+	if d := max(l.global.wait(l.tat, now), r.wait(tat, now)); d > 0 {
+		return d
+	}
+	l.tat = l.global.next(l.tat, now)
+	l.chats[chat] = r.next(tat, now)
+	if len(l.chats) >= l.sweepAt {
+		l.sweep(now)
+	}
+	return 0
+}
+
+// sweep forgets chats whose bucket has refilled: a missing entry means a
+// full bucket. It runs when the map has doubled since the last sweep, so
+// its cost per message stays constant.
+func (l *limiter) sweep(now time.Time) {
+	for chat, tat := range l.chats {
+		if !tat.After(now) {
+			delete(l.chats, chat)
+		}
+	}
+	l.sweepAt = max(1024, 2*len(l.chats))
+}

@@ -1,0 +1,163 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/linli/linli/bot"
+	"github.com/linli/linli/bot/telegram/telegramtest"
+)
+
+var epoch = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+
+// fakeLimiter returns a limiter on a manual clock whose Sleep moves the clock.
+func fakeLimiter(l Limits) (*limiter, *telegramtest.ManualClock) {
+	clk := telegramtest.NewManualClock(epoch)
+	l.Now = clk.Now
+	l.Sleep = func(ctx context.Context, d time.Duration) error {
+		clk.Advance(d)
+		return ctx.Err()
+	}
+	return newLimiter(l), clk
+}
+
+// sendTimes waits for n messages to the chats in turn and returns when each went.
+func sendTimes(t *testing.T, l *limiter, clk *telegramtest.ManualClock, n int, chat func(i int) bot.ChatID) []time.Time {
+	t.Helper()
+	var at []time.Time
+	for i := range n {
+		if err := l.Wait(context.Background(), chat(i)); err != nil {
+			t.Fatal(err)
+		}
+		at = append(at, clk.Now())
+	}
+	return at
+}
+
+// checkWindow fails if more than n of the sorted times fall within any window w.
+func checkWindow(t *testing.T, at []time.Time, n int, w time.Duration) {
+	t.Helper()
+	for i := 0; i+n < len(at); i++ {
+		if d := at[i+n].Sub(at[i]); d < w {
+			t.Fatalf("messages %d..%d went within %s, the limit is %d per %s", i, i+n, d, n, w)
+		}
+	}
+}
+
+func TestLimiterGroupPerMinute(t *testing.T) {
+	l, clk := fakeLimiter(Limits{})
+	at := sendTimes(t, l, clk, 100, func(int) bot.ChatID { return "-1001" })
+	checkWindow(t, at, 20, time.Minute)
+	// The burst goes out at once, but for the bot-wide spacing of 1/30 s.
+	for i := range DefaultBurst {
+		if d := at[i].Sub(epoch); d > 100*time.Millisecond {
+			t.Errorf("message %d of the burst waited %s", i, d)
+		}
+	}
+	// Sustained: 18 a minute once the burst is spent (20 per minute, less the burst).
+	if got, max := at[99].Sub(epoch), 6*time.Minute; got > max {
+		t.Errorf("100 messages took %s, want at most %s", got, max)
+	}
+}
+
+func TestLimiterPerSecondOverall(t *testing.T) {
+	l, clk := fakeLimiter(Limits{})
+	at := sendTimes(t, l, clk, 300, func(i int) bot.ChatID { return bot.ChatID(fmt.Sprint(1000 + i)) })
+	checkWindow(t, at, 30, time.Second)
+	if got := at[299].Sub(at[0]); got > 10*time.Second+100*time.Millisecond {
+		t.Errorf("300 messages to different chats took %s, want about 10s", got)
+	}
+}
+
+func TestLimiterPrivateChat(t *testing.T) {
+	l, clk := fakeLimiter(Limits{})
+	at := sendTimes(t, l, clk, 10, func(int) bot.ChatID { return "42" })
+	// A burst of three (spaced only by the bot-wide 1/30 s), then one a second.
+	for i := range 3 {
+		if d := at[i].Sub(epoch); d > 100*time.Millisecond {
+			t.Errorf("message %d of the burst waited %s", i, d)
+		}
+	}
+	for i := 3; i < 10; i++ {
+		if got, want := at[i].Sub(epoch), time.Duration(i-2)*time.Second; got != want {
+			t.Errorf("message %d went at +%s, want +%s", i, got, want)
+		}
+	}
+}
+
+func TestLimiterMixedChats(t *testing.T) {
+	l, clk := fakeLimiter(Limits{})
+	// Groups at their limit, private chats and other groups interleaved.
+	chats := []bot.ChatID{"-1", "-1", "-2", "7", "-1", "8", "-3", "-1", "7"}
+	at := sendTimes(t, l, clk, 900, func(i int) bot.ChatID { return chats[i%len(chats)] })
+	checkWindow(t, at, 30, time.Second)
+	per := map[bot.ChatID][]time.Time{}
+	for i, ts := range at {
+		c := chats[i%len(chats)]
+		per[c] = append(per[c], ts)
+	}
+	for c, ts := range per {
+		if !isPrivate(c) {
+			checkWindow(t, ts, 20, time.Minute)
+		}
+	}
+}
+
+func TestLimiterFullGroupDoesNotHoldOthers(t *testing.T) {
+	l, _ := fakeLimiter(Limits{})
+	now := epoch
+	for range DefaultBurst {
+		if d := l.take("-1", now); d != 0 {
+			t.Fatalf("burst refused: wait %s", d)
+		}
+		now = now.Add(time.Second)
+	}
+	if d := l.take("-1", now); d <= 0 {
+		t.Fatal("group over its burst was not held back")
+	}
+	if d := l.take("42", now); d != 0 {
+		t.Fatalf("a private chat waited %s behind a full group", d)
+	}
+}
+
+func TestLimiterForgetsIdleChats(t *testing.T) {
+	l, clk := fakeLimiter(Limits{})
+	for i := range 5000 {
+		if err := l.Wait(context.Background(), bot.ChatID(fmt.Sprint(-i-1))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Advance(time.Hour)
+	for i := range 1100 {
+		if err := l.Wait(context.Background(), bot.ChatID(fmt.Sprint(i+1))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(l.chats); n > 2200 {
+		t.Errorf("%d chats remembered, want idle ones forgotten", n)
+	}
+}
+
+func TestLimiterWaitCancelled(t *testing.T) {
+	l := newLimiter(Limits{PerGroupPerMinute: 1, Burst: 1})
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := l.Wait(ctx, "-1"); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := l.Wait(ctx, "-1"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestLimiterCustomLimits(t *testing.T) {
+	l, clk := fakeLimiter(Limits{PerSecond: 5, PerGroupPerMinute: 4, Burst: 1})
+	at := sendTimes(t, l, clk, 12, func(int) bot.ChatID { return "-9" })
+	checkWindow(t, at, 4, time.Minute)
+	if got := at[1].Sub(at[0]); got != 15*time.Second {
+		t.Errorf("second message after %s, want 15s", got)
+	}
+}

@@ -1,0 +1,64 @@
+package telegram
+
+import (
+	"slices"
+	"sync"
+)
+
+// offsetTracker finds the update_id up to which every update is done with.
+// Updates are enqueued in update_id order but finish in any order (different
+// chats are handled in parallel), so the offset to persist is the highest id
+// such that it and every earlier id have finished: a restart then resumes
+// right after it, and at worst re-delivers updates that finished out of
+// order, which the inbox de-duplicates.
+type offsetTracker struct {
+	mu       sync.Mutex
+	pending  []int64 // begun and not yet below the mark, ascending
+	finished map[int64]bool
+	last     int64 // the mark
+}
+
+func newOffsetTracker(start int64) *offsetTracker {
+	return &offsetTracker{finished: map[int64]bool{}, last: start}
+}
+
+// begin records that update id is in flight.
+func (o *offsetTracker) begin(id int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if id <= o.last {
+		return
+	}
+	if n := len(o.pending); n == 0 || o.pending[n-1] < id {
+		o.pending = append(o.pending, id)
+		return
+	}
+	if i, found := slices.BinarySearch(o.pending, id); !found {
+		o.pending = slices.Insert(o.pending, i, id)
+	}
+}
+
+// done records that update id has finished and reports whether the mark advanced.
+func (o *offsetTracker) done(id int64) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if id <= o.last {
+		return false
+	}
+	o.finished[id] = true
+	moved := false
+	for len(o.pending) > 0 && o.finished[o.pending[0]] {
+		o.last = o.pending[0]
+		delete(o.finished, o.last)
+		o.pending = o.pending[1:]
+		moved = true
+	}
+	return moved
+}
+
+// mark returns the highest update id such that it and all before it are done.
+func (o *offsetTracker) mark() int64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.last
+}

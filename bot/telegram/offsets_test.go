@@ -1,0 +1,45 @@
+package telegram
+
+import "testing"
+
+func TestOffsetTracker(t *testing.T) {
+	o := newOffsetTracker(100)
+	for _, id := range []int64{101, 102, 103, 105} {
+		o.begin(id)
+	}
+	steps := []struct {
+		done  int64
+		moved bool
+		mark  int64
+	}{
+		{102, false, 100}, // 101 is still being handled
+		{101, true, 102},
+		{105, false, 102}, // 103 is not done
+		{103, true, 105},  // 104 never came: ids may skip
+		{105, false, 105}, // a repeat changes nothing
+		{99, false, 105},  // nor does an old id
+	}
+	for _, s := range steps {
+		if moved := o.done(s.done); moved != s.moved || o.mark() != s.mark {
+			t.Fatalf("done(%d): moved %v mark %d, want %v %d", s.done, moved, o.mark(), s.moved, s.mark)
+		}
+	}
+	// Ids at or below the mark (a replay of the last batch) are not tracked.
+	o.begin(104)
+	if o.done(104) || o.mark() != 105 {
+		t.Fatalf("replayed id moved the mark to %d", o.mark())
+	}
+	// Out-of-order begins are kept sorted.
+	o.begin(108)
+	o.begin(107)
+	o.begin(106)
+	o.done(106)
+	o.done(107)
+	if o.mark() != 107 {
+		t.Fatalf("mark %d, want 107", o.mark())
+	}
+	o.done(108)
+	if o.mark() != 108 || len(o.pending) != 0 || len(o.finished) != 0 {
+		t.Fatalf("mark %d, pending %v, finished %v", o.mark(), o.pending, o.finished)
+	}
+}

@@ -1,0 +1,446 @@
+package telegram
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/linli/linli/bot"
+)
+
+// Telegram's limits, in UTF-16 code units of the text as shown (after the
+// HTML is parsed), and in bytes for callback data.
+const (
+	maxText           = 4096
+	maxCaption        = 1024
+	maxCallbackAnswer = 200
+	maxCallbackData   = 64
+)
+
+// target is where a message goes and what it carries besides its text.
+type target struct {
+	chat   int64
+	thread int
+	reply  *models.ReplyParameters
+	markup models.ReplyMarkup // nil for none: a typed nil would be sent as "null"
+}
+
+// Send implements bot.Platform. The text is sent in HTML parse mode with all
+// of it escaped; a text of several lines gets its first line in bold (a
+// card's title). Text longer than Telegram's limit goes out as several
+// messages, and the first one's id is returned; should a later part fail,
+// the error makes the Sender send the whole text again (at least once,
+// never lost). An edit that finds its message gone sends a new one instead.
+func (t *Telegram) Send(ctx context.Context, out bot.Outgoing) (bot.MessageID, error) {
+	chat, err := strconv.ParseInt(string(out.Chat), 10, 64)
+	if err != nil {
+		return "", fmt.Errorf("%w: telegram chat id %q is not a number", bot.ErrPermanent, out.Chat)
+	}
+	tgt := target{chat: chat, markup: t.keyboard(out.Buttons)}
+	if out.Thread != "" {
+		if tgt.thread, err = strconv.Atoi(out.Thread); err != nil {
+			return "", fmt.Errorf("%w: telegram thread id %q is not a number", bot.ErrPermanent, out.Thread)
+		}
+	}
+	if out.ReplyTo != "" {
+		id, err := strconv.Atoi(string(out.ReplyTo))
+		if err != nil {
+			return "", fmt.Errorf("%w: telegram message id %q is not a number", bot.ErrPermanent, out.ReplyTo)
+		}
+		// Without allow_sending_without_reply, a deleted original would
+		// make the answer itself fail.
+		tgt.reply = &models.ReplyParameters{MessageID: id, AllowSendingWithoutReply: true}
+	}
+	switch {
+	case out.Delete != "":
+		return out.Delete, t.Delete(ctx, out.Chat, out.Delete)
+	case out.Edit != "":
+		return t.edit(ctx, out, tgt)
+	case out.Attachment != nil && (len(out.Attachment.Data) > 0 || out.Attachment.Ref != ""):
+		return t.sendMedia(ctx, out, tgt)
+	}
+	return t.sendText(ctx, out, tgt)
+}
+
+func (t *Telegram) sendText(ctx context.Context, out bot.Outgoing, tgt target) (bot.MessageID, error) {
+	parts := splitText(out.Text, maxText)
+	if len(parts) == 0 {
+		return "", fmt.Errorf("%w: empty message", bot.ErrPermanent)
+	}
+	return t.sendParts(ctx, out, tgt, parts, hasTitle(out.Text))
+}
+
+// sendParts sends the parts of one text in order: the first with the reply
+// and buttons, each later one after waiting for the rate limiter, since the
+// Sender paced the message as one.
+func (t *Telegram) sendParts(ctx context.Context, out bot.Outgoing, tgt target, parts []string, title bool) (bot.MessageID, error) {
+	var first bot.MessageID
+	for i, part := range parts {
+		p := &tgbot.SendMessageParams{
+			ChatID:          tgt.chat,
+			MessageThreadID: tgt.thread,
+			Text:            formatHTML(part, title && i == 0),
+			ParseMode:       models.ParseModeHTML,
+		}
+		if i == 0 {
+			p.ReplyParameters, p.ReplyMarkup = tgt.reply, tgt.markup
+		} else if err := t.pace(ctx, out.Chat); err != nil {
+			return "", err
+		}
+		msg, err := t.sendMessage(ctx, p, part, who(out))
+		if err != nil {
+			if i > 0 {
+				t.log.Warn("telegram long message cut short; it will be sent again", "chat", who(out), "part", i+1, "of", len(parts))
+			}
+			return "", mapError(out.Chat, err)
+		}
+		if i == 0 {
+			first = bot.MessageID(itoa(msg.ID))
+		}
+	}
+	return first, nil
+}
+
+// sendMessage sends p; should Telegram refuse its HTML, it sends plain once
+// more as plain text, which cannot fail to parse. chat names the chat in logs.
+func (t *Telegram) sendMessage(ctx context.Context, p *tgbot.SendMessageParams, plain, chat string) (*models.Message, error) {
+	rctx, cancel := t.request(ctx)
+	msg, err := t.api.SendMessage(rctx, p)
+	cancel()
+	if !isBadRequest(err, errParseEntities) {
+		return msg, err
+	}
+	t.log.Warn("telegram refused the HTML; sending plain text", "chat", chat, "err", err)
+	q := *p
+	q.Text, q.ParseMode = plain, ""
+	rctx, cancel = t.request(ctx)
+	defer cancel()
+	return t.api.SendMessage(rctx, &q)
+}
+
+// edit changes an earlier message in place.
+func (t *Telegram) edit(ctx context.Context, out bot.Outgoing, tgt target) (bot.MessageID, error) {
+	id, err := strconv.Atoi(string(out.Edit))
+	if err != nil {
+		return t.sendInstead(ctx, out, fmt.Errorf("message id %q is not a number", out.Edit))
+	}
+	if out.Attachment != nil {
+		return t.editCaption(ctx, out, tgt, id)
+	}
+	text := clip(out.Text, maxText)
+	if strings.TrimSpace(text) == "" {
+		return "", fmt.Errorf("%w: empty message", bot.ErrPermanent)
+	}
+	if text != out.Text {
+		t.log.Warn("telegram edit too long; cut short", "chat", who(out), "msg", out.Edit)
+	}
+	p := &tgbot.EditMessageTextParams{
+		ChatID:      tgt.chat,
+		MessageID:   id,
+		Text:        formatHTML(text, hasTitle(text)),
+		ParseMode:   models.ParseModeHTML,
+		ReplyMarkup: tgt.markup, // none removes the buttons, as the card asks
+	}
+	err = t.callWithPlainFallback(ctx, func(ctx context.Context, html bool) error {
+		q := *p
+		if !html {
+			q.Text, q.ParseMode = text, ""
+		}
+		_, err := t.api.EditMessageText(ctx, &q)
+		return err
+	})
+	switch {
+	case err == nil:
+		return out.Edit, nil
+	case isBadRequest(err, errNotModified):
+		return out.Edit, bot.ErrNotModified
+	case isBadRequest(err, errNoTextToEdit):
+		return t.editCaption(ctx, out, tgt, id) // the card is a photo or document
+	case isBadRequest(err, errEditNotFound), isBadRequest(err, errCantEdit):
+		return t.sendInstead(ctx, out, err)
+	}
+	return "", mapError(out.Chat, err)
+}
+
+// editCaption changes the caption (and buttons) of a photo or document.
+func (t *Telegram) editCaption(ctx context.Context, out bot.Outgoing, tgt target, id int) (bot.MessageID, error) {
+	text := clip(out.Text, maxCaption)
+	p := &tgbot.EditMessageCaptionParams{
+		ChatID:      tgt.chat,
+		MessageID:   id,
+		Caption:     formatHTML(text, hasTitle(text)),
+		ParseMode:   models.ParseModeHTML,
+		ReplyMarkup: tgt.markup,
+	}
+	err := t.callWithPlainFallback(ctx, func(ctx context.Context, html bool) error {
+		q := *p
+		if !html {
+			q.Caption, q.ParseMode = text, ""
+		}
+		_, err := t.api.EditMessageCaption(ctx, &q)
+		return err
+	})
+	switch {
+	case err == nil:
+		return out.Edit, nil
+	case isBadRequest(err, errNotModified):
+		return out.Edit, bot.ErrNotModified
+	case isBadRequest(err, errEditNotFound), isBadRequest(err, errCantEdit):
+		return t.sendInstead(ctx, out, err)
+	}
+	return "", mapError(out.Chat, err)
+}
+
+// sendInstead sends an edit that cannot be applied as a new message.
+func (t *Telegram) sendInstead(ctx context.Context, out bot.Outgoing, why error) (bot.MessageID, error) {
+	t.log.Info("telegram message cannot be edited; sending a new one", "chat", who(out), "msg", out.Edit, "why", why)
+	out.Edit = ""
+	return t.Send(ctx, out)
+}
+
+// callWithPlainFallback calls f with HTML, and once more without it if
+// Telegram cannot parse the entities.
+func (t *Telegram) callWithPlainFallback(ctx context.Context, f func(ctx context.Context, html bool) error) error {
+	rctx, cancel := t.request(ctx)
+	err := f(rctx, true)
+	cancel()
+	if !isBadRequest(err, errParseEntities) {
+		return err
+	}
+	t.log.Warn("telegram refused the HTML; sending plain text", "err", err)
+	rctx, cancel = t.request(ctx)
+	defer cancel()
+	return f(rctx, false)
+}
+
+// sendMedia sends a photo or document with the text as its caption. Text
+// beyond the caption limit follows as messages. If Telegram refuses the
+// file itself (a file_id of another bot or platform, a broken image), the
+// text still goes out on its own.
+func (t *Telegram) sendMedia(ctx context.Context, out bot.Outgoing, tgt target) (bot.MessageID, error) {
+	a := out.Attachment
+	caption, rest := splitFirst(out.Text, maxCaption)
+	title := hasTitle(out.Text)
+	var msg *models.Message
+	err := t.callWithPlainFallback(ctx, func(ctx context.Context, html bool) error {
+		text, mode := formatHTML(caption, title), models.ParseModeHTML
+		if !html {
+			text, mode = caption, ""
+		}
+		var err error
+		if a.Kind == "photo" {
+			msg, err = t.api.SendPhoto(ctx, &tgbot.SendPhotoParams{
+				ChatID: tgt.chat, MessageThreadID: tgt.thread, Photo: inputFile(a),
+				Caption: text, ParseMode: mode, ReplyParameters: tgt.reply, ReplyMarkup: tgt.markup,
+			})
+		} else {
+			msg, err = t.api.SendDocument(ctx, &tgbot.SendDocumentParams{
+				ChatID: tgt.chat, MessageThreadID: tgt.thread, Document: inputFile(a),
+				Caption: text, ParseMode: mode, ReplyParameters: tgt.reply, ReplyMarkup: tgt.markup,
+			})
+		}
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, tgbot.ErrorBadRequest) && !isBadRequest(err, "chat not found") && strings.TrimSpace(out.Text) != "" {
+			t.log.Warn("telegram refused the attachment; sending the text alone", "chat", who(out), "kind", a.Kind, "err", err)
+			out.Attachment = nil
+			return t.sendText(ctx, out, tgt)
+		}
+		return "", mapError(out.Chat, err)
+	}
+	first := bot.MessageID(itoa(msg.ID))
+	if parts := splitText(rest, maxText); len(parts) > 0 {
+		if err := t.pace(ctx, out.Chat); err != nil {
+			return "", err
+		}
+		tgt.reply, tgt.markup = nil, nil
+		if _, err := t.sendParts(ctx, out, tgt, parts, false); err != nil {
+			return "", err
+		}
+	}
+	return first, nil
+}
+
+// Delete implements bot.Deleter: it deletes message msg of chat (a group
+// message that should have been private). The bot needs the right to delete
+// others' messages in groups; without it the row fails for good. A message
+// that is already gone counts as deleted.
+func (t *Telegram) Delete(ctx context.Context, chat bot.ChatID, msg bot.MessageID) error {
+	chatID, err := strconv.ParseInt(string(chat), 10, 64)
+	if err != nil {
+		return fmt.Errorf("%w: telegram chat id %q is not a number", bot.ErrPermanent, chat)
+	}
+	id, err := strconv.Atoi(string(msg))
+	if err != nil {
+		return fmt.Errorf("%w: telegram message id %q is not a number", bot.ErrPermanent, msg)
+	}
+	rctx, cancel := t.request(ctx)
+	defer cancel()
+	_, err = t.api.DeleteMessage(rctx, &tgbot.DeleteMessageParams{ChatID: chatID, MessageID: id})
+	if isBadRequest(err, errDeleteNotFound) {
+		return nil
+	}
+	return mapError(chat, err)
+}
+
+// who names the chat of out in logs: an anonymous suggestion's receipt must
+// not say whose it was.
+func who(out bot.Outgoing) string {
+	if out.Anonymous {
+		return "(anonymous)"
+	}
+	return string(out.Chat)
+}
+
+// inputFile is the attachment's bytes as an upload, or its Ref (a file_id or URL).
+func inputFile(a *bot.Attachment) models.InputFile {
+	if len(a.Data) == 0 {
+		return &models.InputFileString{Data: a.Ref}
+	}
+	name := a.Name
+	if name == "" {
+		name = "file"
+		if a.Kind == "photo" {
+			name = "photo.jpg"
+		}
+	}
+	return &models.InputFileUpload{Filename: name, Data: bytes.NewReader(a.Data)}
+}
+
+// pace waits for the rate limiter before an extra message of one Outgoing.
+func (t *Telegram) pace(ctx context.Context, chat bot.ChatID) error {
+	if t.limiter == nil {
+		return nil
+	}
+	return t.limiter.Wait(ctx, chat)
+}
+
+// inlineKeyboard is the SDK's InlineKeyboardMarkup without copy_text: the
+// SDK's button type always sends "copy_text":{"text":""}, which Telegram has
+// been reported to reject (BUTTON_COPY_TEXT_INVALID; LIBRARIES.md §1.6).
+type inlineKeyboard struct {
+	InlineKeyboard [][]inlineButton `json:"inline_keyboard"`
+}
+
+type inlineButton struct {
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data"`
+}
+
+// keyboard builds the inline keyboard, leaving out (and logging) buttons
+// Telegram would refuse, so that the message itself still goes out.
+func (t *Telegram) keyboard(rows [][]bot.Button) models.ReplyMarkup {
+	var kb inlineKeyboard
+	for _, row := range rows {
+		var r []inlineButton
+		for _, b := range row {
+			if strings.TrimSpace(b.Text) == "" || b.Data == "" || len(b.Data) > maxCallbackData {
+				t.log.Error("telegram button left out: it needs a label and 1-64 bytes of data", "text", b.Text, "data", b.Data)
+				continue
+			}
+			r = append(r, inlineButton{Text: b.Text, CallbackData: b.Data})
+		}
+		if len(r) > 0 {
+			kb.InlineKeyboard = append(kb.InlineKeyboard, r)
+		}
+	}
+	if len(kb.InlineKeyboard) == 0 {
+		return nil
+	}
+	return &kb
+}
+
+// formatHTML escapes text for parse_mode HTML (every <, >, & and quote, so a
+// resident's "<b>" shows as typed) and, with title, puts the first line in bold.
+func formatHTML(text string, title bool) string {
+	if title {
+		if line, rest, ok := strings.Cut(text, "\n"); ok && strings.TrimSpace(line) != "" {
+			return "<b>" + html.EscapeString(line) + "</b>\n" + html.EscapeString(rest)
+		}
+	}
+	return html.EscapeString(text)
+}
+
+// hasTitle reports whether text has more than one line, the first not blank.
+func hasTitle(text string) bool {
+	line, rest, ok := strings.Cut(text, "\n")
+	return ok && strings.TrimSpace(line) != "" && strings.TrimSpace(rest) != ""
+}
+
+// units is the length of s in UTF-16 code units, Telegram's measure.
+func units(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r >= 0x10000 {
+			n++
+		}
+	}
+	return n
+}
+
+// splitFirst cuts from s a head of at most limit UTF-16 units, preferably at
+// a line break, else at a space (the separator is dropped), else between two
+// characters, and returns it with the rest. Splitting the plain text, before
+// it is escaped, means no escape sequence or tag is ever cut in two.
+func splitFirst(s string, limit int) (head, tail string) {
+	if units(s) <= limit {
+		return s, ""
+	}
+	n, end := 0, 0
+	for i, r := range s {
+		w := 1
+		if r >= 0x10000 {
+			w = 2
+		}
+		if n+w > limit {
+			break
+		}
+		n += w
+		_, size := utf8.DecodeRuneInString(s[i:])
+		end = i + size
+	}
+	if end == 0 { // limit < 2 and a character that needs two units
+		_, end = utf8.DecodeRuneInString(s)
+	}
+	if end < len(s) && (s[end] == '\n' || s[end] == ' ') {
+		return s[:end], s[end+1:]
+	}
+	for _, sep := range []byte{'\n', ' '} {
+		if i := strings.LastIndexByte(s[:end], sep); i > 0 && i >= end/2 {
+			return s[:i], s[i+1:]
+		}
+	}
+	return s[:end], s[end:]
+}
+
+// splitText cuts s into parts of at most limit UTF-16 units, dropping blank ones.
+func splitText(s string, limit int) []string {
+	var parts []string
+	for s != "" {
+		head, tail := splitFirst(s, limit)
+		if strings.TrimSpace(head) != "" {
+			parts = append(parts, head)
+		}
+		s = tail
+	}
+	return parts
+}
+
+// clip shortens s to at most limit UTF-16 units, marking the cut with "…".
+func clip(s string, limit int) string {
+	if units(s) <= limit {
+		return s
+	}
+	head, _ := splitFirst(s, limit-1)
+	return head + "…"
+}
