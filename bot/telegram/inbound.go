@@ -119,6 +119,10 @@ func fromMessage(tm *models.Message, me identity, now time.Time) (bot.Message, b
 	reply := replyTarget(tm)
 	if reply != nil {
 		m.ReplyTo = bot.MessageID(itoa(reply.ID))
+		if f := reply.From; f != nil && !f.IsBot {
+			m.ReplyToSender = bot.UserID(itoa(f.ID))
+			m.ReplyToSenderName = strings.TrimSpace(f.FirstName + " " + f.LastName)
+		}
 	}
 	m.MentionsBot = (reply != nil && reply.From != nil && me.ID != 0 && reply.From.ID == me.ID) ||
 		mentions(text, ents, me)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/bot/console"
+	"github.com/linli/linli/bot/telegram"
 	"github.com/linli/linli/commands"
 	"github.com/linli/linli/store"
 )
@@ -66,12 +67,17 @@ type Config struct {
 	DB            string
 	TelegramToken string
 	TelegramAPI   string
-	WeChat        bool
-	WeChatSession string
-	Managers      string
-	TZ            string
-	Lang          string
-	HTTP          string
+	// TelegramWebhook, when set, receives updates by webhook at this public
+	// URL instead of long polling; TelegramListen is the local address.
+	TelegramWebhook string
+	TelegramListen  string
+	TelegramSecret  string
+	WeChat          bool
+	WeChatSession   string
+	Managers        string
+	TZ              string
+	Lang            string
+	HTTP            string
 	// ShutdownGrace is how long the outbox may keep sending after intake stops.
 	ShutdownGrace time.Duration
 }
@@ -86,6 +92,8 @@ type Main struct {
 	Now func() time.Time
 	// Platforms replaces the platforms built from the configuration (tests).
 	Platforms []bot.Platform
+	// TelegramLimits overrides the Telegram sending limits (tests).
+	TelegramLimits *telegram.Limits
 
 	DB      *store.DB
 	Service *commands.Service
@@ -135,6 +143,9 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.DB, "db", env("LINLI_DB", c.DB), "SQLite database file (LINLI_DB)")
 	fs.StringVar(&c.TelegramToken, "telegram-token", env("TELEGRAM_BOT_TOKEN", ""), "Telegram bot token; enables Telegram (TELEGRAM_BOT_TOKEN)")
 	fs.StringVar(&c.TelegramAPI, "telegram-api", env("TELEGRAM_API_URL", c.TelegramAPI), "Telegram Bot API server (TELEGRAM_API_URL)")
+	fs.StringVar(&c.TelegramWebhook, "telegram-webhook", env("TELEGRAM_WEBHOOK_URL", ""), "public HTTPS URL for Telegram webhooks; empty means long polling (TELEGRAM_WEBHOOK_URL)")
+	fs.StringVar(&c.TelegramListen, "telegram-listen", env("TELEGRAM_WEBHOOK_LISTEN", ":8443"), "local address for the webhook server (TELEGRAM_WEBHOOK_LISTEN)")
+	fs.StringVar(&c.TelegramSecret, "telegram-secret", env("TELEGRAM_WEBHOOK_SECRET", ""), "webhook secret token, A-Z a-z 0-9 _ -; empty: random per run (TELEGRAM_WEBHOOK_SECRET)")
 	fs.BoolVar(&c.WeChat, "wechat", env("LINLI_WECHAT", "") == "1", "enable WeChat (LINLI_WECHAT=1)")
 	fs.StringVar(&c.WeChatSession, "wechat-session", env("LINLI_WECHAT_SESSION", c.WeChatSession), "WeChat hot-login session file (LINLI_WECHAT_SESSION)")
 	fs.StringVar(&c.Managers, "managers", env("LINLI_MANAGERS", ""), "bootstrap managers, e.g. telegram:12345,wechat:张经理 (LINLI_MANAGERS)")

@@ -3,16 +3,33 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/bot/console"
+	"github.com/linli/linli/bot/telegram"
+	"github.com/linli/linli/store"
 )
 
 // buildPlatforms makes the configured platforms, or the console demo when none is.
 func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 	var ps []bot.Platform
 	if m.Config.TelegramToken != "" {
-		return nil, fmt.Errorf("telegram is not built into this version yet")
+		cfg := telegram.Config{
+			Token: m.Config.TelegramToken, APIURL: m.Config.TelegramAPI, Log: m.Log,
+			Offsets: settingOffsets{db: m.DB, key: "telegram.offset"}, Lang: m.Config.Lang,
+		}
+		if m.Config.TelegramWebhook != "" {
+			cfg.Webhook = &telegram.WebhookConfig{PublicURL: m.Config.TelegramWebhook, Listen: m.Config.TelegramListen, Secret: m.Config.TelegramSecret}
+		}
+		if m.TelegramLimits != nil {
+			cfg.Limits = *m.TelegramLimits
+		}
+		tg, err := telegram.New(cfg)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, tg)
 	}
 	if m.Config.WeChat {
 		return nil, fmt.Errorf("wechat is not built into this version yet")
@@ -37,4 +54,25 @@ func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 		Now: m.Now,
 	})
 	return []bot.Platform{c}, nil
+}
+
+// settingOffsets keeps a platform's update offset in the settings table.
+type settingOffsets struct {
+	db  *store.DB
+	key string
+}
+
+// LoadOffset implements telegram.OffsetStore.
+func (o settingOffsets) LoadOffset(ctx context.Context) (int64, error) {
+	var v string
+	err := o.db.View(ctx, func(tx *store.Tx) (err error) { v, err = tx.Setting(o.key); return })
+	if err != nil || v == "" {
+		return 0, err
+	}
+	return strconv.ParseInt(v, 10, 64)
+}
+
+// SaveOffset implements telegram.OffsetStore.
+func (o settingOffsets) SaveOffset(ctx context.Context, off int64) error {
+	return o.db.Update(ctx, func(tx *store.Tx) error { return tx.SetSetting(o.key, strconv.FormatInt(off, 10)) })
 }
