@@ -72,12 +72,15 @@ type Config struct {
 	TelegramWebhook string
 	TelegramListen  string
 	TelegramSecret  string
-	WeChat          bool
-	WeChatSession   string
-	Managers        string
-	TZ              string
-	Lang            string
-	HTTP            string
+	// TelegramNoLimits turns off Linli's own pacing (a self-hosted Bot API
+	// server without Telegram's limits, or load tests against a fake).
+	TelegramNoLimits bool
+	WeChat           bool
+	WeChatSession    string
+	Managers         string
+	TZ               string
+	Lang             string
+	HTTP             string
 	// ShutdownGrace is how long the outbox may keep sending after intake stops.
 	ShutdownGrace time.Duration
 }
@@ -146,6 +149,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.TelegramWebhook, "telegram-webhook", env("TELEGRAM_WEBHOOK_URL", ""), "public HTTPS URL for Telegram webhooks; empty means long polling (TELEGRAM_WEBHOOK_URL)")
 	fs.StringVar(&c.TelegramListen, "telegram-listen", env("TELEGRAM_WEBHOOK_LISTEN", ":8443"), "local address for the webhook server (TELEGRAM_WEBHOOK_LISTEN)")
 	fs.StringVar(&c.TelegramSecret, "telegram-secret", env("TELEGRAM_WEBHOOK_SECRET", ""), "webhook secret token, A-Z a-z 0-9 _ -; empty: random per run (TELEGRAM_WEBHOOK_SECRET)")
+	fs.BoolVar(&c.TelegramNoLimits, "telegram-no-limits", env("LINLI_TELEGRAM_NO_LIMITS", "") == "1", "do not pace Telegram sends (self-hosted Bot API servers, load tests) (LINLI_TELEGRAM_NO_LIMITS=1)")
 	fs.BoolVar(&c.WeChat, "wechat", env("LINLI_WECHAT", "") == "1", "enable WeChat (LINLI_WECHAT=1)")
 	fs.StringVar(&c.WeChatSession, "wechat-session", env("LINLI_WECHAT_SESSION", c.WeChatSession), "WeChat hot-login session file (LINLI_WECHAT_SESSION)")
 	fs.StringVar(&c.Managers, "managers", env("LINLI_MANAGERS", ""), "bootstrap managers, e.g. telegram:12345,wechat:张经理 (LINLI_MANAGERS)")

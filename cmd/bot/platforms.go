@@ -25,6 +25,9 @@ func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 		if m.TelegramLimits != nil {
 			cfg.Limits = *m.TelegramLimits
 		}
+		if m.Config.TelegramNoLimits {
+			cfg.Limits.Disabled = true
+		}
 		tg, err := telegram.New(cfg)
 		if err != nil {
 			return nil, err
