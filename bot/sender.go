@@ -17,8 +17,10 @@ type Queue interface {
 	Due(ctx context.Context, p PlatformID, limit int) ([]Outgoing, error)
 	// Sent marks a row delivered and records the platform's message id.
 	Sent(ctx context.Context, id int64, msg MessageID) error
-	// Retry schedules another attempt.
-	Retry(ctx context.Context, id int64, at time.Time, reason string) error
+	// Retry schedules another attempt. counted says whether this attempt
+	// counts towards parking the row: waits the platform asked for (rate
+	// limits, a logged-out session) do not.
+	Retry(ctx context.Context, id int64, at time.Time, reason string, counted bool) error
 	// Fail parks a row that cannot be delivered. It is kept, counted and shown to managers.
 	Fail(ctx context.Context, id int64, reason string) error
 	// ChatGone marks a chat inactive and parks its pending rows.
@@ -247,7 +249,7 @@ func (s *Sender) deliver(ctx context.Context, r Outgoing) bool {
 	case errors.As(err, &retry):
 		s.count(func(st *SenderStats) { st.RateLimited++ })
 		s.log.Warn("rate limited", "id", r.ID, "chat", lc, "after", retry.After)
-		s.retryAt(bg, r, s.cfg.Now().Add(retry.After), lerr)
+		s.retryAt(bg, r, s.cfg.Now().Add(retry.After), lerr, false)
 		return false
 	case errors.As(err, &moved):
 		s.log.Warn("chat moved", "from", moved.From, "to", moved.To)
@@ -289,12 +291,12 @@ func (s *Sender) deliver(ctx context.Context, r Outgoing) bool {
 	s.count(func(st *SenderStats) { st.Retried++ })
 	delay := Backoff(r.Attempts, s.cfg.BaseBackoff, s.cfg.MaxBackoff)
 	s.log.Warn("send failed, will retry", "id", r.ID, "chat", lc, "attempt", r.Attempts+1, "in", delay, "err", lerr)
-	s.retryAt(bg, r, s.cfg.Now().Add(delay), lerr)
+	s.retryAt(bg, r, s.cfg.Now().Add(delay), lerr, true)
 	return false
 }
 
-func (s *Sender) retryAt(ctx context.Context, r Outgoing, at time.Time, cause error) {
-	if err := s.q.Retry(ctx, r.ID, at, cause.Error()); err != nil {
+func (s *Sender) retryAt(ctx context.Context, r Outgoing, at time.Time, cause error, counted bool) {
+	if err := s.q.Retry(ctx, r.ID, at, cause.Error(), counted); err != nil {
 		s.log.Error("outbox retry", "id", r.ID, "err", err)
 	}
 }

@@ -275,3 +275,24 @@ func TestSenderRunWakesAndStops(t *testing.T) {
 }
 
 var quiet = slog.New(slog.DiscardHandler)
+
+func TestSenderWaitsDoNotCountAsAttempts(t *testing.T) {
+	db, clk := openDB(t)
+	waits := 0
+	p := &fakePlatform{fail: func(out bot.Outgoing, attempt int) error {
+		if attempt <= 10 {
+			waits++
+			return &bot.RetryAfterError{After: time.Second, Reason: "not logged in"}
+		}
+		return nil
+	}}
+	s := bot.NewSender(p, db.Outbox(), bot.SenderConfig{Now: clk.Now, MaxAttempts: 3}, quiet)
+	ids := enqueue(t, db, store.Out{Platform: bot.Telegram, Chat: "A", Text: "paced"})
+	for range 12 {
+		s.Flush(context.Background())
+		clk.Add(2 * time.Second)
+	}
+	if r := status(t, db, ids[0]); r.Status != "sent" || waits != 10 {
+		t.Errorf("row after 10 waits = %+v (waits %d), want sent", r, waits)
+	}
+}

@@ -210,6 +210,17 @@ func (s *Service) handleEvent(ctx context.Context, m *bot.Message) error {
 			}
 			return tx.MoveChat(m.Platform, m.Chat, m.NewChat)
 		case bot.EventRenamed:
+			// Platforms that key groups by name (WeChat) report the new name as
+			// NewChat: the binding and links follow it.
+			if m.NewChat != "" && m.NewChat != m.Chat {
+				if _, err := tx.ChatByKey(m.Platform, m.Chat); err == nil {
+					if err := tx.MoveChat(m.Platform, m.Chat, m.NewChat); err != nil {
+						return err
+					}
+				}
+				_, err := tx.SeeChat(m.Platform, m.NewChat, bot.Group, m.ChatTitle)
+				return err
+			}
 			_, err := tx.SeeChat(m.Platform, m.Chat, bot.Group, m.ChatTitle)
 			return err
 		}

@@ -302,16 +302,23 @@ func (s *Service) location(c *store.Community) *time.Location {
 
 // notifyManagers sends a private message to every manager whose private chat is known.
 func (r *req) notifyManagers(text func(lang string) string) error {
-	return notifyManagers(r.tx, r.s.cfg.Lang, text)
+	return NotifyManagers(r.tx, r.s.cfg.Lang, "", text)
 }
 
 func notifyManagers(tx *store.Tx, defLang string, text func(lang string) string) error {
+	return NotifyManagers(tx, defLang, "", text)
+}
+
+// NotifyManagers queues a private message to every manager whose private
+// chat is known, in their community's language, skipping managers on the
+// platform named by except (an alert about that platform cannot go over it).
+func NotifyManagers(tx *store.Tx, defLang string, except bot.PlatformID, text func(lang string) string) error {
 	ms, err := tx.Managers()
 	if err != nil {
 		return err
 	}
 	for _, m := range ms {
-		if m.PrivateChat == "" {
+		if m.PrivateChat == "" || (except != "" && m.Platform == except) {
 			continue
 		}
 		lang := defLang

@@ -181,14 +181,18 @@ func (db *DB) Scrub(ctx context.Context) {
 }
 
 // Retry implements bot.Queue.
-func (o Outbox) Retry(ctx context.Context, id int64, at time.Time, reason string) error {
+func (o Outbox) Retry(ctx context.Context, id int64, at time.Time, reason string, counted bool) error {
 	return o.db.Update(ctx, func(tx *Tx) error {
 		// Round up: a sub-second backoff must not come back as "due now".
 		sec := at.Unix()
 		if at.Nanosecond() > 0 {
 			sec++
 		}
-		_, err := tx.exec(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`, sec, reason, id)
+		inc := 0
+		if counted {
+			inc = 1
+		}
+		_, err := tx.exec(`UPDATE outbox SET attempts = attempts + ?, next_attempt_at = ?, last_error = ? WHERE id = ?`, inc, sec, reason, id)
 		return err
 	})
 }

@@ -145,8 +145,10 @@ func TestTranslate(t *testing.T) {
 			u: msg(group, 17, "同上", func(m *models.Message) {
 				m.ReplyToMessage = &models.Message{ID: 6, Chat: group, From: &tom, Date: date, Text: "#报修 路灯不亮"}
 			}),
-			want: want(group, bot.Group, "17", "同上", func(m *bot.Message) { m.ReplyTo = "6" }),
-			ok:   true,
+			want: want(group, bot.Group, "17", "同上", func(m *bot.Message) {
+				m.ReplyTo, m.ReplyToSender, m.ReplyToSenderName = "6", "43", "Tom"
+			}),
+			ok: true,
 		},
 		{
 			name: "mention in any case",
@@ -213,8 +215,10 @@ func TestTranslate(t *testing.T) {
 				m.MessageThreadID = 5
 				m.ReplyToMessage = &models.Message{ID: 5, Chat: group, From: &tom, Date: date, Text: "hi"}
 			}),
-			want: want(group, bot.Group, "25", "收到", func(m *bot.Message) { m.ReplyTo = "5" }),
-			ok:   true,
+			want: want(group, bot.Group, "25", "收到", func(m *bot.Message) {
+				m.ReplyTo, m.ReplyToSender, m.ReplyToSenderName = "5", "43", "Tom"
+			}),
+			ok: true,
 		},
 		{
 			name: "anonymous admin speaks as the group",

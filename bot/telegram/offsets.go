@@ -1,7 +1,10 @@
 package telegram
 
 import (
+	"context"
+	"net/http"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -15,7 +18,8 @@ type offsetTracker struct {
 	mu       sync.Mutex
 	pending  []int64 // begun and not yet below the mark, ascending
 	finished map[int64]bool
-	last     int64 // the mark
+	last     int64           // the mark
+	waiters  []chan struct{} // closed when nothing is pending
 }
 
 func newOffsetTracker(start int64) *offsetTracker {
@@ -53,7 +57,50 @@ func (o *offsetTracker) done(id int64) bool {
 		o.pending = o.pending[1:]
 		moved = true
 	}
+	if len(o.pending) == 0 {
+		for _, w := range o.waiters {
+			close(w)
+		}
+		o.waiters = nil
+	}
 	return moved
+}
+
+// wait blocks until every begun update is done, or ctx ends.
+func (o *offsetTracker) wait(ctx context.Context) error {
+	o.mu.Lock()
+	if len(o.pending) == 0 {
+		o.mu.Unlock()
+		return nil
+	}
+	w := make(chan struct{})
+	o.waiters = append(o.waiters, w)
+	o.mu.Unlock()
+	select {
+	case <-w:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// confirmGate holds back each getUpdates request until every update received
+// so far has been handled and committed. Telegram counts an update as
+// delivered as soon as getUpdates asks for a higher offset, and forgets it:
+// without the gate, a crash after that request but before the commit would
+// lose the update for good. The SDK stays the client; only its timing changes.
+type confirmGate struct {
+	base    http.RoundTripper
+	offsets *offsetTracker
+}
+
+func (g confirmGate) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, "/getUpdates") {
+		if err := g.offsets.wait(r.Context()); err != nil {
+			return nil, err
+		}
+	}
+	return g.base.RoundTrip(r)
 }
 
 // mark returns the highest update id such that it and all before it are done.

@@ -1,6 +1,9 @@
 package telegram
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 func TestOffsetTracker(t *testing.T) {
 	o := newOffsetTracker(100)
@@ -41,5 +44,32 @@ func TestOffsetTracker(t *testing.T) {
 	o.done(108)
 	if o.mark() != 108 || len(o.pending) != 0 || len(o.finished) != 0 {
 		t.Fatalf("mark %d, pending %v, finished %v", o.mark(), o.pending, o.finished)
+	}
+}
+
+func TestOffsetTrackerWaitHoldsUntilAllDone(t *testing.T) {
+	o := newOffsetTracker(0)
+	if err := o.wait(context.Background()); err != nil {
+		t.Fatalf("wait with nothing pending: %v", err)
+	}
+	o.begin(1)
+	o.begin(2)
+	released := make(chan error, 1)
+	go func() { released <- o.wait(context.Background()) }()
+	o.done(2)
+	select {
+	case <-released:
+		t.Fatal("wait returned while update 1 was still in flight")
+	default:
+	}
+	o.done(1)
+	if err := <-released; err != nil {
+		t.Fatal(err)
+	}
+	o.begin(3)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := o.wait(ctx); err == nil {
+		t.Error("wait ignored a cancelled context")
 	}
 }

@@ -389,7 +389,13 @@ func (t *Telegram) runPolling(ctx context.Context, in bot.Inbound) error {
 		t.log.Warn("telegram update offset is not persisted: the last batch of updates comes again after a restart")
 	}
 	s := &session{t: t, in: in, offsets: newOffsetTracker(start), kick: make(chan struct{}, 1)}
+	base := t.client.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	pollClient := &http.Client{Timeout: t.client.Timeout, Transport: confirmGate{base: base, offsets: s.offsets}}
 	poller, err := t.newSDK(
+		tgbot.WithHTTPClient(t.cfg.PollTimeout, pollClient),
 		tgbot.WithInitialOffset(start),
 		tgbot.WithAllowedUpdates(allowedUpdates),
 		// One worker calling the handler synchronously keeps updates in

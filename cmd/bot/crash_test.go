@@ -142,7 +142,21 @@ func TestCrashMidBurst(t *testing.T) {
 	p.cmd.Wait()
 	atKill := len(cardCounts(w.srv, w.resident.ID, cardNumber))
 
+	first := p
 	p = startBinary(t, bin, db, w.srv)
+	t.Cleanup(func() {
+		if t.Failed() {
+			res, staff := cardCounts(w.srv, w.resident.ID, cardNumber), cardCounts(w.srv, w.staff.ID, staffCardNumber)
+			t.Logf("resident cards %d, staff cards %d, tickets %d", len(res), len(staff), countTickets(t, db))
+			for _, q := range []*process{first, p} {
+				b, _ := os.ReadFile(q.log)
+				if len(b) > 3000 {
+					b = b[len(b)-3000:]
+				}
+				t.Logf("log %s:\n%s", q.log, b)
+			}
+		}
+	})
 	waitUntil(t, w.srv, 120*time.Second, "every card after the restart", func() bool {
 		return len(cardCounts(w.srv, w.resident.ID, cardNumber)) == n && len(cardCounts(w.srv, w.staff.ID, staffCardNumber)) == n
 	})

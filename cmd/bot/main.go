@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -77,10 +78,12 @@ type Config struct {
 	TelegramNoLimits bool
 	WeChat           bool
 	WeChatSession    string
-	Managers         string
-	TZ               string
-	Lang             string
-	HTTP             string
+	// WeChatPace is the least time between two WeChat sends.
+	WeChatPace time.Duration
+	Managers   string
+	TZ         string
+	Lang       string
+	HTTP       string
 	// ShutdownGrace is how long the outbox may keep sending after intake stops.
 	ShutdownGrace time.Duration
 }
@@ -97,6 +100,8 @@ type Main struct {
 	Platforms []bot.Platform
 	// TelegramLimits overrides the Telegram sending limits (tests).
 	TelegramLimits *telegram.Limits
+	// WeChatTransport replaces the WeChat client's transport (tests: wechattest).
+	WeChatTransport http.RoundTripper
 
 	DB      *store.DB
 	Service *commands.Service
@@ -151,6 +156,11 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.TelegramSecret, "telegram-secret", env("TELEGRAM_WEBHOOK_SECRET", ""), "webhook secret token, A-Z a-z 0-9 _ -; empty: random per run (TELEGRAM_WEBHOOK_SECRET)")
 	fs.BoolVar(&c.TelegramNoLimits, "telegram-no-limits", env("LINLI_TELEGRAM_NO_LIMITS", "") == "1", "do not pace Telegram sends (self-hosted Bot API servers, load tests) (LINLI_TELEGRAM_NO_LIMITS=1)")
 	fs.BoolVar(&c.WeChat, "wechat", env("LINLI_WECHAT", "") == "1", "enable WeChat (LINLI_WECHAT=1)")
+	pace, err := time.ParseDuration(env("LINLI_WECHAT_PACE", "1.5s"))
+	if err != nil {
+		return fmt.Errorf("LINLI_WECHAT_PACE: %w", err)
+	}
+	fs.DurationVar(&c.WeChatPace, "wechat-pace", pace, "least time between two WeChat sends; WeChat's risk control watches bursts (LINLI_WECHAT_PACE)")
 	fs.StringVar(&c.WeChatSession, "wechat-session", env("LINLI_WECHAT_SESSION", c.WeChatSession), "WeChat hot-login session file (LINLI_WECHAT_SESSION)")
 	fs.StringVar(&c.Managers, "managers", env("LINLI_MANAGERS", ""), "bootstrap managers, e.g. telegram:12345,wechat:张经理 (LINLI_MANAGERS)")
 	fs.StringVar(&c.TZ, "tz", env("LINLI_TZ", ""), "time zone for schedules and reports, e.g. Asia/Shanghai (LINLI_TZ)")

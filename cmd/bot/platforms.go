@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/bot/console"
 	"github.com/linli/linli/bot/telegram"
+	"github.com/linli/linli/bot/wechat"
+	"github.com/linli/linli/commands"
 	"github.com/linli/linli/store"
 )
 
@@ -35,7 +37,20 @@ func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 		ps = append(ps, tg)
 	}
 	if m.Config.WeChat {
-		return nil, fmt.Errorf("wechat is not built into this version yet")
+		wc, err := wechat.New(wechat.Config{
+			SessionFile: m.Config.WeChatSession, Log: m.Log, Out: m.Stderr, Now: m.Now,
+			Pace: m.Config.WeChatPace, Transport: m.WeChatTransport,
+			OnLoginURL: func(url string) {
+				m.alertManagers(bot.WeChat, func(lang string) string { return commands.T(lang, "wechat.login", url) })
+			},
+			OnAlert: func(text string) {
+				m.alertManagers(bot.WeChat, func(lang string) string { return commands.T(lang, "wechat.alert", text) })
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, wc)
 	}
 	if len(ps) > 0 {
 		return ps, nil
@@ -57,6 +72,19 @@ func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 		Now: m.Now,
 	})
 	return []bot.Platform{c}, nil
+}
+
+// alertManagers tells every manager privately, on every platform except the
+// one the alert is about (a WeChat logout cannot be reported over WeChat).
+func (m *Main) alertManagers(about bot.PlatformID, text func(lang string) string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := m.DB.Update(ctx, func(tx *store.Tx) error {
+		return commands.NotifyManagers(tx, m.Config.Lang, about, text)
+	})
+	if err != nil {
+		m.Log.Error("alert managers", "err", err)
+	}
 }
 
 // settingOffsets keeps a platform's update offset in the settings table.
