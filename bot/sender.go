@@ -64,7 +64,9 @@ type Sender struct {
 	mu    sync.Mutex
 	stats SenderStats
 	idle  []chan struct{}
-	busy  bool
+	busy  map[ChatID]bool // chats with a goroutine sending to them
+
+	inflight sync.WaitGroup
 }
 
 // NewSender returns a Sender for p over q.
@@ -93,7 +95,7 @@ func NewSender(p Platform, q Queue, cfg SenderConfig, log *slog.Logger) *Sender 
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Sender{p: p, q: q, cfg: cfg, log: log.With("platform", p.ID()), wake: make(chan struct{}, 1)}
+	s := &Sender{p: p, q: q, cfg: cfg, log: log.With("platform", p.ID()), wake: make(chan struct{}, 1), busy: map[ChatID]bool{}}
 	if rl, ok := p.(RateLimited); ok {
 		s.limit = rl.Limiter()
 	}
@@ -115,20 +117,20 @@ func (s *Sender) Stats() SenderStats {
 	return s.stats
 }
 
-// Run delivers rows until ctx is done. It finishes the send in flight first.
+// Run delivers rows until ctx is done, then waits for the sends in flight.
+// Each chat is worked by its own goroutine (at most Parallel at once), so a
+// chat whose sends hang until the request timeout holds up only itself.
 func (s *Sender) Run(ctx context.Context) error {
 	t := time.NewTicker(s.cfg.Poll)
 	defer t.Stop()
+	defer s.inflight.Wait()
 	for {
-		n, err := s.Flush(ctx)
+		n, err := s.dispatch(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("outbox read", "err", err)
 		}
-		if n == 0 {
+		if n == 0 && s.busyChats() == 0 {
 			s.signalIdle()
-		}
-		if n > 0 && err == nil {
-			continue // more may be due right away
 		}
 		select {
 		case <-ctx.Done():
@@ -137,6 +139,12 @@ func (s *Sender) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+func (s *Sender) busyChats() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.busy)
 }
 
 // WaitIdle blocks until the Sender has found nothing due, or ctx ends. The
@@ -165,8 +173,26 @@ func (s *Sender) signalIdle() {
 	}
 }
 
-// Flush sends what is due now, once, and reports how many rows it handled.
+// Flush sends what is due now, once, waits for it, and reports how many
+// rows it took on.
 func (s *Sender) Flush(ctx context.Context) (int, error) {
+	n, err := s.dispatch(ctx)
+	s.inflight.Wait()
+	return n, err
+}
+
+// dispatch starts a goroutine for each chat with due rows that is not
+// already being worked, up to Parallel chats at once, and returns at once.
+// A finished chat wakes the loop, which picks up what is due next.
+func (s *Sender) dispatch(ctx context.Context) (int, error) {
+	// Chats being worked now may finish while Due runs; rows read for them
+	// could then be stale (already sent), so they wait for the next pass.
+	s.mu.Lock()
+	wasBusy := make(map[ChatID]bool, len(s.busy))
+	for c := range s.busy {
+		wasBusy[c] = true
+	}
+	s.mu.Unlock()
 	rows, err := s.q.Due(ctx, s.p.ID(), s.cfg.Batch)
 	if err != nil || len(rows) == 0 {
 		return 0, err
@@ -183,13 +209,26 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 		}
 		chats[i] = append(chats[i], r)
 	}
-	sem := make(chan struct{}, s.cfg.Parallel)
-	var wg sync.WaitGroup
+	started := 0
 	for _, batch := range chats {
-		sem <- struct{}{}
-		wg.Add(1)
+		chat := batch[0].Chat
+		s.mu.Lock()
+		if wasBusy[chat] || s.busy[chat] || len(s.busy) >= s.cfg.Parallel {
+			s.mu.Unlock()
+			continue
+		}
+		s.busy[chat] = true
+		s.mu.Unlock()
+		started += len(batch)
+		s.inflight.Add(1)
 		go func() {
-			defer func() { <-sem; wg.Done() }()
+			defer func() {
+				s.mu.Lock()
+				delete(s.busy, chat)
+				s.mu.Unlock()
+				s.inflight.Done()
+				s.Wake()
+			}()
 			for _, r := range batch {
 				if !s.deliver(ctx, r) {
 					return // keep order: later rows of this chat wait
@@ -197,8 +236,7 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 			}
 		}()
 	}
-	wg.Wait()
-	return len(rows), nil
+	return started, nil
 }
 
 // deliver sends one row and records the outcome. It reports whether later rows

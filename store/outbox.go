@@ -98,7 +98,7 @@ func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Out
 				SELECT o.chat_key, min(o.id) AS stop FROM outbox o
 				LEFT JOIN outbox t ON t.id = o.edit_of
 				WHERE o.platform = ? AND o.status = 'pending'
-					AND (o.next_attempt_at > ? OR t.status = 'pending')
+					AND (o.next_attempt_ms > ? OR t.status = 'pending')
 				GROUP BY o.chat_key
 			)
 			SELECT o.id, o.chat_key, o.thread, o.reply_to, o.text, o.buttons, o.attempts,
@@ -108,7 +108,7 @@ func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Out
 			LEFT JOIN blocked b ON b.chat_key = o.chat_key
 			LEFT JOIN outbox e ON e.id = o.edit_of
 			WHERE o.platform = ? AND o.status = 'pending' AND (b.stop IS NULL OR o.id < b.stop)
-			ORDER BY o.id LIMIT ?`, p, p, unix(tx.now), p, limit)
+			ORDER BY o.id LIMIT ?`, p, p, o.db.Now().UnixMilli(), p, limit)
 		if err != nil {
 			return err
 		}
@@ -183,16 +183,12 @@ func (db *DB) Scrub(ctx context.Context) {
 // Retry implements bot.Queue.
 func (o Outbox) Retry(ctx context.Context, id int64, at time.Time, reason string, counted bool) error {
 	return o.db.Update(ctx, func(tx *Tx) error {
-		// Round up: a sub-second backoff must not come back as "due now".
-		sec := at.Unix()
-		if at.Nanosecond() > 0 {
-			sec++
-		}
 		inc := 0
 		if counted {
 			inc = 1
 		}
-		_, err := tx.exec(`UPDATE outbox SET attempts = attempts + ?, next_attempt_at = ?, last_error = ? WHERE id = ?`, inc, sec, reason, id)
+		_, err := tx.exec(`UPDATE outbox SET attempts = attempts + ?, next_attempt_at = ?, next_attempt_ms = ?, last_error = ? WHERE id = ?`,
+			inc, at.Unix(), at.UnixMilli(), reason, id)
 		return err
 	})
 }
@@ -246,7 +242,7 @@ func (o Outbox) Fallback(ctx context.Context, id int64, reason string) (bool, er
 	var ok bool
 	err := o.db.Update(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE outbox SET chat_key = fallback_chat, reply_to = fallback_reply, thread = '',
-				fallback_chat = '', fallback_reply = '', last_error = ?, next_attempt_at = ?
+				fallback_chat = '', fallback_reply = '', last_error = ?, next_attempt_at = ?, next_attempt_ms = 0
 			WHERE id = ? AND fallback_chat <> ''`, "private chat unreachable: "+reason, unix(tx.now), id)
 		if err != nil {
 			return err
@@ -313,7 +309,7 @@ func (tx *Tx) FailedOutbox(limit int) ([]OutboxRow, error) {
 
 // RequeueOutbox puts a failed row back in the queue.
 func (tx *Tx) RequeueOutbox(id int64) error {
-	res, err := tx.exec(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ? AND status = 'failed'`, unix(tx.now), id)
+	res, err := tx.exec(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, next_attempt_ms = 0 WHERE id = ? AND status = 'failed'`, unix(tx.now), id)
 	if err != nil {
 		return err
 	}
