@@ -57,6 +57,17 @@ var specs = map[Command]spec{
 	"metoo":       {run: (*req).metoo},
 	"volunteer":   {run: (*req).volunteer},
 	"volunteers":  {run: (*req).volunteers, access: manager},
+	"schedule":    {run: (*req).schedule, access: manager},
+	"announce":    {run: (*req).announce, access: manager},
+	"jobs":        {run: (*req).jobs, access: manager},
+	"runjob":      {run: (*req).runjob, access: manager},
+	"activity":    {run: (*req).activity, access: manager},
+	"meeting":     {run: (*req).meeting, access: manager},
+	"expense":     {run: (*req).expense, access: manager},
+	"report":      {run: (*req).report, access: manager},
+	"kpi":         {run: (*req).kpi, access: manager},
+	"join":        {run: (*req).join},
+	"agenda":      {run: (*req).agenda},
 }
 
 // dispatch routes a parsed message: a command, a comment on a ticket, or nothing.

@@ -30,6 +30,8 @@ type Config struct {
 	ThrottleCount  int
 	ThrottleWindow time.Duration
 	Log            *slog.Logger
+	// Jobs is the scheduler, for /schedule, /jobs and /runjob (nil: not running).
+	Jobs Jobs
 }
 
 // Service turns messages into state changes and replies. It implements bot.Handler.

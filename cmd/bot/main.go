@@ -24,6 +24,7 @@ import (
 	"github.com/linli/linli/bot/console"
 	"github.com/linli/linli/bot/telegram"
 	"github.com/linli/linli/commands"
+	"github.com/linli/linli/schedules"
 	"github.com/linli/linli/store"
 )
 
@@ -103,8 +104,9 @@ type Main struct {
 	// WeChatTransport replaces the WeChat client's transport (tests: wechattest).
 	WeChatTransport http.RoundTripper
 
-	DB      *store.DB
-	Service *commands.Service
+	DB        *store.DB
+	Service   *commands.Service
+	Scheduler *schedules.Scheduler
 	// HTTPAddr is where /healthz and /metrics listen, once Run has started them.
 	HTTPAddr net.Addr
 	Router   *bot.Router
@@ -250,11 +252,14 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.platforms = platforms
 
+	if err := m.startScheduler(ctx); err != nil {
+		return err
+	}
 	editable := map[bot.PlatformID]bool{bot.Telegram: true}
 	m.Service = commands.New(db, commands.Config{
 		Lang: m.Config.Lang, Location: m.loc, Log: m.Log,
 		Editable: editable, Buttons: map[bot.PlatformID]bool{bot.Telegram: true},
-		PrivacyMode: m.privacyMode,
+		PrivacyMode: m.privacyMode, Jobs: m.Scheduler,
 	})
 	m.monitor = newMonitor(m)
 	m.Router = bot.NewRouter(8, m.Log)
@@ -369,6 +374,7 @@ func (m *Main) Close() error {
 		if m.Router != nil {
 			m.Router.Close()
 		}
+		m.stopScheduler()
 		if m.sendCancel != nil {
 			grace, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownGrace)
 			for _, s := range m.Senders {

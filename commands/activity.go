@@ -1,0 +1,463 @@
+package commands
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/linli/linli/bot"
+	"github.com/linli/linli/store"
+)
+
+// defaultHour is the time of day of an activity or meeting given only a date.
+const defaultHour = 9
+
+// activity: /activity add DATE TITLE [PLACE] [CAPACITY] | list | rm N.
+func (r *req) activity() error {
+	f, rest := splitArgs(r.p.Args, 1)
+	if len(f) == 0 {
+		return r.activityList()
+	}
+	switch strings.ToLower(f[0]) {
+	case "add", "new", "添加", "新增", "发布":
+		return r.activityAdd(rest)
+	case "list", "ls", "列表", "查看":
+		return r.activityList()
+	case "rm", "cancel", "remove", "del", "删除", "取消":
+		return r.activityCancel(rest)
+	}
+	return usage("activity")
+}
+
+func (r *req) activityAdd(args string) error {
+	comm, err := r.requireCommunity()
+	if err != nil {
+		return err
+	}
+	f := Fields(args)
+	loc := r.s.location(comm)
+	when, used, err := ParseWhen(f, r.tx.Now(), loc)
+	if err != nil {
+		return err
+	}
+	f = f[used:]
+	if len(f) == 0 {
+		return usage("activity")
+	}
+	title, f := f[0], f[1:]
+	capacity := 0
+	if len(f) > 0 {
+		last := f[len(f)-1]
+		if n, ok := parseCapacity(last); ok {
+			capacity, f = n, f[:len(f)-1]
+		} else if signedNumberRe.MatchString(normalizeWidth(last)) {
+			return store.Errorf(store.EINVALID, "bad_capacity") // "0", "-3": a capacity, but a wrong one
+		}
+	}
+	a, err := r.tx.AddActivity(store.Activity{
+		CommunityID: comm.ID, Title: title, Place: strings.Join(f, " "), StartsAt: when, Capacity: capacity, CreatedBy: r.me.ID,
+	})
+	if err != nil {
+		return err
+	}
+	n, err := Broadcast(r.tx, comm, "activity_notice", ActivityText(comm.Lang, loc, a))
+	if err != nil {
+		return err
+	}
+	return r.reply(lines(r.t("activity.added", a.ID, a.Title, r.when(a.StartsAt)), r.t("notice.sent", n)))
+}
+
+// ActivityText is an activity's notice body: title, time, place, places left
+// and how to sign up.
+func ActivityText(lang string, loc *time.Location, a *store.Activity) string {
+	ls := []string{
+		T(lang, "activity.title", a.ID, a.Title),
+		T(lang, "activity.time", FormatTime(lang, loc, a.StartsAt), T(lang, "weekday."+a.StartsAt.In(loc).Weekday().String())),
+	}
+	if a.Place != "" {
+		ls = append(ls, T(lang, "activity.place", a.Place))
+	}
+	ls = append(ls, SignupText(lang, a), T(lang, "activity.join_hint", a.ID))
+	return lines(ls...)
+}
+
+// SignupText says how many have signed up, and the capacity if there is one.
+func SignupText(lang string, a *store.Activity) string {
+	if a.Capacity > 0 {
+		return T(lang, "activity.signups_cap", a.Signups, a.Capacity)
+	}
+	return T(lang, "activity.signups", a.Signups)
+}
+
+func (r *req) activityList() error {
+	comm, err := r.requireCommunity()
+	if err != nil {
+		return err
+	}
+	as, err := r.tx.UpcomingActivities(comm.ID)
+	if err != nil {
+		return err
+	}
+	if len(as) == 0 {
+		return r.reply(r.t("activity.none"))
+	}
+	out := []string{r.t("activity.header")}
+	for _, a := range as {
+		l := r.t("activity.line", a.ID, r.when(a.StartsAt), a.Title, SignupText(r.lang, a))
+		if a.Place != "" {
+			l += " · " + a.Place
+		}
+		out = append(out, l)
+		if ps, err := r.tx.Signups(a.ID); err == nil && len(ps) > 0 {
+			var names []string
+			for _, p := range ps {
+				names = append(names, p.Label())
+			}
+			out = append(out, "  "+r.t("activity.names", strings.Join(names, r.t("list.sep"))))
+		}
+	}
+	return r.reply(lines(out...))
+}
+
+func (r *req) activityCancel(args string) error {
+	id, _, err := r.idArg(args, "activity_rm")
+	if err != nil {
+		return err
+	}
+	a, err := r.tx.Activity(id)
+	if err != nil {
+		return err
+	}
+	if err := r.tx.CancelActivity(id); err != nil {
+		return err
+	}
+	comm, err := r.tx.CommunityByID(a.CommunityID)
+	if err != nil {
+		return err
+	}
+	loc := r.s.location(comm)
+	if _, err := Broadcast(r.tx, comm, "activity_cancelled", T(comm.Lang, "activity.cancel_text", a.Title, FormatTime(comm.Lang, loc, a.StartsAt))); err != nil {
+		return err
+	}
+	return r.reply(r.t("activity.cancelled", a.ID, a.Title))
+}
+
+// join: /join N signs the sender up for activity N.
+func (r *req) join() error {
+	id, _, err := r.idArg(r.p.Args, "join")
+	if err != nil {
+		return err
+	}
+	a, err := r.tx.Activity(id)
+	if err != nil {
+		return err
+	}
+	if r.comm != nil && r.comm.ID != a.CommunityID && !r.me.IsManager() {
+		return store.Errorf(store.ENOTFOUND, "no_activity", id)
+	}
+	if a, err = r.tx.JoinActivity(a.ID, r.me.ID); err != nil {
+		return err
+	}
+	return r.reply(lines(r.t("join.done", r.me.Label(), a.Title, r.when(a.StartsAt)), SignupText(r.lang, a)))
+}
+
+// meeting: /meeting add DATE [PLACE] | list | rm N.
+func (r *req) meeting() error {
+	f, rest := splitArgs(r.p.Args, 1)
+	if len(f) == 0 {
+		return r.meetingList()
+	}
+	switch strings.ToLower(f[0]) {
+	case "add", "new", "添加", "新增", "发布":
+		return r.meetingAdd(rest)
+	case "list", "ls", "列表", "查看":
+		return r.meetingList()
+	case "rm", "cancel", "remove", "del", "删除", "取消":
+		return r.meetingCancel(rest)
+	}
+	return usage("meeting")
+}
+
+func (r *req) meetingAdd(args string) error {
+	comm, err := r.requireCommunity()
+	if err != nil {
+		return err
+	}
+	f := Fields(args)
+	loc := r.s.location(comm)
+	when, used, err := ParseWhen(f, r.tx.Now(), loc)
+	if err != nil {
+		return err
+	}
+	m, err := r.tx.AddMeeting(store.Meeting{CommunityID: comm.ID, StartsAt: when, Place: strings.Join(f[used:], " "), CreatedBy: r.me.ID})
+	if err != nil {
+		return err
+	}
+	agenda, err := r.tx.Agenda(comm.ID, m.ID)
+	if err != nil {
+		return err
+	}
+	n, err := Broadcast(r.tx, comm, "meeting_notice", MeetingText(comm.Lang, loc, m, agenda))
+	if err != nil {
+		return err
+	}
+	return r.reply(lines(r.t("meeting.added", m.ID, r.when(m.StartsAt)), r.t("notice.sent", n)))
+}
+
+// MeetingText is a meeting's notice body: time, place, the agenda so far
+// (without names) and how to add to it.
+func MeetingText(lang string, loc *time.Location, m *store.Meeting, agenda []*store.AgendaItem) string {
+	ls := []string{
+		T(lang, "meeting.time", FormatTime(lang, loc, m.StartsAt), T(lang, "weekday."+m.StartsAt.In(loc).Weekday().String())),
+	}
+	if m.Place != "" {
+		ls = append(ls, T(lang, "activity.place", m.Place))
+	}
+	if len(agenda) == 0 {
+		ls = append(ls, T(lang, "meeting.no_agenda"))
+	} else {
+		ls = append(ls, T(lang, "meeting.agenda", len(agenda)))
+		for i, it := range agenda {
+			ls = append(ls, strconv.Itoa(i+1)+". "+truncate(it.Text, 80))
+		}
+	}
+	ls = append(ls, T(lang, "meeting.agenda_hint"))
+	return lines(ls...)
+}
+
+func (r *req) meetingList() error {
+	comm, err := r.requireCommunity()
+	if err != nil {
+		return err
+	}
+	ms, err := r.tx.UpcomingMeetings(comm.ID)
+	if err != nil {
+		return err
+	}
+	if len(ms) == 0 {
+		return r.reply(r.t("meeting.none"))
+	}
+	out := []string{r.t("meeting.header")}
+	for _, m := range ms {
+		items, err := r.tx.Agenda(comm.ID, m.ID)
+		if err != nil {
+			return err
+		}
+		l := r.t("meeting.line", m.ID, r.when(m.StartsAt), len(items))
+		if m.Place != "" {
+			l += " · " + m.Place
+		}
+		out = append(out, l)
+	}
+	return r.reply(lines(out...))
+}
+
+func (r *req) meetingCancel(args string) error {
+	id, _, err := r.idArg(args, "meeting_rm")
+	if err != nil {
+		return err
+	}
+	m, err := r.tx.Meeting(id)
+	if err != nil {
+		return err
+	}
+	if err := r.tx.CancelMeeting(id); err != nil {
+		return err
+	}
+	comm, err := r.tx.CommunityByID(m.CommunityID)
+	if err != nil {
+		return err
+	}
+	loc := r.s.location(comm)
+	if _, err := Broadcast(r.tx, comm, "meeting_cancelled", T(comm.Lang, "meeting.cancel_text", FormatTime(comm.Lang, loc, m.StartsAt))); err != nil {
+		return err
+	}
+	return r.reply(r.t("meeting.cancelled", m.ID))
+}
+
+// agenda: /agenda TEXT raises a topic for the next meeting; /agenda list
+// (managers, privately) shows the topics with who raised them.
+func (r *req) agenda() error {
+	args := strings.TrimSpace(r.p.Args)
+	switch strings.ToLower(args) {
+	case "":
+		return usage("agenda")
+	case "list", "ls", "列表", "查看":
+		return r.agendaList()
+	}
+	comm, err := r.requireCommunity()
+	if err != nil {
+		return err
+	}
+	_, m, err := r.tx.AddAgendaItem(comm.ID, r.me.ID, args)
+	if err != nil {
+		return err
+	}
+	if m == nil {
+		return r.reply(r.t("agenda.added_later"))
+	}
+	return r.reply(r.t("agenda.added", r.when(m.StartsAt)))
+}
+
+func (r *req) agendaList() error {
+	if !r.me.IsManager() {
+		return store.Errorf(store.EUNAUTHORIZED, "not_manager")
+	}
+	if r.chat.Kind != bot.Private {
+		return store.Errorf(store.EUNAUTHORIZED, "admin_private")
+	}
+	comm, err := r.requireCommunity()
+	if err != nil {
+		return err
+	}
+	m, err := r.tx.NextMeeting(comm.ID)
+	if err != nil {
+		return err
+	}
+	var meetingID int64
+	head := r.t("agenda.header_unplanned")
+	if m != nil {
+		meetingID, head = m.ID, r.t("agenda.header", r.when(m.StartsAt))
+	}
+	items, err := r.tx.Agenda(comm.ID, meetingID)
+	if err != nil {
+		return err
+	}
+	if len(items) == 0 {
+		return r.reply(lines(head, r.t("agenda.none")))
+	}
+	out := []string{head}
+	for i, it := range items {
+		who := "?"
+		if p, err := r.tx.PersonByID(it.PersonID); err == nil {
+			who = p.Label()
+		}
+		out = append(out, r.t("agenda.line", i+1, truncate(it.Text, 120), who, r.when(it.At)))
+	}
+	return r.reply(lines(out...))
+}
+
+// idArg parses the number (an id) at the start of args.
+func (r *req) idArg(args, usageName string) (int64, string, error) {
+	f, rest := splitArgs(args, 1)
+	if len(f) == 0 {
+		return 0, "", usage(usageName)
+	}
+	id, err := ParseTicketNumber(f[0])
+	if err != nil {
+		return 0, "", store.Errorf(store.EINVALID, "bad_id", truncate(f[0], 20))
+	}
+	return id, rest, nil
+}
+
+var (
+	capacityRe     = regexp.MustCompile(`^(\d{1,5})(人|名|位|people|persons|places|spots)?$`)
+	signedNumberRe = regexp.MustCompile(`^[-−+]?\d+(人|名|位)?$`)
+)
+
+// parseCapacity reads "30", "30人" or "30people" as a capacity.
+func parseCapacity(s string) (int, bool) {
+	m := capacityRe.FindStringSubmatch(strings.ToLower(normalizeWidth(s)))
+	if m == nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(m[1])
+	return n, err == nil && n > 0
+}
+
+var (
+	dateRe = regexp.MustCompile(`^(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})[日号]?(?:[T_\s]*(.+))?$`)
+	timeRe = regexp.MustCompile(`^(\d{1,2})(?::(\d{2})|[点時时](?:(\d{1,2})分?|(半))?)$`)
+)
+
+// maxAhead is how far ahead an activity or meeting may be planned.
+const maxAhead = 2 * 366 * 24 * time.Hour
+
+// ParseWhen reads a date and an optional time of day from the start of
+// fields, in loc: "2026-12-20 14:00", "2026/12/20", "12-20 14:00",
+// "12月20日 14点半", "2026-12-20T14:00". A date without a year is the next
+// such day; a date without a time is at 09:00. It returns how many fields it
+// used. Past dates, impossible ones (2月30日) and dates over two years ahead
+// are refused.
+func ParseWhen(fields []string, now time.Time, loc *time.Location) (time.Time, int, error) {
+	if len(fields) == 0 {
+		return time.Time{}, 0, store.Errorf(store.EINVALID, "no_date")
+	}
+	raw := fields[0]
+	m := dateRe.FindStringSubmatch(normalizeWidth(raw))
+	if m == nil {
+		return time.Time{}, 0, store.Errorf(store.EINVALID, "bad_date", truncate(raw, 30))
+	}
+	used := 1
+	hour, minute := defaultHour, 0
+	timeText := m[4]
+	if timeText == "" && len(fields) > 1 && timeRe.MatchString(normalizeWidth(fields[1])) {
+		timeText, used = fields[1], 2
+	}
+	if timeText != "" {
+		t := timeRe.FindStringSubmatch(normalizeWidth(timeText))
+		if t == nil {
+			return time.Time{}, 0, store.Errorf(store.EINVALID, "bad_date", truncate(raw, 30))
+		}
+		hour, _ = strconv.Atoi(t[1])
+		switch {
+		case t[2] != "":
+			minute, _ = strconv.Atoi(t[2])
+		case t[3] != "":
+			minute, _ = strconv.Atoi(t[3])
+		case t[4] != "":
+			minute = 30
+		}
+		if hour > 23 || minute > 59 {
+			return time.Time{}, 0, store.Errorf(store.EINVALID, "bad_time", truncate(timeText, 20))
+		}
+	}
+	month, _ := strconv.Atoi(m[2])
+	day, _ := strconv.Atoi(m[3])
+	local := now.In(loc)
+	year := local.Year()
+	if m[1] != "" {
+		year, _ = strconv.Atoi(m[1])
+	}
+	build := func(y int) (time.Time, bool) {
+		t := time.Date(y, time.Month(month), day, hour, minute, 0, 0, loc)
+		return t, t.Year() == y && int(t.Month()) == month && t.Day() == day
+	}
+	when, ok := build(year)
+	if !ok && m[1] == "" && month == 2 && day == 29 {
+		// 2月29日 without a year: the next leap year's.
+		for y := year + 1; y <= year+4 && !ok; y++ {
+			when, ok = build(y)
+		}
+	}
+	if !ok {
+		return time.Time{}, 0, store.Errorf(store.EINVALID, "bad_date", truncate(raw, 30))
+	}
+	if m[1] == "" && !when.After(now) {
+		if next, ok := build(year + 1); ok {
+			when = next
+		}
+	}
+	if !when.After(now) {
+		return time.Time{}, 0, store.Errorf(store.EINVALID, "date_past")
+	}
+	if when.Sub(now) > maxAhead {
+		return time.Time{}, 0, store.Errorf(store.EINVALID, "date_far")
+	}
+	return when, used, nil
+}
+
+// normalizeWidth turns full-width ASCII (what Chinese input methods type:
+// "１２：３０", "＊") into ASCII and the ideographic space into a space.
+func normalizeWidth(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '！' && r <= '～':
+			return r - '！' + '!'
+		case r == '\u3000':
+			return ' '
+		}
+		return r
+	}, s)
+}

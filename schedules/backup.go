@@ -1,0 +1,18 @@
+package schedules
+
+import (
+	"context"
+	"path/filepath"
+
+	"github.com/linli/linli/commands"
+)
+
+// backup (daily) writes a consistent copy of the database next to it and
+// keeps the newest Config.BackupKeep copies (store.DB.BackupRotate).
+func (s *Scheduler) backup(ctx context.Context) (string, error) {
+	path, err := s.db.BackupRotate(ctx, s.db.Now(), s.cfg.BackupKeep)
+	if err != nil {
+		return "", err
+	}
+	return commands.T(s.cfg.Lang, "jobres.backup", filepath.Base(path)), nil
+}

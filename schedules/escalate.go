@@ -1,0 +1,195 @@
+package schedules
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/linli/linli/commands"
+	"github.com/linli/linli/store"
+)
+
+// remindAt is the share of a deadline after which its assignee is reminded.
+const remindAt = 0.8
+
+// escalate (every minute) raises overdue tickets, each level once per ticket:
+// level 1 when the first response is overdue (a notice in the resident's
+// thread and the staff groups), level 2 when the resolution is overdue (the
+// same, and every manager privately). Before that, at 80% of each deadline,
+// the assignee (or, with nobody assigned, the staff groups) is reminded once.
+// Tickets on hold are left alone: their clocks stand still, and the held time
+// is added to their deadlines when they resume (store.Tx.Apply).
+func (s *Scheduler) escalate(ctx context.Context) (string, error) {
+	var tickets, level1, level2, reminders int
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
+		tickets, level1, level2, reminders = 0, 0, 0, 0
+		now := tx.Now()
+		comms := s.communities(tx)
+		active, err := tx.Tickets(store.TicketFilter{Active: true})
+		if err != nil {
+			return err
+		}
+		for _, t := range active {
+			if t.Status == store.StatusOnHold {
+				continue
+			}
+			comm, err := comms.get(t.CommunityID)
+			if err != nil {
+				return err
+			}
+			firstLate := t.FirstResponseAt.IsZero() && !now.Before(t.FirstResponseDue)
+			resolveLate := !now.Before(t.ResolveDue)
+			switch {
+			case resolveLate && t.EscalationLevel < 2:
+				if firstLate && t.EscalationLevel < 1 {
+					// Both at once (the bot was down): level 1 is recorded,
+					// and the level 2 notices say all there is to say.
+					if err := tx.SetEscalation(t, 1, ""); err != nil {
+						return err
+					}
+					level1++
+				}
+				if err := s.escalate2(tx, comms, comm, t); err != nil {
+					return err
+				}
+				tickets++
+				level2++
+			case firstLate && t.EscalationLevel < 1:
+				if err := s.escalate1(tx, comms, comm, t); err != nil {
+					return err
+				}
+				tickets++
+				level1++
+			}
+			n, err := s.remind(tx, comms, comm, t, now, firstLate, resolveLate)
+			if err != nil {
+				return err
+			}
+			reminders += n
+		}
+		return nil
+	})
+	return commands.T(s.cfg.Lang, "jobres.escalate", tickets, level1, level2, reminders), err
+}
+
+func (s *Scheduler) escalate1(tx *store.Tx, comms *communities, comm *store.Community, t *store.Ticket) error {
+	if err := tx.SetEscalation(t, 1, ""); err != nil {
+		return err
+	}
+	lang, loc := comm.Lang, comms.loc(comm)
+	if err := toResidentThread(tx, t, commands.T(lang, "esc.resident_1", t.ID)); err != nil {
+		return err
+	}
+	_, err := toStaffGroups(tx, comm.ID, t.ID, commands.T(lang, "esc.staff_1",
+		t.ID, commands.T(lang, "kind."+t.Kind), clip(t.Text, 80), commands.FormatTime(lang, loc, t.FirstResponseDue), t.ID))
+	return err
+}
+
+func (s *Scheduler) escalate2(tx *store.Tx, comms *communities, comm *store.Community, t *store.Ticket) error {
+	if err := tx.SetEscalation(t, 2, ""); err != nil {
+		return err
+	}
+	lang, loc := comm.Lang, comms.loc(comm)
+	if err := toResidentThread(tx, t, commands.T(lang, "esc.resident_2", t.ID)); err != nil {
+		return err
+	}
+	assignee := func(lang string) string {
+		if t.AssigneeID != 0 {
+			if p, err := tx.PersonByID(t.AssigneeID); err == nil {
+				return p.Label()
+			}
+		}
+		return commands.T(lang, "esc.nobody")
+	}
+	if _, err := toStaffGroups(tx, comm.ID, t.ID, commands.T(lang, "esc.staff_2",
+		t.ID, commands.T(lang, "kind."+t.Kind), clip(t.Text, 80), commands.FormatTime(lang, loc, t.ResolveDue), assignee(lang))); err != nil {
+		return err
+	}
+	managers, err := managersOf(tx)
+	if err != nil {
+		return err
+	}
+	for _, m := range managers {
+		ml := comms.langOf(m, s.cfg.Lang)
+		text := commands.T(ml, "esc.manager_2", t.ID, commands.T(ml, "kind."+t.Kind), comm.Name, clip(t.Text, 120),
+			commands.T(ml, "status."+t.Status), assignee(ml), commands.FormatTime(ml, loc, t.ResolveDue))
+		if _, err := tx.Enqueue(store.Out{Platform: m.Platform, Chat: m.PrivateChat, Text: text, TicketID: t.ID, LinkRole: "relay"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// remind sends the 80% reminders that are due and not sent yet, and returns
+// how many it sent.
+func (s *Scheduler) remind(tx *store.Tx, comms *communities, comm *store.Community, t *store.Ticket, now time.Time, firstLate, resolveLate bool) (int, error) {
+	sent := 0
+	for _, r := range []struct {
+		kind string
+		due  time.Time
+		want bool
+	}{
+		{store.ReminderFirst, t.FirstResponseDue, t.FirstResponseAt.IsZero() && !firstLate},
+		{store.ReminderResolve, t.ResolveDue, !resolveLate},
+	} {
+		if !r.want || now.Before(reminderTime(t, r.due)) {
+			continue
+		}
+		first, err := tx.MarkReminder(t.ID, r.kind)
+		if err != nil {
+			return sent, err
+		}
+		if !first {
+			continue
+		}
+		if err := s.sendReminder(tx, comms, comm, t, r.kind, r.due); err != nil {
+			return sent, err
+		}
+		sent++
+	}
+	return sent, nil
+}
+
+// reminderTime is the 80% point of a deadline. The deadline already includes
+// the time the ticket spent on hold, which is not part of the clock.
+func reminderTime(t *store.Ticket, due time.Time) time.Time {
+	clock := due.Sub(t.CreatedAt) - t.Held
+	return due.Add(-time.Duration(float64(clock) * (1 - remindAt)))
+}
+
+// sendReminder tells the assignee privately, with the staff group as the
+// fallback where the private chat cannot be reached; with nobody assigned,
+// the staff groups.
+func (s *Scheduler) sendReminder(tx *store.Tx, comms *communities, comm *store.Community, t *store.Ticket, kind string, due time.Time) error {
+	loc := comms.loc(comm)
+	text := func(lang string) string {
+		msg := clip(strings.TrimSpace(t.Text), 80)
+		if kind == store.ReminderFirst {
+			return commands.T(lang, "remind.first", t.ID, commands.FormatTime(lang, loc, due), msg)
+		}
+		return commands.T(lang, "remind.resolve", t.ID, commands.FormatTime(lang, loc, due), t.ID, msg)
+	}
+	if t.AssigneeID != 0 {
+		a, err := tx.PersonByID(t.AssigneeID)
+		if err != nil {
+			return err
+		}
+		if a.PrivateChat != "" {
+			out := store.Out{Platform: a.Platform, Chat: a.PrivateChat, Text: text(comms.langOf(a, comm.Lang)), TicketID: t.ID, LinkRole: "relay"}
+			staff, err := tx.CommunityChats(comm.ID, store.RoleStaffChat)
+			if err != nil {
+				return err
+			}
+			for _, c := range staff {
+				if c.Platform == a.Platform {
+					out.FallbackChat = c.Key
+					break
+				}
+			}
+			_, err = tx.Enqueue(out)
+			return err
+		}
+	}
+	_, err := toStaffGroups(tx, comm.ID, t.ID, text(comm.Lang))
+	return err
+}

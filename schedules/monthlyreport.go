@@ -1,0 +1,74 @@
+package schedules
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/linli/linli/commands"
+	"github.com/linli/linli/store"
+)
+
+// monthlyReport (09:00 on the 1st) sends each community's report on the
+// month that just ended: the full report to its managers privately, and a
+// summary without names to its resident groups. A community's month is sent
+// once, however often the job runs (a catch-up, a /runjob); /report shows it
+// again on demand.
+func (s *Scheduler) monthlyReport(ctx context.Context) (string, error) {
+	var sent, before int
+	var label string
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
+		sent, before = 0, 0
+		now := tx.Now()
+		comms := s.communities(tx)
+		all, err := tx.Communities()
+		if err != nil {
+			return err
+		}
+		y, m := previousMonth(now.In(s.cfg.Location))
+		label = commands.MonthName(s.cfg.Lang, y, m)
+		for _, c := range all {
+			loc := comms.loc(c)
+			y, m := previousMonth(now.In(loc))
+			key := fmt.Sprintf("monthly_report:%d:%04d-%02d", c.ID, y, int(m))
+			done, err := tx.Setting(key)
+			if err != nil {
+				return err
+			}
+			if done != "" {
+				before++
+				continue
+			}
+			cur, prev, err := commands.MonthReports(tx, c.ID, y, m, loc)
+			if err != nil {
+				return err
+			}
+			managers, err := managersOf(tx)
+			if err != nil {
+				return err
+			}
+			for _, p := range managers {
+				lang := comms.langOf(p, s.cfg.Lang)
+				text := commands.FormatReport(lang, c, loc, cur, prev, now)
+				if _, err := tx.Enqueue(store.Out{Platform: p.Platform, Chat: p.PrivateChat, Text: text}); err != nil {
+					return err
+				}
+			}
+			if _, err := toResidentGroups(tx, c.ID, commands.ResidentSummary(c.Lang, c, loc, cur)); err != nil {
+				return err
+			}
+			if err := tx.SetSetting(key, fmt.Sprint(now.Unix())); err != nil {
+				return err
+			}
+			sent++
+		}
+		return nil
+	})
+	return commands.T(s.cfg.Lang, "jobres.report", label, sent, before), err
+}
+
+// previousMonth is the month before the one t falls in.
+func previousMonth(t time.Time) (int, time.Month) {
+	p := time.Date(t.Year(), t.Month(), 1, 12, 0, 0, 0, t.Location()).AddDate(0, -1, 0)
+	return p.Year(), p.Month()
+}

@@ -1,0 +1,108 @@
+package schedules
+
+import (
+	"time"
+
+	"github.com/linli/linli/commands"
+	"github.com/linli/linli/store"
+)
+
+// communities caches the communities one job run looks at.
+type communities struct {
+	tx  *store.Tx
+	def *time.Location
+	m   map[int64]*store.Community
+}
+
+func (s *Scheduler) communities(tx *store.Tx) *communities {
+	return &communities{tx: tx, def: s.cfg.Location, m: map[int64]*store.Community{}}
+}
+
+func (c *communities) get(id int64) (*store.Community, error) {
+	if comm, ok := c.m[id]; ok {
+		return comm, nil
+	}
+	comm, err := c.tx.CommunityByID(id)
+	if err != nil {
+		return nil, err
+	}
+	c.m[id] = comm
+	return comm, nil
+}
+
+func (c *communities) loc(comm *store.Community) *time.Location {
+	return commands.CommunityLocation(comm, c.def)
+}
+
+// managersOf lists the managers who hear about communities privately: every
+// manager whose private chat the bot knows. (A manager's own community is
+// only the one they were first seen in; one office often runs several.)
+func managersOf(tx *store.Tx) ([]*store.Person, error) {
+	all, err := tx.Managers()
+	if err != nil {
+		return nil, err
+	}
+	var out []*store.Person
+	for _, m := range all {
+		if m.PrivateChat != "" {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// langOf is the language a person reads: their community's, else def.
+func (c *communities) langOf(p *store.Person, def string) string {
+	if p.CommunityID != 0 {
+		if comm, err := c.get(p.CommunityID); err == nil {
+			return comm.Lang
+		}
+	}
+	return def
+}
+
+// toResidentThread posts in the chat the ticket came from, as a reply to the
+// resident's message (in its thread), linked to the ticket.
+func toResidentThread(tx *store.Tx, t *store.Ticket, text string) error {
+	chat, err := tx.ChatByID(t.OriginChatID)
+	if err != nil {
+		return err
+	}
+	if !chat.Active {
+		return nil
+	}
+	_, err = tx.Enqueue(store.Out{
+		Platform: chat.Platform, Chat: chat.Key, Thread: t.OriginThread, ReplyTo: t.OriginMsgID,
+		Text: text, TicketID: t.ID, LinkRole: "relay",
+	})
+	return err
+}
+
+// toStaffGroups posts in every staff group of a community, linked to the
+// ticket so that a reply there answers it.
+func toStaffGroups(tx *store.Tx, communityID, ticketID int64, text string) (int, error) {
+	chats, err := tx.CommunityChats(communityID, store.RoleStaffChat)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range chats {
+		if _, err := tx.Enqueue(store.Out{Platform: c.Platform, Chat: c.Key, Text: text, TicketID: ticketID, LinkRole: "relay"}); err != nil {
+			return 0, err
+		}
+	}
+	return len(chats), nil
+}
+
+// toResidentGroups posts text as it is in every resident group of a community.
+func toResidentGroups(tx *store.Tx, communityID int64, text string) (int, error) {
+	chats, err := tx.CommunityChats(communityID, store.RoleResidentChat)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range chats {
+		if _, err := tx.Enqueue(store.Out{Platform: c.Platform, Chat: c.Key, Text: text}); err != nil {
+			return 0, err
+		}
+	}
+	return len(chats), nil
+}
