@@ -26,6 +26,8 @@ type Config struct {
 	// PrivacyMode reports whether the bot on a platform sees only commands and
 	// replies in groups (Telegram privacy mode), for a hint on /bind.
 	PrivacyMode func(bot.PlatformID) bool
+	// DataDir is where photos and files that come with tickets are kept.
+	DataDir string
 	// ThrottleCount tickets per ThrottleWindow per person are accepted (5 per 10 minutes).
 	ThrottleCount  int
 	ThrottleWindow time.Duration
@@ -118,6 +120,14 @@ func (s *Service) Handle(ctx context.Context, m *bot.Message) error {
 	}
 	// Group chatter that is no command, no ticket reference, no reply and no
 	// mention needs no database work at all.
+	if p.Cmd == "" && len(m.Attachments) > 0 {
+		// A photo without a command: it may belong to the sender's ticket of a
+		// moment ago (WeChat sends the picture and the words separately).
+		return s.run(ctx, m, string(m.ID), func(r *req) error {
+			r.p = p
+			return r.photoFollowup()
+		})
+	}
 	if m.ChatKind == bot.Group && p.Cmd == "" && len(p.Refs) == 0 && m.ReplyTo == "" && !p.Mention && !m.MentionsBot {
 		return s.notice(ctx, m)
 	}

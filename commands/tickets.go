@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/store"
@@ -42,6 +43,11 @@ func (r *req) newTicket(kind string) error {
 	if err != nil {
 		return err
 	}
+	for _, a := range r.m.Attachments {
+		if _, err := r.tx.SaveAttachment(t.ID, r.m.Platform, a, r.s.cfg.DataDir); err != nil {
+			return err
+		}
+	}
 	resCard, err := r.tx.Enqueue(store.Out{
 		Platform: r.m.Platform, Chat: r.m.Chat, Thread: r.m.Thread, ReplyTo: r.m.ID,
 		Text: lines(r.residentCard(t), r.t("card.created_ok")), TicketID: t.ID, LinkRole: "card",
@@ -66,12 +72,20 @@ func (r *req) postStaffCards(t *store.Ticket) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	photo, err := r.firstPhoto(t.ID)
+	if err != nil {
+		return 0, err
+	}
 	var first int64
 	for _, c := range chats {
-		id, err := r.tx.Enqueue(store.Out{
+		out := store.Out{
 			Platform: c.Platform, Chat: c.Key, Text: r.staffCard(t), Buttons: r.staffButtons(c.Platform, t),
 			TicketID: t.ID, LinkRole: "staff_card",
-		})
+		}
+		if photo != nil {
+			out.Attachment = photo.Outgoing(c.Platform) // the card is the photo's caption
+		}
+		id, err := r.tx.Enqueue(out)
 		if err != nil {
 			return 0, err
 		}
@@ -267,6 +281,14 @@ func (r *req) refreshCards(t *store.Ticket) error {
 		out := store.Out{Platform: orig.Platform, Chat: orig.Chat, EditOf: card.row, TicketID: t.ID}
 		if card.staff {
 			out.Text, out.Buttons = r.staffCard(t), r.staffButtons(orig.Platform, t)
+			// A card sent as a photo's caption is edited as a caption.
+			photo, err := r.firstPhoto(t.ID)
+			if err != nil {
+				return err
+			}
+			if photo != nil {
+				out.Attachment = photo.Outgoing(orig.Platform)
+			}
 		} else {
 			out.Text = r.residentCard(t)
 		}
@@ -708,4 +730,67 @@ func (r *req) whoami() error {
 		comm = r.comm.Name
 	}
 	return r.reply(r.t("whoami", r.me.Label(), r.t("role."+r.me.Role), comm))
+}
+
+// firstPhoto returns a ticket's first photo, or nil.
+func (r *req) firstPhoto(ticketID int64) (*store.TicketAttachment, error) {
+	as, err := r.tx.TicketAttachments(ticketID)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		if a.Kind == "photo" {
+			return a, nil
+		}
+	}
+	return nil, nil
+}
+
+// PhotoWindow is how long after a ticket a photo from the same person in the
+// same chat is taken as part of it.
+const PhotoWindow = 5 * time.Minute
+
+// photoFollowup attaches a photo (or file) with no command to the sender's
+// ticket from the last few minutes in the same chat, and shows it to staff.
+func (r *req) photoFollowup() error {
+	if r.chat.Kind == bot.Group && !r.chat.Bound() {
+		return errSkip
+	}
+	t, err := r.tx.LatestTicketBy(r.me.ID, r.chat.ID, r.tx.Now().Add(-PhotoWindow))
+	if err != nil {
+		return err
+	}
+	if t == nil || !t.Active() {
+		return errSkip // a photo shared in the group, not for us
+	}
+	var saved []*store.TicketAttachment
+	for _, a := range r.m.Attachments {
+		ta, err := r.tx.SaveAttachment(t.ID, r.m.Platform, a, r.s.cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		saved = append(saved, ta)
+	}
+	if r.m.ID != "" {
+		if err := r.tx.LinkMessage(r.m.Platform, r.m.Chat, r.m.ID, t.ID, "attachment"); err != nil {
+			return err
+		}
+	}
+	chats, err := r.tx.CommunityChats(t.CommunityID, store.RoleStaffChat)
+	if err != nil {
+		return err
+	}
+	for _, c := range chats {
+		for _, ta := range saved {
+			att := ta.Outgoing(c.Platform)
+			if att == nil {
+				continue
+			}
+			if _, err := r.tx.Enqueue(store.Out{Platform: c.Platform, Chat: c.Key, Text: r.t("photo.staff", t.ID, r.me.Label()),
+				Attachment: att, TicketID: t.ID, LinkRole: "relay"}); err != nil {
+				return err
+			}
+		}
+	}
+	return r.reply(r.t("photo.added", t.ID))
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/linli/linli/bot"
@@ -33,6 +34,17 @@ type Out struct {
 	Anonymous bool
 	// Delete asks to delete that message in Chat instead of sending Text.
 	Delete bot.MessageID
+	// Attachment is sent with the text (a photo with the text as caption).
+	Attachment *OutAttachment
+}
+
+// OutAttachment is a photo or file to send: by the platform's reference, or
+// read from a file when the row is sent.
+type OutAttachment struct {
+	Kind string // "photo" or "file"
+	Ref  string
+	Path string
+	Name string
 }
 
 // linkAnonymous is the link_role of anonymous receipts.
@@ -54,6 +66,10 @@ func (tx *Tx) Enqueue(o Out) (int64, error) {
 	if o.Anonymous {
 		o.LinkRole, o.TicketID = linkAnonymous, 0
 	}
+	var ak, ar, ap, an string
+	if a := o.Attachment; a != nil {
+		ak, ar, ap, an = a.Kind, a.Ref, a.Path, a.Name
+	}
 	var editOf, ticket any
 	if o.EditOf != 0 {
 		editOf = o.EditOf
@@ -63,10 +79,10 @@ func (tx *Tx) Enqueue(o Out) (int64, error) {
 	}
 	var id int64
 	err := tx.queryRow(`INSERT INTO outbox (platform, chat_key, thread, reply_to, text, buttons, edit_of, ticket_id, link_role,
-			fallback_chat, fallback_reply, delete_msg, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			fallback_chat, fallback_reply, delete_msg, attach_kind, attach_ref, attach_path, attach_name, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		o.Platform, o.Chat, o.Thread, o.ReplyTo, o.Text, buttons, editOf, ticket, o.LinkRole,
-		o.FallbackChat, o.FallbackReply, o.Delete, unix(tx.now), unix(tx.now)).Scan(&id)
+		o.FallbackChat, o.FallbackReply, o.Delete, ak, ar, ap, an, unix(tx.now), unix(tx.now)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("enqueue: %w", err)
 	}
@@ -102,7 +118,8 @@ func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Out
 				GROUP BY o.chat_key
 			)
 			SELECT o.id, o.chat_key, o.thread, o.reply_to, o.text, o.buttons, o.attempts,
-				coalesce(e.platform_msg_id, ''), coalesce(e.status, ''), o.link_role, o.delete_msg
+				coalesce(e.platform_msg_id, ''), coalesce(e.status, ''), o.link_role, o.delete_msg,
+				o.attach_kind, o.attach_ref, o.attach_path, o.attach_name
 			FROM outbox o
 			JOIN heads h ON h.chat_key = o.chat_key
 			LEFT JOIN blocked b ON b.chat_key = o.chat_key
@@ -115,9 +132,22 @@ func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Out
 		defer rows.Close()
 		for rows.Next() {
 			var g bot.Outgoing
-			var buttons, editMsg, editStatus, role string
-			if err := rows.Scan(&g.ID, &g.Chat, &g.Thread, &g.ReplyTo, &g.Text, &buttons, &g.Attempts, &editMsg, &editStatus, &role, &g.Delete); err != nil {
+			var buttons, editMsg, editStatus, role, ak, ar, ap, an string
+			if err := rows.Scan(&g.ID, &g.Chat, &g.Thread, &g.ReplyTo, &g.Text, &buttons, &g.Attempts, &editMsg, &editStatus, &role, &g.Delete,
+				&ak, &ar, &ap, &an); err != nil {
 				return err
+			}
+			if ak != "" {
+				g.Attachment = &bot.Attachment{Kind: ak, Ref: ar, Name: an}
+				if ap != "" {
+					// Read at send time: the copy under the data directory.
+					data, err := os.ReadFile(ap)
+					if err != nil {
+						g.Attachment = nil // gone; the text still goes out
+					} else {
+						g.Attachment.Data = data
+					}
+				}
 			}
 			g.Platform = p
 			g.Anonymous = role == linkAnonymous

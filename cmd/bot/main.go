@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -260,6 +261,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Lang: m.Config.Lang, Location: m.loc, Log: m.Log,
 		Editable: editable, Buttons: map[bot.PlatformID]bool{bot.Telegram: true},
 		PrivacyMode: m.privacyMode, Jobs: m.Scheduler,
+		DataDir: filepath.Join(filepath.Dir(m.Config.DB), "attachments"),
 	})
 	m.monitor = newMonitor(m)
 	m.Router = bot.NewRouter(8, m.Log)

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -315,5 +318,52 @@ func TestTelegram429Storm(t *testing.T) {
 	}
 	if st := m.Senders["telegram"].Stats(); st.RateLimited == 0 || st.Failed != 0 {
 		t.Errorf("sender stats = %+v: want 429s honoured and nothing failed", st)
+	}
+}
+
+func TestTelegramTaggedPhoto(t *testing.T) {
+	w := newTGWorld(t)
+	db := filepath.Join(t.TempDir(), "linli.db")
+	m := startTG(t, w, db)
+	defer stop(t, m)
+	w.setup(t)
+	var buf bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	png.Encode(&buf, img)
+
+	w.srv.SendPhoto(w.resident, w.li, "#报修 楼道墙皮脱落，见照片", buf.Bytes())
+	w.waitText(t, w.resident.ID, "工单 #1")
+	card := w.waitText(t, w.staff.ID, "新工单 #1")
+	if card.Kind != telegramtest.KindPhoto || card.FileID == "" {
+		t.Fatalf("staff card is a %s (file %q), want the photo with the card as its caption", card.Kind, card.FileID)
+	}
+	// Taking the ticket edits the caption in place, photo and all.
+	w.srv.SendText(w.staff, w.zhang, "/take 1")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := w.srv.WaitFor(ctx, func() bool {
+		msg, _ := w.srv.Message(w.staff.ID, card.MessageID)
+		return strings.Contains(msg.Caption, "处理中")
+	}); err != nil {
+		t.Fatal("photo card caption not edited")
+	}
+	// A second photo right after, without a tag, joins the same ticket.
+	w.srv.SendPhoto(w.resident, w.li, "", buf.Bytes())
+	w.waitText(t, w.resident.ID, "已把照片附到工单 #1")
+	w.waitSent(t, w.staff.ID, func(s telegramtest.SentMessage) bool {
+		return s.Kind == telegramtest.KindPhoto && strings.Contains(s.Text, "#1 业主补充的照片")
+	})
+	var n int
+	m.DB.SQL().QueryRow("SELECT count(*) FROM ticket_attachments WHERE ticket_id = 1").Scan(&n)
+	if n != 2 {
+		t.Errorf("attachments = %d, want 2", n)
+	}
+	// Photos posted in the group with no ticket behind them are not ours.
+	w.srv.SendPhoto(w.resident, w.tom, "", buf.Bytes())
+	w.srv.SendText(w.resident, w.tom, "/mine")
+	w.waitText(t, w.resident.ID, "您还没有提交过工单")
+	m.DB.SQL().QueryRow("SELECT count(*) FROM ticket_attachments").Scan(&n)
+	if n != 2 {
+		t.Errorf("a stray photo was attached: %d", n)
 	}
 }
