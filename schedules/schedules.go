@@ -55,6 +55,7 @@ type Scheduler struct {
 	byName map[string]*job
 
 	mu      sync.Mutex
+	runs    map[string]*RunCount // job name ("schedule" for managers' schedules) → counts
 	user    map[int64]*userEntry // schedule id → its cron entry
 	ctx     context.Context      // for runs started by cron; set by Start
 	cancel  context.CancelFunc
@@ -112,6 +113,7 @@ func New(db *store.DB, cfg Config) (*Scheduler, error) {
 		cron:   cron.New(cron.WithLocation(cfg.Location), cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger))),
 		byName: map[string]*job{},
 		user:   map[int64]*userEntry{},
+		runs:   map[string]*RunCount{},
 	}
 	for _, j := range []struct {
 		name, spec string
@@ -332,6 +334,37 @@ func (s *Scheduler) RunJob(ctx context.Context, name string) (string, error) {
 	return s.runJob(ctx, j, false)
 }
 
+// RunCount counts the runs of a job since the process started.
+type RunCount struct {
+	Runs, Failures int64
+}
+
+// RunCounts returns the run counts by job name; managers' schedules count
+// together under "schedule". /metrics reports them.
+func (s *Scheduler) RunCounts() map[string]RunCount {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]RunCount, len(s.runs))
+	for k, v := range s.runs {
+		out[k] = *v
+	}
+	return out
+}
+
+func (s *Scheduler) count(name string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.runs[name]
+	if c == nil {
+		c = &RunCount{}
+		s.runs[name] = c
+	}
+	c.Runs++
+	if err != nil {
+		c.Failures++
+	}
+}
+
 // runJob runs a job, recovers a panic into an error, and records the run.
 func (s *Scheduler) runJob(ctx context.Context, j *job, catchup bool) (string, error) {
 	if !j.busy.TryLock() {
@@ -346,6 +379,7 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, catchup bool) (string, e
 	} else if catchup {
 		text += commands.T(s.cfg.Lang, "jobres.catchup")
 	}
+	s.count(j.name, err)
 	// The record survives a cancelled context: it says what happened.
 	if rerr := s.db.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		return tx.RecordJobRun(j.name, started, err == nil, text)
@@ -418,6 +452,9 @@ func (s *Scheduler) runSchedule(ctx context.Context, id int64, catchup bool) {
 		})
 		return result, err
 	})
+	if !errors.Is(err, errGone) {
+		s.count("schedule", err)
+	}
 	switch {
 	case errors.Is(err, errGone):
 		return

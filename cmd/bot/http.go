@@ -76,11 +76,13 @@ var (
 	descTickets  = prometheus.NewDesc("linli_tickets_created_total", "Tickets created.", nil, nil)
 	descEscal    = prometheus.NewDesc("linli_escalations_total", "Escalation notices fired, by level.", []string{"level"}, nil)
 	descPlatform = prometheus.NewDesc("linli_platform_up", "1 when the platform is connected.", []string{"platform"}, nil)
+	descJobRuns  = prometheus.NewDesc("linli_job_runs_total", "Scheduled job runs since start, by job.", []string{"job"}, nil)
+	descJobFails = prometheus.NewDesc("linli_job_failures_total", "Scheduled job runs that failed (errors and recovered panics), by job.", []string{"job"}, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (mon *monitor) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descSends, descTooMany, descDepth, descOldest, descTickets, descEscal, descPlatform} {
+	for _, d := range []*prometheus.Desc{descSends, descTooMany, descDepth, descOldest, descTickets, descEscal, descPlatform, descJobRuns, descJobFails} {
 		ch <- d
 	}
 }
@@ -103,6 +105,12 @@ func (mon *monitor) Collect(ch chan<- prometheus.Metric) {
 			v = 1
 		}
 		ch <- prometheus.MustNewConstMetric(descPlatform, prometheus.GaugeValue, v, string(p.ID()))
+	}
+	if mon.m.Scheduler != nil {
+		for name, c := range mon.m.Scheduler.RunCounts() {
+			ch <- prometheus.MustNewConstMetric(descJobRuns, prometheus.CounterValue, float64(c.Runs), name)
+			ch <- prometheus.MustNewConstMetric(descJobFails, prometheus.CounterValue, float64(c.Failures), name)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -122,6 +122,9 @@ func TestHealthzAndMetrics(t *testing.T) {
 		t.Errorf("healthz = %d %s", code, body)
 	}
 
+	if _, err := m.Scheduler.RunJob(context.Background(), "autoclose"); err != nil {
+		t.Fatal(err)
+	}
 	code, body = get(t, base+"/metrics")
 	for _, want := range []string{
 		`linli_messages_in_total{platform="wechat"} 2`,
@@ -130,6 +133,9 @@ func TestHealthzAndMetrics(t *testing.T) {
 		`linli_outbox_depth{status="pending"} 0`,
 		`linli_platform_up{platform="wechat"} 1`,
 		`go_goroutines`,
+		`linli_job_runs_total{job="autoclose"} 1`,
+		`linli_job_failures_total{job="autoclose"} 0`,
+		`linli_escalations_total{level="1"} 0`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)

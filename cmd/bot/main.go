@@ -86,6 +86,9 @@ type Config struct {
 	TZ         string
 	Lang       string
 	HTTP       string
+	// CatchUpGrace is how far back a schedule missed while the bot was down
+	// is still run once at start.
+	CatchUpGrace time.Duration
 	// ShutdownGrace is how long the outbox may keep sending after intake stops.
 	ShutdownGrace time.Duration
 }
@@ -168,6 +171,11 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.Managers, "managers", env("LINLI_MANAGERS", ""), "bootstrap managers, e.g. telegram:12345,wechat:张经理 (LINLI_MANAGERS)")
 	fs.StringVar(&c.TZ, "tz", env("LINLI_TZ", ""), "time zone for schedules and reports, e.g. Asia/Shanghai (LINLI_TZ)")
 	fs.StringVar(&c.Lang, "lang", env("LINLI_LANG", c.Lang), "default reply language, zh or en (LINLI_LANG)")
+	grace, err := time.ParseDuration(env("LINLI_CATCHUP_GRACE", "6h"))
+	if err != nil {
+		return fmt.Errorf("LINLI_CATCHUP_GRACE: %w", err)
+	}
+	fs.DurationVar(&c.CatchUpGrace, "catchup-grace", grace, "run a schedule missed while the bot was down if it fell due within this long; 0 or less: never (LINLI_CATCHUP_GRACE)")
 	fs.StringVar(&c.HTTP, "http", env("LINLI_HTTP", ""), "address for /healthz and /metrics, e.g. :8080 (LINLI_HTTP)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -12,7 +12,11 @@ import (
 // missed while the bot was down. The commands reach it as commands.Config.Jobs.
 // It runs before the senders start; what it queues waits in the outbox.
 func (m *Main) startScheduler(ctx context.Context) error {
-	s, err := schedules.New(m.DB, schedules.Config{Location: m.loc, Lang: m.Config.Lang, Log: m.Log})
+	grace := m.Config.CatchUpGrace
+	if grace <= 0 {
+		grace = -1 // no catch-up at all
+	}
+	s, err := schedules.New(m.DB, schedules.Config{Location: m.loc, Lang: m.Config.Lang, Log: m.Log, Grace: grace})
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)
 	}
