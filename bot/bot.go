@@ -69,7 +69,11 @@ type Message struct {
 	SenderName string
 	// SenderUsername is the @handle without the @, where the platform has one.
 	SenderUsername string
-	Text           string
+	// WeakIdentity is set when the platform cannot vouch for Sender: a WeChat
+	// group member known only by a group card anyone could copy. Staff and
+	// manager rights are not granted on such a message.
+	WeakIdentity bool
+	Text         string
 	// ReplyTo is the message this one replies to, if any.
 	ReplyTo MessageID
 	// ReplyToSender names the author of the replied-to message, where the

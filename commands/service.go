@@ -95,6 +95,9 @@ type req struct {
 	lang string
 	// toast is the answer to a button press, set by ack.
 	toast string
+	// unvouched is set when the sender holds a role the platform could not
+	// vouch for (a WeChat group card), so they act as a resident.
+	unvouched bool
 	// after runs once the transaction has committed (work that must not hold
 	// the write lock, such as running a job for /runjob).
 	after []func(context.Context)
@@ -234,6 +237,12 @@ func (s *Service) newReq(tx *store.Tx, m *bot.Message) (*req, error) {
 		return nil, err
 	}
 	r := &req{s: s, tx: tx, m: m, chat: chat, me: me, lang: s.cfg.Lang}
+	if m.WeakIdentity && me.Role != store.RoleResident {
+		// The platform cannot vouch that this is really them: act as a resident.
+		weak := *me
+		weak.Role = store.RoleResident
+		r.me, r.unvouched = &weak, true
+	}
 	commID := chat.CommunityID
 	if chat.Kind == bot.Private || !chat.Bound() {
 		commID = me.CommunityID
@@ -268,6 +277,9 @@ func (r *req) errorText(err error) string {
 	var ue *store.Error
 	if !errors.As(err, &ue) {
 		return r.t("err.internal")
+	}
+	if ue.Code == store.EUNAUTHORIZED && r.unvouched {
+		return r.t("err.unvouched", r.me.Label())
 	}
 	switch ue.Key {
 	case "usage":

@@ -50,7 +50,7 @@ func (r *req) newTicket(kind string) error {
 	}
 	resCard, err := r.tx.Enqueue(store.Out{
 		Platform: r.m.Platform, Chat: r.m.Chat, Thread: r.m.Thread, ReplyTo: r.m.ID,
-		Text: lines(r.residentCard(t), r.t("card.created_ok")), TicketID: t.ID, LinkRole: "card",
+		Text: lines(r.residentCard(t), r.createdHint(t)), TicketID: t.ID, LinkRole: "card",
 	})
 	if err != nil {
 		return err
@@ -79,7 +79,7 @@ func (r *req) postStaffCards(t *store.Ticket) (int64, error) {
 	var first int64
 	for _, c := range chats {
 		out := store.Out{
-			Platform: c.Platform, Chat: c.Key, Text: r.staffCard(t), Buttons: r.staffButtons(c.Platform, t),
+			Platform: c.Platform, Chat: c.Key, Text: r.staffCard(t, c.Platform), Buttons: r.staffButtons(c.Platform, t),
 			TicketID: t.ID, LinkRole: "staff_card",
 		}
 		if photo != nil {
@@ -123,8 +123,8 @@ func (r *req) residentCard(t *store.Ticket) string {
 	return lines(append(ls, due...)...)
 }
 
-// staffCard is what staff see in their group.
-func (r *req) staffCard(t *store.Ticket) string {
+// staffCard is what staff see in their group on platform p.
+func (r *req) staffCard(t *store.Ticket, p bot.PlatformID) string {
 	reporter := "?"
 	if p, err := r.tx.PersonByID(t.ReporterID); err == nil {
 		reporter = p.Label()
@@ -154,7 +154,11 @@ func (r *req) staffCard(t *store.Ticket) string {
 		ls = append(ls, r.t("card.rating", t.Rating))
 	}
 	if t.Status == store.StatusOpen {
-		ls = append(ls, r.t("card.staff_hint", t.ID, t.ID))
+		if quotes(p) {
+			ls = append(ls, r.t("card.staff_hint", t.ID, t.ID))
+		} else {
+			ls = append(ls, r.t("card.staff_hint_ref", t.ID, t.ID, t.ID))
+		}
 	}
 	return lines(ls...)
 }
@@ -280,7 +284,7 @@ func (r *req) refreshCards(t *store.Ticket) error {
 		}
 		out := store.Out{Platform: orig.Platform, Chat: orig.Chat, EditOf: card.row, TicketID: t.ID}
 		if card.staff {
-			out.Text, out.Buttons = r.staffCard(t), r.staffButtons(orig.Platform, t)
+			out.Text, out.Buttons = r.staffCard(t, orig.Platform), r.staffButtons(orig.Platform, t)
 			// A card sent as a photo's caption is edited as a caption.
 			photo, err := r.firstPhoto(t.ID)
 			if err != nil {
@@ -793,4 +797,16 @@ func (r *req) photoFollowup() error {
 		}
 	}
 	return r.reply(r.t("photo.added", t.ID))
+}
+
+// quotes reports whether replies on a platform say what they reply to. WeChat's
+// web protocol does not (openwechat cannot read quotes), so there people refer
+// to a ticket by its number instead.
+func quotes(p bot.PlatformID) bool { return p != bot.WeChat }
+
+func (r *req) createdHint(t *store.Ticket) string {
+	if quotes(r.m.Platform) {
+		return r.t("card.created_ok")
+	}
+	return r.t("card.created_ok_ref", t.ID)
 }

@@ -285,6 +285,20 @@ func (o Outbox) Fallback(ctx context.Context, id int64, reason string) (bool, er
 	return ok, err
 }
 
+// Hurry makes every pending row of a platform due now: the platform is back
+// (a WeChat re-login) and rows waiting out a back-off need not wait longer.
+func (o Outbox) Hurry(ctx context.Context, p bot.PlatformID) error {
+	return o.db.Update(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE outbox SET next_attempt_ms = 0 WHERE platform = ? AND status = 'pending' AND next_attempt_ms > 0`, p)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		tx.queued = n > 0
+		return nil
+	})
+}
+
 // OutboxStats counts outbox rows that need attention.
 type OutboxStats struct {
 	Pending, Failed int

@@ -139,6 +139,7 @@ type who struct {
 	sender     bot.UserID
 	senderName string
 	botNames   []string
+	weak       bool // a group card nobody vouches for
 }
 
 // identify finds the chat and sender of a message. The look-ups go through
@@ -174,7 +175,14 @@ func (s *session) identify(m *openwechat.Message) (who, bool) {
 		if person == "" {
 			person = openwechat.FormatEmoji(member.NickName)
 		}
-		return who{chat: bot.ChatID(name), kind: bot.Group, sender: bot.UserID(person), senderName: person, botNames: names}, true
+		// Anyone can set their group card to a manager's name. The sender is
+		// vouched for only when they are also the bot account's friend under
+		// that very name (a remark only the bot account can set, or a
+		// nickname no other contact shares).
+		w.mu.Lock()
+		vouched := s.dir.name(member.UserName) == person && len(s.dir.lookup(person)) == 1
+		w.mu.Unlock()
+		return who{chat: bot.ChatID(name), kind: bot.Group, sender: bot.UserID(person), senderName: person, botNames: names, weak: !vouched}, true
 	}
 	if !m.IsSendByFriend() {
 		return who{}, false
@@ -232,7 +240,7 @@ func (s *session) message(m *openwechat.Message, id who) bot.Message {
 	msg := bot.Message{
 		Platform: bot.WeChat, Chat: id.chat, ChatKind: id.kind,
 		ID: bot.MessageID(m.MsgId), Sender: id.sender, SenderName: id.senderName,
-		BotNames: id.botNames, Time: t,
+		BotNames: id.botNames, Time: t, WeakIdentity: id.weak,
 	}
 	if id.kind == bot.Group {
 		msg.ChatTitle = string(id.chat)

@@ -46,6 +46,17 @@ func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 			OnAlert: func(text string) {
 				m.alertManagers(bot.WeChat, func(lang string) string { return commands.T(lang, "wechat.alert", text) })
 			},
+			OnStatus: func(up bool, _ string) {
+				if !up {
+					return
+				}
+				// Logged in again: what waited out the logout goes now.
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if err := m.DB.Outbox().Hurry(ctx, bot.WeChat); err != nil {
+					m.Log.Error("wechat outbox after login", "err", err)
+				}
+			},
 		})
 		if err != nil {
 			return nil, err

@@ -31,6 +31,7 @@ package wechattest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -364,6 +365,28 @@ func (s *Server) waitUntil(ctx context.Context, timeout time.Duration, cond func
 			return false
 		case <-s.closed:
 			return false
+		}
+	}
+}
+
+// WaitFor waits until cond is true, checking it at once and again after each
+// change of the server's state (every request, send, login or injected
+// message), or until ctx ends. cond runs without the server's lock, so it may
+// call the server's methods.
+func (s *Server) WaitFor(ctx context.Context, cond func() bool) error {
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		s.mu.Unlock()
+		if cond() {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("wechattest: wait: %w", ctx.Err())
+		case <-s.closed:
+			return errors.New("wechattest: wait: server closed")
 		}
 	}
 }
