@@ -242,7 +242,9 @@ func (r *req) toResident(t *store.Ticket, text string, buttons [][]bot.Button) e
 		if f.PrivateChat == "" || (f.Platform == chat.Platform && f.GroupChat == chat.Key) {
 			continue
 		}
-		if _, err := r.tx.Enqueue(store.Out{Platform: f.Platform, Chat: f.PrivateChat, Text: text, TicketID: t.ID, LinkRole: "relay"}); err != nil {
+		// If they never opened a private chat with the bot, answer in their group.
+		if _, err := r.tx.Enqueue(store.Out{Platform: f.Platform, Chat: f.PrivateChat, Text: text, TicketID: t.ID, LinkRole: "relay",
+			FallbackChat: f.GroupChat}); err != nil {
 			return err
 		}
 	}

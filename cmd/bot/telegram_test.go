@@ -367,3 +367,31 @@ func TestTelegramTaggedPhoto(t *testing.T) {
 		t.Errorf("a stray photo was attached: %d", n)
 	}
 }
+
+func TestTelegramKickedSilentlyAndPrivacyHint(t *testing.T) {
+	w := newTGWorld(t)
+	m := startTG(t, w, filepath.Join(t.TempDir(), "linli.db"))
+	defer stop(t, m)
+	w.setup(t)
+	// Removed without an update reaching the bot: the first refused send tells the managers.
+	w.srv.Kick(w.staff.ID)
+	w.srv.SendText(w.resident, w.li, "#报修 门禁坏了")
+	w.waitText(t, w.resident.ID, "工单 #1")
+	w.waitText(t, w.manager.ID, "已被移出群“阳光花园物业群”")
+	var active int
+	m.DB.SQL().QueryRow("SELECT active FROM chats WHERE chat_key = ?", fmt.Sprint(w.staff.ID)).Scan(&active)
+	if active != 0 {
+		t.Error("the group that refused sends is still active")
+	}
+}
+
+func TestTelegramPrivacyModeHint(t *testing.T) {
+	srv := telegramtest.NewServer(tgToken, telegramtest.WithUsername("Linli_bot"), telegramtest.WithPrivacyMode(true))
+	t.Cleanup(srv.Close)
+	w := &tgWorld{srv: srv, manager: models.User{ID: 100, FirstName: "王经理"}}
+	w.resident = srv.AddChat(models.Chat{ID: -1001, Type: models.ChatTypeSupergroup, Title: "阳光花园业主群"})
+	m := startTG(t, w, filepath.Join(t.TempDir(), "linli.db"))
+	defer stop(t, m)
+	srv.SendText(w.resident, w.manager, "/bind 阳光花园")
+	w.waitText(t, w.resident.ID, "隐私模式")
+}
