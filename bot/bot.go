@@ -93,6 +93,9 @@ type Message struct {
 	Event EventKind
 	// NewChat is the chat's new id for EventMigrated.
 	NewChat ChatID
+	// PollAnswer is set when the message is a vote in a native poll the bot
+	// sent (it has no text; Chat is the voter's private chat).
+	PollAnswer *PollAnswer
 }
 
 // Callback is a button press on a message the bot sent.
@@ -145,6 +148,12 @@ type Outgoing struct {
 	// message that should have been private) instead of sending anything.
 	// Platforms that cannot delete skip it.
 	Delete MessageID
+	// Pin asks to pin the message once it is sent (a bulletin board), on
+	// platforms that can (Pinner).
+	Pin bool
+	// Poll, when set, is sent as a native poll by platforms that have them
+	// (PollSender); the others send Text, a numbered list to answer by number.
+	Poll *Poll
 }
 
 // Handler handles one inbound message. A nil error means the message is done
@@ -203,4 +212,13 @@ type RateLimited interface {
 // Limiter paces sends to one chat.
 type Limiter interface {
 	Wait(ctx context.Context, chat ChatID) error
+}
+
+// ChatLimiter is a Limiter that can also tell, without waiting or counting
+// anything, how long a chat must wait for its own limits (a group's messages
+// per minute), as opposed to the platform-wide one. The Sender then works
+// other chats meanwhile instead of holding a sending slot for that one.
+type ChatLimiter interface {
+	Limiter
+	ChatWait(chat ChatID) time.Duration
 }

@@ -41,6 +41,11 @@ type SenderConfig struct {
 	Batch       int           // rows fetched at a time (default 100)
 	Parallel    int           // chats sent to in parallel (default 4)
 	Now         func() time.Time
+	// PollSent, if set, records the platform's id of a native poll sent for
+	// a row, before the row is marked sent, so that its answers can be traced.
+	PollSent func(ctx context.Context, out Outgoing, msg MessageID, poll string) error
+	// Pinned, if set, hears how pinning a row's message went (nil: pinned).
+	Pinned func(ctx context.Context, out Outgoing, msg MessageID, err error)
 }
 
 // SenderStats counts what a Sender did.
@@ -65,6 +70,11 @@ type Sender struct {
 	stats SenderStats
 	idle  []chan struct{}
 	busy  map[ChatID]bool // chats with a goroutine sending to them
+	// held counts the chats the last pass left waiting for their own rate
+	// limit (ChatLimiter); wakeAt and timer bring Run back for them.
+	held   int
+	wakeAt time.Time
+	timer  *time.Timer
 
 	inflight sync.WaitGroup
 }
@@ -141,10 +151,38 @@ func (s *Sender) Run(ctx context.Context) error {
 	}
 }
 
+// busyChats counts the chats being worked or waiting for their own limit:
+// the Sender is not idle while there are any.
 func (s *Sender) busyChats() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.busy)
+	return len(s.busy) + s.held
+}
+
+// chatWait is how long chat must wait for its own limits; 0 when the
+// platform's limiter cannot tell apart its own and the platform-wide ones.
+func (s *Sender) chatWait(chat ChatID) time.Duration {
+	if cl, ok := s.limit.(ChatLimiter); ok {
+		return cl.ChatWait(chat)
+	}
+	return 0
+}
+
+// wakeIn makes Run look for due rows again in d (or sooner, if asked sooner).
+func (s *Sender) wakeIn(d time.Duration) {
+	now := time.Now()
+	at := now.Add(d)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.timer != nil && s.wakeAt.After(now) && !at.Before(s.wakeAt) {
+		return
+	}
+	s.wakeAt = at
+	if s.timer == nil {
+		s.timer = time.AfterFunc(d, s.Wake)
+	} else {
+		s.timer.Reset(d)
+	}
 }
 
 // WaitIdle blocks until the Sender has found nothing due, or ctx ends. The
@@ -209,9 +247,23 @@ func (s *Sender) dispatch(ctx context.Context) (int, error) {
 		}
 		chats[i] = append(chats[i], r)
 	}
-	started := 0
+	started, held := 0, 0
+	defer func() {
+		s.mu.Lock()
+		s.held = held
+		s.mu.Unlock()
+	}()
 	for _, batch := range chats {
 		chat := batch[0].Chat
+		// A chat waiting for its own limit (a group's minute) takes no slot
+		// while it waits: the other chats go meanwhile.
+		if batch[0].Delete == "" {
+			if d := s.chatWait(chat); d > 0 {
+				held++
+				s.wakeIn(d)
+				continue
+			}
+		}
 		s.mu.Lock()
 		if wasBusy[chat] || s.busy[chat] || len(s.busy) >= s.cfg.Parallel {
 			s.mu.Unlock()
@@ -245,18 +297,25 @@ func (s *Sender) deliver(ctx context.Context, r Outgoing) bool {
 	// Bookkeeping must land even when shutdown cancels ctx mid-send.
 	bg := context.WithoutCancel(ctx)
 	if s.limit != nil && r.Delete == "" {
+		if d := s.chatWait(r.Chat); d > 0 {
+			// The chat's own limit: free the slot; the chat's turn comes
+			// back once the limit allows (its later rows wait, in order).
+			s.wakeIn(d)
+			return false
+		}
 		if err := s.limit.Wait(ctx, r.Chat); err != nil {
 			return false
 		}
 	}
 	var id MessageID
+	var poll string
 	var err error
 	if r.Delete != "" {
 		if d, ok := s.p.(Deleter); ok {
 			err = d.Delete(ctx, r.Chat, r.Delete)
 		}
 	} else {
-		id, err = s.p.Send(ctx, r)
+		id, poll, err = s.send(ctx, r)
 	}
 	if errors.Is(err, ErrNotModified) {
 		id, err = r.Edit, nil
@@ -267,11 +326,13 @@ func (s *Sender) deliver(ctx context.Context, r Outgoing) bool {
 		lc, lerr = "(anonymous)", errors.New("delivery of an anonymous receipt failed")
 	}
 	if err == nil {
+		s.pollSent(bg, r, id, poll)
 		if err := s.q.Sent(bg, r.ID, id); err != nil {
 			s.log.Error("outbox mark sent", "id", r.ID, "err", err)
 			return false
 		}
 		s.count(func(st *SenderStats) { st.Sent++ })
+		s.pin(bg, r, id)
 		return true
 	}
 	var (

@@ -22,6 +22,8 @@ func (h *harness) fingerprint() string {
 		`SELECT coalesce(group_concat(chat_key || community_id || role, ','), '') FROM (SELECT * FROM chats WHERE community_id IS NOT NULL ORDER BY id)`,
 		`SELECT coalesce(group_concat(name || first_response_sla || resolve_sla, ','), '') FROM communities`,
 		`SELECT count(*) FROM outbox WHERE status = 'failed'`,
+		`SELECT count(*) FROM polls`,
+		`SELECT count(*) FROM outbox WHERE text LIKE '📝%'`, // survey posts
 	} {
 		var s string
 		if err := h.db.SQL().QueryRow(q).Scan(&s); err != nil {
@@ -48,6 +50,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"resolve", "/resolve 1"}, {"tickets", "/tickets"}, {"help", "/help"},
 		{"bind", "/bind 新小区"}, {"unbind", "/unbind"}, {"grant", "/grant staff Tom"}, {"revoke", "/revoke 张师傅"},
 		{"sla", "/sla 阳光花园 first=1h"}, {"outbox", "/outbox retry 1"},
+		{"poll", "/poll 哪天？ | 周六 | 周日"}, {"survey", "/survey add https://wj.qq.com/s/1"},
 	}
 	allowed := func(cmd, role, chat string) bool {
 		bound := chat != "unbound-group"
@@ -60,7 +63,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return role == "manager" && group
 		case "unbind":
 			return role == "manager" && group && bound
-		case "grant", "revoke", "sla", "outbox":
+		case "grant", "revoke", "sla", "outbox", "poll", "survey":
 			return role == "manager" && chat == "private"
 		}
 		if !bound {

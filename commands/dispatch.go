@@ -66,8 +66,12 @@ var specs = map[Command]spec{
 	"expense":     {run: (*req).expense, access: manager},
 	"report":      {run: (*req).report, access: manager},
 	"kpi":         {run: (*req).kpi, access: manager},
+	"export":      {run: (*req).export, access: manager},
 	"join":        {run: (*req).join},
 	"agenda":      {run: (*req).agenda},
+	"notices":     {run: (*req).notices},
+	"poll":        {run: (*req).poll, access: manager},
+	"survey":      {run: (*req).survey, access: manager},
 }
 
 // dispatch routes a parsed message: a command, a comment on a ticket, or nothing.
@@ -78,7 +82,7 @@ func (r *req) dispatch() error {
 		return errSkip
 	}
 	if r.p.Cmd == "" {
-		return r.noCommand()
+		return r.touchBoard(r.noCommand())
 	}
 	sp, ok := specs[r.p.Cmd]
 	if !ok {
@@ -115,7 +119,7 @@ func (r *req) dispatch() error {
 	if sp.privateOnly && group {
 		return store.Errorf(store.EINVALID, "private_only")
 	}
-	return sp.run(r)
+	return r.touchBoard(sp.run(r))
 }
 
 // noCommand handles text that is no command: a reply to a ticket's message or

@@ -8,7 +8,7 @@ import (
 // catalog is the reply catalogue: one message per key and language, merged
 // from each command family's table. Replies follow the community's language;
 // keys missing in a language fall back to Chinese.
-var catalog = mergeCatalogs(coreMessages, outboxMessages, communityMessages, scheduleMessages)
+var catalog = mergeCatalogs(coreMessages, outboxMessages, communityMessages, scheduleMessages, boardMessages, pollMessages, exportMessages)
 
 // mergeCatalogs joins message tables; a key defined twice is a programming error.
 func mergeCatalogs(tables ...map[string]map[string]string) map[string]map[string]string {

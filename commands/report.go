@@ -31,7 +31,11 @@ func (r *req) report() error {
 	if err != nil {
 		return err
 	}
-	return r.reply(FormatReport(r.lang, comm, loc, cur, prev, r.tx.Now()))
+	if err := r.reply(FormatReport(r.lang, comm, loc, cur, prev, r.tx.Now())); err != nil {
+		return err
+	}
+	r.queueChart(comm, year, month) // the chart photo follows the text
+	return nil
 }
 
 // kpi: /kpi [YYYY-MM] [COMMUNITY] shows the plan's three KPI lines alone.
@@ -83,15 +87,16 @@ func (r *req) reportArgs(f []string) (*store.Community, int, time.Month, error) 
 	return comm, year, month, nil
 }
 
-// MonthReports computes a community's report for a month and for the month
-// before it (the KPI baseline).
+// MonthReports computes a community's report for a month and, for the month
+// before it, the figures of the KPI baseline (store.Tx.KPIReport: the rest
+// of prev is zero).
 func MonthReports(tx *store.Tx, communityID int64, year int, month time.Month, loc *time.Location) (cur, prev *store.Report, err error) {
 	from, to := MonthWindow(year, month, loc)
 	if cur, err = tx.Report(communityID, from, to); err != nil {
 		return nil, nil, err
 	}
 	pfrom := from.AddDate(0, -1, 0)
-	if prev, err = tx.Report(communityID, pfrom, from); err != nil {
+	if prev, err = tx.KPIReport(communityID, pfrom, from); err != nil {
 		return nil, nil, err
 	}
 	return cur, prev, nil
@@ -146,6 +151,7 @@ func FormatReport(lang string, comm *store.Community, loc *time.Location, cur, p
 	if cur.Activities > 0 {
 		ls = append(ls, T(lang, "report.activities", cur.Activities, cur.Signups))
 	}
+	ls = append(ls, PollLines(lang, cur.Polls)...)
 	pm := prev.From.In(loc)
 	ls = append(ls, "\n"+T(lang, "report.kpi_header", MonthName(lang, pm.Year(), pm.Month())), FormatKPIs(lang, cur, prev))
 	return lines(ls...)

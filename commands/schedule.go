@@ -96,6 +96,12 @@ func Broadcast(tx *store.Tx, comm *store.Community, kind, text string) (int, err
 		return 0, err
 	}
 	body := T(comm.Lang, "post."+kind, strings.TrimSpace(text))
+	if kind == store.ScheduleAnnouncement && len(chats) > 0 {
+		// Kept for the bulletin board (board.go).
+		if err := tx.AddAnnouncement(comm.ID, text); err != nil {
+			return 0, err
+		}
+	}
 	for _, c := range chats {
 		if _, err := tx.Enqueue(store.Out{Platform: c.Platform, Chat: c.Key, Text: body}); err != nil {
 			return 0, err

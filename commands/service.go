@@ -34,6 +34,9 @@ type Config struct {
 	Log            *slog.Logger
 	// Jobs is the scheduler, for /schedule, /jobs and /runjob (nil: not running).
 	Jobs Jobs
+	// Boards says how each platform's resident groups get the bulletin board
+	// (board.go); platforms not listed have /notices only.
+	Boards map[bot.PlatformID]BoardStyle
 }
 
 // Service turns messages into state changes and replies. It implements bot.Handler.
@@ -113,6 +116,8 @@ func (s *Service) Handle(ctx context.Context, m *bot.Message) error {
 		return s.handleEvent(ctx, m)
 	case m.Callback != nil:
 		return s.handleCallback(ctx, m)
+	case m.PollAnswer != nil:
+		return s.pollAnswer(ctx, m)
 	}
 	p := Parse(m.Text, m.BotNames)
 	if p.OtherBot {
@@ -129,6 +134,13 @@ func (s *Service) Handle(ctx context.Context, m *bot.Message) error {
 		return s.run(ctx, m, string(m.ID), func(r *req) error {
 			r.p = p
 			return r.photoFollowup()
+		})
+	}
+	if n, ok := voteNumber(p); ok && m.ChatKind == bot.Group {
+		// "2" or "回复 2": a vote, if a numbered poll is open in the chat (poll.go).
+		return s.run(ctx, m, string(m.ID), func(r *req) error {
+			r.p = p
+			return r.vote(n)
 		})
 	}
 	if m.ChatKind == bot.Group && p.Cmd == "" && len(p.Refs) == 0 && m.ReplyTo == "" && !p.Mention && !m.MentionsBot {
@@ -175,41 +187,42 @@ func (s *Service) notice(ctx context.Context, m *bot.Message) error {
 
 // run handles a message in one transaction: the inbox entry, every state
 // change and every reply commit together. When the handler fails, all of it is
-// rolled back and a second transaction records only the message and a polite
-// answer, so nothing is half-written and the sender still hears back.
+// rolled back and the message is recorded with only a polite answer, so
+// nothing is half-written and the sender still hears back.
+//
+// Messages handled at the same time share a transaction (store.DB.Group:
+// group commit): each runs in its own savepoint, so a failing one rolls back
+// alone, and run returns only once the shared transaction has committed.
 func (s *Service) run(ctx context.Context, m *bot.Message, msgKey string, fn func(*req) error) error {
 	var failure error
 	var after []func(context.Context)
-	err := s.db.Update(ctx, func(tx *store.Tx) error {
-		first, err := tx.FirstDelivery(m.Platform, m.Chat, bot.MessageID(msgKey))
-		if err != nil || !first {
+	err := s.db.Group(ctx, func(tx *store.Tx) error {
+		// The group may run this again (alone) if the shared transaction fails.
+		failure, after = nil, nil
+		err := tx.Savepoint(func(tx *store.Tx) error {
+			first, err := tx.FirstDelivery(m.Platform, m.Chat, bot.MessageID(msgKey))
+			if err != nil || !first {
+				return err
+			}
+			r, err := s.newReq(tx, m)
+			if err != nil {
+				return err
+			}
+			failure = fn(r)
+			after = r.after
+			return failure
+		})
+		if err == nil || errors.Is(err, errSkip) || failure == nil {
+			// Done, nothing to do, or the transaction itself failed (the
+			// platform may deliver the message again).
 			return err
 		}
-		r, err := s.newReq(tx, m)
-		if err != nil {
-			return err
+		after = nil
+		var ue *store.Error
+		if !errors.As(failure, &ue) {
+			s.log.Error("handle message", "platform", m.Platform, "chat", m.Chat, "msg", m.ID, "err", failure)
 		}
-		failure = fn(r)
-		after = r.after
-		return failure
-	})
-	if err == nil {
-		for _, f := range after {
-			f(ctx)
-		}
-		return nil
-	}
-	if errors.Is(err, errSkip) {
-		return nil
-	}
-	if failure == nil {
-		return err // the transaction itself failed; the platform may deliver it again
-	}
-	var ue *store.Error
-	if !errors.As(failure, &ue) {
-		s.log.Error("handle message", "platform", m.Platform, "chat", m.Chat, "msg", m.ID, "err", failure)
-	}
-	return s.db.Update(ctx, func(tx *store.Tx) error {
+		// The handler's writes are gone; record the message and answer it.
 		first, err := tx.FirstDelivery(m.Platform, m.Chat, bot.MessageID(msgKey))
 		if err != nil || !first {
 			return err
@@ -225,6 +238,16 @@ func (s *Service) run(ctx context.Context, m *bot.Message, msgKey string, fn fun
 		}
 		return r.reply(text)
 	})
+	if errors.Is(err, errSkip) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, f := range after {
+		f(ctx)
+	}
+	return nil
 }
 
 func (s *Service) newReq(tx *store.Tx, m *bot.Message) (*req, error) {

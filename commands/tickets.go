@@ -720,12 +720,12 @@ func (r *req) ticketLines(ts []*store.Ticket, max int) string {
 }
 
 func (r *req) help() error {
-	text := r.t("help.resident")
+	text := lines(r.t("help.resident"), r.t("help.board"))
 	if r.me.IsStaff() {
 		text = lines(text, "", r.t("help.staff"))
 	}
 	if r.me.IsManager() {
-		text = lines(text, "", r.t("help.manager"))
+		text = lines(text, "", r.t("help.manager"), r.t("help.manager_polls"), r.t("help.export"))
 	}
 	return r.reply(text)
 }

@@ -25,7 +25,7 @@ func (s *Scheduler) escalate(ctx context.Context) (string, error) {
 		tickets, level1, level2, reminders = 0, 0, 0, 0
 		now := tx.Now()
 		comms := s.communities(tx)
-		active, err := tx.Tickets(store.TicketFilter{Active: true})
+		active, err := tx.EscalationCandidates(remindAt)
 		if err != nil {
 			return err
 		}

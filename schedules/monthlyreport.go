@@ -47,11 +47,20 @@ func (s *Scheduler) monthlyReport(ctx context.Context) (string, error) {
 			if err != nil {
 				return err
 			}
+			var chart string
+			if len(managers) > 0 {
+				chart = s.monthChart(tx, c, loc, y, m)
+			}
 			for _, p := range managers {
 				lang := comms.langOf(p, s.cfg.Lang)
 				text := commands.FormatReport(lang, c, loc, cur, prev, now)
 				if _, err := tx.Enqueue(store.Out{Platform: p.Platform, Chat: p.PrivateChat, Text: text}); err != nil {
 					return err
+				}
+				if chart != "" {
+					if _, err := tx.Enqueue(commands.ChartOut(p.Platform, p.PrivateChat, lang, c, y, m, chart)); err != nil {
+						return err
+					}
 				}
 			}
 			if _, err := toResidentGroups(tx, c.ID, commands.ResidentSummary(c.Lang, c, loc, cur)); err != nil {
@@ -71,4 +80,19 @@ func (s *Scheduler) monthlyReport(ctx context.Context) (string, error) {
 func previousMonth(t time.Time) (int, time.Month) {
 	p := time.Date(t.Year(), t.Month(), 1, 12, 0, 0, 0, t.Location()).AddDate(0, -1, 0)
 	return p.Year(), p.Month()
+}
+
+// monthChart draws a community's chart of the month for its managers and
+// returns the file's path; "" without a data directory or when the chart
+// cannot be drawn (the report goes out without it, and the failure is logged).
+func (s *Scheduler) monthChart(tx *store.Tx, c *store.Community, loc *time.Location, y int, m time.Month) string {
+	if s.cfg.DataDir == "" {
+		return ""
+	}
+	path, err := commands.MonthChart(tx, s.cfg.DataDir, c, loc, y, m)
+	if err != nil {
+		s.log.Error("monthly report chart", "community", c.ID, "err", err)
+		return ""
+	}
+	return path
 }

@@ -2,7 +2,7 @@
 // managers' scheduled announcements, survey links, activity and meeting
 // notices (stored in SQLite), and the built-in jobs, one file each: SLA
 // escalation, autoclose, the monthly report, activity and meeting reminders,
-// and backups.
+// backups and the bulletin board.
 //
 // Every job takes its clock from the database (store.DB.Now), writes its state
 // changes and the messages they cause in one transaction, and is run directly
@@ -23,6 +23,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/linli/linli/bot"
 	"github.com/linli/linli/commands"
 	"github.com/linli/linli/store"
 )
@@ -41,6 +42,11 @@ type Config struct {
 	// BackupKeep is how many daily backups the backup job keeps (7 when 0).
 	BackupKeep int
 	Log        *slog.Logger
+	// Boards says how each platform's resident groups get the bulletin
+	// board, which the board job keeps up to date (board.go).
+	Boards map[bot.PlatformID]commands.BoardStyle
+	// DataDir is where the monthly report's charts are written ("": no chart).
+	DataDir string
 }
 
 // Scheduler runs the built-in jobs and the schedules of the schedules table.
@@ -125,6 +131,7 @@ func New(db *store.DB, cfg Config) (*Scheduler, error) {
 		{"activity-notice", "*/10 * * * *", s.activityNotice},
 		{"meeting-reminder", "*/10 * * * *", s.meetingReminder},
 		{"backup", "30 3 * * *", s.backup},
+		{"board", "* * * * *", s.board},
 	} {
 		if err := s.add(j.name, j.spec, j.run); err != nil {
 			return nil, err

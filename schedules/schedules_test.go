@@ -283,8 +283,8 @@ func TestStartAndStop(t *testing.T) {
 	if err := s.Start(ctx); err == nil {
 		t.Error("started twice")
 	}
-	if n := len(s.cron.Entries()); n != 7 {
-		t.Errorf("entries = %d, want 6 jobs and 1 schedule", n)
+	if n := len(s.cron.Entries()); n != 8 {
+		t.Errorf("entries = %d, want 7 jobs and 1 schedule", n)
 	}
 	for _, en := range s.cron.Entries() {
 		if en.Next.IsZero() {

@@ -46,14 +46,12 @@ func scanChat(row interface{ Scan(...any) error }) (*Chat, error) {
 // SeeChat records a chat (creating it on first sight, refreshing its title)
 // and returns it.
 func (tx *Tx) SeeChat(p bot.PlatformID, key bot.ChatID, kind bot.ChatKind, title string) (*Chat, error) {
-	_, err := tx.exec(`INSERT INTO chats (platform, chat_key, kind, title, created_at) VALUES (?, ?, ?, ?, ?)
+	// RETURNING gives the row as it is now, sparing a second query: this runs for every message.
+	return scanChat(tx.queryRow(`INSERT INTO chats (platform, chat_key, kind, title, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (platform, chat_key) DO UPDATE SET
-			title = CASE WHEN excluded.title <> '' THEN excluded.title ELSE chats.title END`,
-		p, key, kind, title, unix(tx.now))
-	if err != nil {
-		return nil, err
-	}
-	return tx.ChatByKey(p, key)
+			title = CASE WHEN excluded.title <> '' THEN excluded.title ELSE chats.title END
+		RETURNING `+chatCols,
+		p, key, kind, title, unix(tx.now)))
 }
 
 // ChatByKey returns a chat.
@@ -114,8 +112,8 @@ func (tx *Tx) CommunityChats(communityID int64, role string) ([]*Chat, error) {
 }
 
 // MoveChat gives a chat a new key (a Telegram group upgraded to a supergroup):
-// its binding, ticket links, people's group references and pending outbox
-// rows follow, so nothing is lost.
+// its binding, ticket links, people's group references, pending outbox rows,
+// notice board and poll posts follow, so nothing is lost.
 func (tx *Tx) MoveChat(p bot.PlatformID, from, to bot.ChatID) error {
 	old, err := tx.ChatByKey(p, from)
 	if store := ErrorCode(err); store != "" && store != ENOTFOUND || err != nil && store == "" {
@@ -152,6 +150,8 @@ func (tx *Tx) MoveChat(p bot.PlatformID, from, to bot.ChatID) error {
 		`UPDATE outbox SET fallback_chat = ? WHERE platform = ? AND fallback_chat = ?`,
 		`UPDATE people SET group_chat = ? WHERE platform = ? AND group_chat = ?`,
 		`UPDATE OR IGNORE inbox SET chat_key = ? WHERE platform = ? AND chat_key = ?`,
+		`UPDATE OR IGNORE boards SET chat_key = ? WHERE platform = ? AND chat_key = ?`,
+		`UPDATE poll_posts SET chat_key = ? WHERE platform = ? AND chat_key = ?`,
 	} {
 		if _, err := tx.exec(q, to, p, from); err != nil {
 			return err

@@ -36,6 +36,11 @@ type Out struct {
 	Delete bot.MessageID
 	// Attachment is sent with the text (a photo with the text as caption).
 	Attachment *OutAttachment
+	// Pin asks to pin the message once sent (a bulletin board).
+	Pin bool
+	// Poll is sent as a native poll where the platform has them; Text is
+	// what the others send instead.
+	Poll *bot.Poll
 }
 
 // OutAttachment is a photo or file to send: by the platform's reference, or
@@ -86,6 +91,9 @@ func (tx *Tx) Enqueue(o Out) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("enqueue: %w", err)
 	}
+	if err := tx.setPinAndPoll(id, o); err != nil {
+		return 0, fmt.Errorf("enqueue: %w", err)
+	}
 	tx.queued = true
 	return id, nil
 }
@@ -105,37 +113,42 @@ func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Out
 	var out []bot.Outgoing
 	err := o.db.View(ctx, func(tx *Tx) error {
 		rows, err := tx.query(`
-			WITH heads AS (
-				SELECT chat_key, min(id) AS head FROM outbox
-				WHERE platform = ? AND status = 'pending' GROUP BY chat_key
-			), blocked AS (
+			WITH blocked AS MATERIALIZED (
 				-- A chat's run stops at a row waiting for its retry time, or at an
 				-- edit whose original is still unsent (it needs the original's id).
-				SELECT o.chat_key, min(o.id) AS stop FROM outbox o
-				LEFT JOIN outbox t ON t.id = o.edit_of
-				WHERE o.platform = ? AND o.status = 'pending'
-					AND (o.next_attempt_ms > ? OR t.status = 'pending')
-				GROUP BY o.chat_key
+				-- Both are found through small partial indexes (migration 0008),
+				-- and the rows in order through a third: this runs after every
+				-- commit and every send, and reading all pending rows each time
+				-- made a backlog cost more with every row added to it.
+				SELECT chat_key, min(id) AS stop FROM (
+					SELECT o.chat_key, o.id FROM outbox o INDEXED BY outbox_retry
+					WHERE o.platform = ?1 AND o.status = 'pending' AND o.next_attempt_ms > ?2
+					UNION ALL
+					SELECT o.chat_key, o.id FROM outbox o INDEXED BY outbox_edits JOIN outbox t ON t.id = o.edit_of
+					WHERE o.status = 'pending' AND o.edit_of IS NOT NULL AND o.platform = ?1 AND t.status = 'pending'
+				) GROUP BY chat_key
 			)
 			SELECT o.id, o.chat_key, o.thread, o.reply_to, o.text, o.buttons, o.attempts,
 				coalesce(e.platform_msg_id, ''), coalesce(e.status, ''), o.link_role, o.delete_msg,
-				o.attach_kind, o.attach_ref, o.attach_path, o.attach_name
-			FROM outbox o
-			JOIN heads h ON h.chat_key = o.chat_key
-			LEFT JOIN blocked b ON b.chat_key = o.chat_key
+				o.attach_kind, o.attach_ref, o.attach_path, o.attach_name, o.pin, o.poll
+			FROM outbox o INDEXED BY outbox_due
 			LEFT JOIN outbox e ON e.id = o.edit_of
-			WHERE o.platform = ? AND o.status = 'pending' AND (b.stop IS NULL OR o.id < b.stop)
-			ORDER BY o.id LIMIT ?`, p, p, o.db.Now().UnixMilli(), p, limit)
+			WHERE o.platform = ?1 AND o.status = 'pending'
+				AND NOT EXISTS (SELECT 1 FROM blocked b WHERE b.chat_key = o.chat_key AND b.stop <= o.id)
+			ORDER BY o.id LIMIT ?3`, p, o.db.Now().UnixMilli(), limit)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var g bot.Outgoing
-			var buttons, editMsg, editStatus, role, ak, ar, ap, an string
+			var buttons, editMsg, editStatus, role, ak, ar, ap, an, poll string
 			if err := rows.Scan(&g.ID, &g.Chat, &g.Thread, &g.ReplyTo, &g.Text, &buttons, &g.Attempts, &editMsg, &editStatus, &role, &g.Delete,
-				&ak, &ar, &ap, &an); err != nil {
+				&ak, &ar, &ap, &an, &g.Pin, &poll); err != nil {
 				return err
+			}
+			if g.Poll, err = decodePoll(poll); err != nil {
+				return fmt.Errorf("outbox %d poll: %w", g.ID, err)
 			}
 			if ak != "" {
 				g.Attachment = &bot.Attachment{Kind: ak, Ref: ar, Name: an}

@@ -84,7 +84,8 @@ func (tx *Tx) SeePerson(s Sighting) (*Person, error) {
 			}
 		}
 	}
-	_, err := tx.exec(`INSERT INTO people (platform, user_key, username, display_name, community_id, private_chat, group_chat, created_at, last_seen_at)
+	// RETURNING gives the row as it is now, sparing a second query: this runs for every message.
+	row := tx.queryRow(`INSERT INTO people (platform, user_key, username, display_name, community_id, private_chat, group_chat, created_at, last_seen_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (platform, user_key) DO UPDATE SET
 			username = CASE WHEN excluded.username <> '' THEN excluded.username ELSE people.username END,
@@ -92,12 +93,10 @@ func (tx *Tx) SeePerson(s Sighting) (*Person, error) {
 			community_id = coalesce(excluded.community_id, people.community_id),
 			private_chat = CASE WHEN excluded.private_chat <> '' THEN excluded.private_chat ELSE people.private_chat END,
 			group_chat = CASE WHEN excluded.group_chat <> '' THEN excluded.group_chat ELSE people.group_chat END,
-			last_seen_at = excluded.last_seen_at`,
+			last_seen_at = excluded.last_seen_at
+		RETURNING `+personCols,
 		s.Platform, s.Key, s.Username, s.Name, comm, private, group, unix(tx.now), unix(tx.now))
-	if err != nil {
-		return nil, err
-	}
-	return tx.PersonByKey(s.Platform, s.Key)
+	return scanPerson(row)
 }
 
 // PersonByKey returns a person by platform id.

@@ -74,6 +74,8 @@ type Report struct {
 	Participants int
 	// Activities counts the activities held in the window; Signups their sign-ups.
 	Activities, Signups int
+	// Polls are the polls put to residents in the window, with their votes so far.
+	Polls []PollResult
 }
 
 // MeanRating is the average rating, 0 without ratings.
@@ -105,26 +107,15 @@ func (tx *Tx) Report(communityID int64, from, to time.Time) (*Report, error) {
 		end = now
 	}
 
-	// Opened, resolved and still open, by kind. A ticket's status at the end
-	// of the window is the to_status of its last event before then: exact
-	// even for tickets that were reopened or closed later.
-	err := tx.eachRow(func(rows *sql.Rows) error {
-		var kind string
-		var opened, resolved, open int
-		if err := rows.Scan(&kind, &opened, &resolved, &open); err != nil {
-			return err
-		}
-		r.Kinds[kind] = KindFigures{Opened: opened, Resolved: resolved, Open: open}
-		return nil
-	}, `SELECT t.kind,
-			count(*) FILTER (WHERE t.created_at >= ?2 AND t.created_at < ?3),
-			count(*) FILTER (WHERE t.resolved_at >= ?2 AND t.resolved_at < ?3),
-			count(*) FILTER (WHERE t.created_at < ?3 AND (
-				SELECT e.to_status FROM ticket_events e WHERE e.ticket_id = t.id AND e.at < ?3 AND e.to_status <> '' ORDER BY e.id DESC LIMIT 1
-			) IN ('open', 'in_progress', 'on_hold'))
-		FROM tickets t WHERE t.community_id = ?1 GROUP BY t.kind`, communityID, f, t)
-	if err != nil {
+	// Opened, resolved and still open, by kind (reportKinds).
+	if err := tx.reportKinds(r, communityID, f, t); err != nil {
 		return nil, fmt.Errorf("report tickets: %w", err)
+	}
+	// What comes from ticket events (escalations, ratings, raters) is read
+	// for every community of the window at once (reportEvents).
+	ev, err := tx.reportEvents(f, t)
+	if err != nil {
+		return nil, err
 	}
 
 	var firsts []time.Duration
@@ -142,76 +133,19 @@ func (tx *Tx) Report(communityID int64, from, to time.Time) (*Report, error) {
 	}
 	r.FirstResponse = spread(firsts)
 
-	var resolutions []time.Duration
-	err = tx.eachRow(func(rows *sql.Rows) error {
-		var s int64
-		var within bool
-		if err := rows.Scan(&s, &within); err != nil {
-			return err
-		}
-		resolutions = append(resolutions, time.Duration(max(s, 0))*time.Second)
-		if within {
-			r.WithinSLA++
-		}
-		return nil
-	}, `SELECT resolved_at - created_at - held_seconds,
-			resolved_at <= resolve_due AND first_response_at IS NOT NULL AND first_response_at <= first_response_due
-		FROM tickets WHERE community_id = ? AND resolved_at >= ? AND resolved_at < ?`, communityID, f, t)
-	if err != nil {
-		return nil, fmt.Errorf("report resolution: %w", err)
+	if err := tx.reportResolution(r, communityID, f, t); err != nil {
+		return nil, err
 	}
-	r.Resolution = spread(resolutions)
 
 	// Overdue: a deadline that fell in the window (before now) and was
-	// missed. A ticket on hold since before its deadline has its clock
-	// stopped, so it is not overdue; cancelled tickets are left out.
-	err = tx.eachRow(func(rows *sql.Rows) error {
-		var firstDue, resolveDue int64
-		var firstAt, resolvedAt, holdStart sql.NullInt64
-		var status string
-		if err := rows.Scan(&status, &firstDue, &firstAt, &resolveDue, &resolvedAt, &holdStart); err != nil {
-			return err
-		}
-		held := func(due int64) bool { return status == StatusOnHold && holdStart.Valid && holdStart.Int64 <= due }
-		missed := func(due int64, done sql.NullInt64) bool {
-			return due >= f && due < end && (!done.Valid || done.Int64 > due) && !held(due)
-		}
-		if missed(firstDue, firstAt) || missed(resolveDue, resolvedAt) {
-			r.Overdue++
-		}
-		return nil
-	}, `SELECT status, first_response_due, first_response_at, resolve_due, resolved_at, hold_started_at FROM tickets
-		WHERE community_id = ?1 AND status <> 'cancelled'
-			AND ((first_response_due >= ?2 AND first_response_due < ?3) OR (resolve_due >= ?2 AND resolve_due < ?3))`, communityID, f, end)
-	if err != nil {
+	// missed (reportOverdue).
+	if r.Overdue, err = tx.reportOverdue(communityID, f, end); err != nil {
 		return nil, fmt.Errorf("report overdue: %w", err)
 	}
 
-	if err := tx.queryRow(`SELECT count(DISTINCT e.ticket_id) FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
-		WHERE t.community_id = ? AND e.action IN ('escalate_1', 'escalate_2') AND e.at >= ? AND e.at < ?`,
-		communityID, f, t).Scan(&r.Escalated); err != nil {
-		return nil, fmt.Errorf("report escalated: %w", err)
-	}
+	r.Escalated = ev.escalated[communityID]
 
-	// A rating counts in the month it was given; a ticket rated again after
-	// a reopen counts once, with its latest rating.
-	err = tx.eachRow(func(rows *sql.Rows) error {
-		var score int
-		if err := rows.Scan(&score); err != nil {
-			return err
-		}
-		r.Ratings++
-		r.RatingSum += score
-		if score >= 4 {
-			r.RatingsHigh++
-		}
-		return nil
-	}, `SELECT t.rating FROM tickets t WHERE t.community_id = ?1 AND t.rating IS NOT NULL
-		AND (SELECT max(e.at) FROM ticket_events e WHERE e.ticket_id = t.id AND e.action = 'rate') >= ?2
-		AND (SELECT max(e.at) FROM ticket_events e WHERE e.ticket_id = t.id AND e.action = 'rate') < ?3`, communityID, f, t)
-	if err != nil {
-		return nil, fmt.Errorf("report ratings: %w", err)
-	}
+	ev.addRatings(r, communityID)
 
 	if r.Complaints, err = tx.complaintCategories(communityID, f, t); err != nil {
 		return nil, err
@@ -232,21 +166,17 @@ func (tx *Tx) Report(communityID int64, from, to time.Time) (*Report, error) {
 		return nil, fmt.Errorf("report expenses: %w", err)
 	}
 
-	if err := tx.queryRow(`SELECT count(DISTINCT x.pid) FROM (
-			SELECT reporter_id AS pid FROM tickets WHERE community_id = ?1 AND created_at >= ?2 AND created_at < ?3
-			UNION SELECT e.actor_id FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
-				WHERE t.community_id = ?1 AND e.action = 'rate' AND e.at >= ?2 AND e.at < ?3
-			UNION SELECT s.person_id FROM activity_signups s JOIN activities a ON a.id = s.activity_id
-				WHERE a.community_id = ?1 AND s.at >= ?2 AND s.at < ?3
-			UNION SELECT person_id FROM agenda_items WHERE community_id = ?1 AND at >= ?2 AND at < ?3
-		) x JOIN people p ON p.id = x.pid WHERE p.role = 'resident'`, communityID, f, t).Scan(&r.Participants); err != nil {
-		return nil, fmt.Errorf("report participation: %w", err)
+	if r.Participants, err = tx.reportParticipants(communityID, f, t, ev); err != nil {
+		return nil, err
 	}
 
 	if err := tx.queryRow(`SELECT count(*), coalesce(sum((SELECT count(*) FROM activity_signups s WHERE s.activity_id = a.id)), 0)
 		FROM activities a WHERE a.community_id = ? AND a.starts_at >= ? AND a.starts_at < ? AND a.cancelled_at IS NULL`,
 		communityID, f, t).Scan(&r.Activities, &r.Signups); err != nil {
 		return nil, fmt.Errorf("report activities: %w", err)
+	}
+	if r.Polls, err = tx.PollResults(communityID, from, to); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -46,6 +46,14 @@ type DB struct {
 	// writer anyway; queueing here is fair and cheap, where contending
 	// connections would spin in SQLite's busy handler and could starve.
 	writer sync.Mutex
+
+	// The group committer (group.go), started by the first Group call.
+	groupOnce     sync.Once
+	jobs          chan *groupJob
+	stop          chan struct{} // closed by Close
+	stopOnce      sync.Once
+	committerDone chan struct{}
+	gstats        groupCounters
 }
 
 // DSN returns the driver's data source name for path with every pragma Linli
@@ -81,7 +89,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// SQLite has one writer; more connections would only queue on its lock.
 	// Reads share the pool with writes: WAL lets them run beside the writer.
 	sdb.SetMaxOpenConns(4)
-	db := &DB{db: sdb, path: path, Now: time.Now}
+	db := &DB{db: sdb, path: path, Now: time.Now, stop: make(chan struct{})}
 	if err := db.migrate(ctx); err != nil {
 		sdb.Close()
 		return nil, err
@@ -100,6 +108,12 @@ func (db *DB) Close() error {
 	db.mu.Lock()
 	db.closed = true
 	db.mu.Unlock()
+	// Stop the group committer after the group it is running, if any.
+	db.stopOnce.Do(func() { close(db.stop) })
+	db.groupOnce.Do(func() {}) // no committer may start from now on
+	if db.committerDone != nil {
+		<-db.committerDone
+	}
 	db.stmts.Range(func(_, s any) bool {
 		s.(*sql.Stmt).Close()
 		return true
@@ -166,6 +180,9 @@ type Tx struct {
 	now    time.Time
 	db     *DB
 	queued bool
+	depth  int // savepoints open (group.go)
+	// reportMemo keeps the report's event figures per window (report_scan.go).
+	reportMemo map[[2]int64]*reportEvents
 }
 
 // Now is the transaction's time, the same for everything it writes.

@@ -383,6 +383,7 @@ type Event struct {
 }
 
 func (tx *Tx) addEvent(ticketID int64, actorID any, action, from, to, note string) error {
+	tx.reportMemo = nil // the report's event figures may change
 	_, err := tx.exec(`INSERT INTO ticket_events (ticket_id, actor_id, action, from_status, to_status, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		ticketID, actorID, action, from, to, note, unix(tx.now))
 	if err != nil {

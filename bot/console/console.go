@@ -51,6 +51,9 @@ type Config struct {
 	// printed before the next line is read.
 	WaitIdle func(ctx context.Context) error
 	Now      func() time.Time
+	// Files is the folder where photos and files the bot sends are written
+	// (the terminal shows their paths); default: a folder in os.TempDir().
+	Files string
 }
 
 // Console is the terminal platform.
@@ -314,6 +317,9 @@ func (c *Console) Send(_ context.Context, out bot.Outgoing) (bot.MessageID, erro
 	fmt.Fprintf(c.cfg.Out, "%s [%s]\n", head, id)
 	for _, l := range strings.Split(out.Text, "\n") {
 		fmt.Fprintf(c.cfg.Out, "   %s\n", l)
+	}
+	if out.Attachment != nil {
+		fmt.Fprintf(c.cfg.Out, "   %s\n", c.saveAttachment(out.Attachment))
 	}
 	for _, row := range out.Buttons {
 		var bs []string

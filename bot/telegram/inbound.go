@@ -26,6 +26,8 @@ func translate(u *models.Update, me identity, now time.Time) (bot.Message, bool)
 		return fromCallback(u.CallbackQuery, me, now)
 	case u.MyChatMember != nil:
 		return fromMyChatMember(u.ID, u.MyChatMember, me, now)
+	case u.PollAnswer != nil:
+		return fromPollAnswer(u.ID, u.PollAnswer, me, now)
 	}
 	return bot.Message{}, false
 }

@@ -17,12 +17,12 @@ type Limits struct {
 	// PerGroupPerMinute caps messages per minute in one group or
 	// supergroup, i.e. a negative chat id (default 20).
 	PerGroupPerMinute int
-	// PerPrivatePerSecond is the sustained rate in one private chat (default 1).
+	// PerPrivatePerSecond is the sustained rate in any one chat, private or
+	// group (default 1): Telegram asks bots to keep to about one message a
+	// second in a chat, allowing short bursts.
 	PerPrivatePerSecond int
 	// Burst is how many messages may go to one chat back to back before its
-	// rate applies (default 3). In groups the burst is paid for with a
-	// slightly lower sustained rate, so that no minute ever holds more than
-	// PerGroupPerMinute messages.
+	// per-second rate applies (default 3).
 	Burst int
 	// Disabled turns pacing off (a self-hosted Bot API server, tests).
 	Disabled bool
@@ -61,6 +61,16 @@ func (r rule) next(tat, now time.Time) time.Time {
 	return tat.Add(r.interval)
 }
 
+// Slack is added to Telegram's windows (a second for the bot, a minute for a
+// group): the server counts a message when it arrives, a little after the
+// limiter let it go, and by a little more or less each time; a window
+// exactly as long as Telegram's would let the odd pair of messages land a
+// millisecond too close together and draw a 429.
+const (
+	secondSlack = 10 * time.Millisecond
+	minuteSlack = time.Second
+)
+
 // windowRule allows at most n events in any window w, burst of them back to
 // back. A bucket of capacity b refilled at rate r lets fewer than b + r·w
 // events through in any span shorter than w; refilling at (n+1-b)/w caps
@@ -83,19 +93,35 @@ func ceilDiv(d time.Duration, n int) time.Duration {
 }
 
 // limiter implements bot.Limiter over Limits.
+//
+// A group's limit is a count in a sliding minute, kept exactly: the times of
+// its last PerGroupPerMinute messages. A token bucket could only keep to it
+// by refilling at the rate of the whole minute, so a group's ten messages
+// would take half a minute instead of the ten seconds its per-chat pace
+// allows, and a burst to many groups would finish long after the bot-wide
+// limit allows.
 type limiter struct {
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
 
-	global, group, private rule
+	global, chat rule
+	groupN       int           // messages in any groupW in one group
+	groupW       time.Duration // a minute and its slack
 
 	mu      sync.Mutex
 	tat     time.Time // the bot-wide bucket
-	chats   map[bot.ChatID]time.Time
+	chats   map[bot.ChatID]*chatPace
 	sweepAt int // len(chats) that triggers the next sweep
 }
 
-var _ bot.Limiter = (*limiter)(nil)
+// chatPace is one chat's state: its bucket, and for a group the times of its
+// last groupN messages, oldest first.
+type chatPace struct {
+	tat  time.Time
+	sent []time.Time
+}
+
+var _ bot.ChatLimiter = (*limiter)(nil)
 
 func newLimiter(l Limits) *limiter {
 	def := func(v, d int) int {
@@ -113,10 +139,11 @@ func newLimiter(l Limits) *limiter {
 		sleep: sleep,
 		// Messages to different chats need no burst of their own: spacing
 		// them evenly keeps every one-second window at PerSecond.
-		global:  windowRule(perSecond, time.Second, 1),
-		group:   windowRule(perGroup, time.Minute, burst),
-		private: rateRule(perPrivate, burst),
-		chats:   map[bot.ChatID]time.Time{},
+		global:  windowRule(perSecond, time.Second+secondSlack, 1),
+		chat:    rateRule(perPrivate, burst),
+		groupN:  perGroup,
+		groupW:  time.Minute + minuteSlack,
+		chats:   map[bot.ChatID]*chatPace{},
 		sweepAt: 1024,
 	}
 	if l.Now != nil && l.Sleep != nil {
@@ -155,33 +182,60 @@ func (l *limiter) Wait(ctx context.Context, chat bot.ChatID) error {
 	}
 }
 
-// take counts a message to chat at now and returns 0 if both buckets allow
-// it, or else how long to wait before asking again (and counts nothing).
-func (l *limiter) take(chat bot.ChatID, now time.Time) time.Duration {
-	r := l.group
-	if isPrivate(chat) {
-		r = l.private
-	}
+// ChatWait implements bot.ChatLimiter: how long until chat's own limits
+// (its pace, a group's minute) allow a message, counting nothing.
+func (l *limiter) ChatWait(chat bot.ChatID) time.Duration {
+	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	tat := l.chats[chat]
-	if d := max(l.global.wait(l.tat, now), r.wait(tat, now)); d > 0 {
+	return max(l.chatWait(chat, l.chats[chat], now), 0)
+}
+
+func (l *limiter) chatWait(chat bot.ChatID, p *chatPace, now time.Time) time.Duration {
+	if p == nil {
+		return 0
+	}
+	d := l.chat.wait(p.tat, now)
+	if !isPrivate(chat) && len(p.sent) >= l.groupN {
+		d = max(d, p.sent[len(p.sent)-l.groupN].Add(l.groupW).Sub(now))
+	}
+	return d
+}
+
+// take counts a message to chat at now and returns 0 if the bot-wide and the
+// chat's limits allow it, or else how long to wait before asking again (and
+// counts nothing).
+func (l *limiter) take(chat bot.ChatID, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p := l.chats[chat]
+	if d := max(l.global.wait(l.tat, now), l.chatWait(chat, p, now)); d > 0 {
 		return d
 	}
+	if p == nil {
+		p = &chatPace{}
+		l.chats[chat] = p
+	}
 	l.tat = l.global.next(l.tat, now)
-	l.chats[chat] = r.next(tat, now)
+	p.tat = l.chat.next(p.tat, now)
+	if !isPrivate(chat) {
+		if len(p.sent) == l.groupN {
+			p.sent = append(p.sent[:0], p.sent[1:]...)
+		}
+		p.sent = append(p.sent, now)
+	}
 	if len(l.chats) >= l.sweepAt {
 		l.sweep(now)
 	}
 	return 0
 }
 
-// sweep forgets chats whose bucket has refilled: a missing entry means a
-// full bucket. It runs when the map has doubled since the last sweep, so
+// sweep forgets chats whose limits have all refilled: a missing entry means
+// a fresh chat. It runs when the map has doubled since the last sweep, so
 // its cost per message stays constant.
 func (l *limiter) sweep(now time.Time) {
-	for chat, tat := range l.chats {
-		if !tat.After(now) {
+	for chat, p := range l.chats {
+		if !p.tat.After(now) && (len(p.sent) == 0 || !p.sent[len(p.sent)-1].Add(l.groupW).After(now)) {
 			delete(l.chats, chat)
 		}
 	}

@@ -57,7 +57,7 @@ func TestLimiterGroupPerMinute(t *testing.T) {
 			t.Errorf("message %d of the burst waited %s", i, d)
 		}
 	}
-	// Sustained: 18 a minute once the burst is spent (20 per minute, less the burst).
+	// Sustained: 20 a minute (and a second of slack), one a second at most.
 	if got, max := at[99].Sub(epoch), 6*time.Minute; got > max {
 		t.Errorf("100 messages took %s, want at most %s", got, max)
 	}
@@ -109,17 +109,49 @@ func TestLimiterMixedChats(t *testing.T) {
 func TestLimiterFullGroupDoesNotHoldOthers(t *testing.T) {
 	l, _ := fakeLimiter(Limits{})
 	now := epoch
-	for range DefaultBurst {
+	for i := range DefaultPerGroupPerMinute {
 		if d := l.take("-1", now); d != 0 {
-			t.Fatalf("burst refused: wait %s", d)
+			t.Fatalf("message %d refused: wait %s", i, d)
 		}
 		now = now.Add(time.Second)
 	}
-	if d := l.take("-1", now); d <= 0 {
-		t.Fatal("group over its burst was not held back")
+	// Twenty in twenty seconds: the group's minute is full.
+	d := l.take("-1", now)
+	if want := time.Minute + minuteSlack - 20*time.Second; d != want {
+		t.Fatalf("group over its minute waits %s, want %s", d, want)
 	}
 	if d := l.take("42", now); d != 0 {
 		t.Fatalf("a private chat waited %s behind a full group", d)
+	}
+	if d := l.take("-2", now.Add(time.Second)); d != 0 {
+		t.Fatalf("another group waited %s behind a full group", d)
+	}
+}
+
+func TestLimiterChatWait(t *testing.T) {
+	l, clk := fakeLimiter(Limits{})
+	for range DefaultBurst {
+		if d := l.ChatWait("-1"); d != 0 {
+			t.Fatalf("ChatWait = %s within the burst", d)
+		}
+		if err := l.Wait(context.Background(), "-1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The burst is spent: about a second for this chat, none for others,
+	// and asking counted nothing.
+	if d := l.ChatWait("-1"); d <= 0 || d > time.Second {
+		t.Errorf("ChatWait = %s after the burst, want up to a second", d)
+	}
+	if d := l.ChatWait("-1"); d <= 0 {
+		t.Errorf("ChatWait changed on asking again: %s", d)
+	}
+	if d := l.ChatWait("-2"); d != 0 {
+		t.Errorf("ChatWait of an untouched group = %s", d)
+	}
+	clk.Advance(time.Second)
+	if d := l.ChatWait("-1"); d != 0 {
+		t.Errorf("ChatWait = %s a second later", d)
 	}
 }
 
@@ -157,7 +189,12 @@ func TestLimiterCustomLimits(t *testing.T) {
 	l, clk := fakeLimiter(Limits{PerSecond: 5, PerGroupPerMinute: 4, Burst: 1})
 	at := sendTimes(t, l, clk, 12, func(int) bot.ChatID { return "-9" })
 	checkWindow(t, at, 4, time.Minute)
-	if got := at[1].Sub(at[0]); got != 15*time.Second {
-		t.Errorf("second message after %s, want 15s", got)
+	// One a second in the chat, until four in the minute; then the minute
+	// (and its slack) from the first.
+	if got := at[1].Sub(at[0]); got != time.Second {
+		t.Errorf("second message after %s, want 1s", got)
+	}
+	if got, want := at[4].Sub(at[0]), time.Minute+minuteSlack; got != want {
+		t.Errorf("fifth message after %s, want %s", got, want)
 	}
 }

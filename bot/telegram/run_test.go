@@ -48,7 +48,7 @@ func TestRunDeliversUpdatesAndSavesOffset(t *testing.T) {
 	}
 	var allowed []string
 	_ = json.Unmarshal([]byte(polls[0].Params["allowed_updates"]), &allowed)
-	if !slices.Equal(allowed, []string{"message", "callback_query", "my_chat_member"}) {
+	if !slices.Equal(allowed, []string{"message", "callback_query", "my_chat_member", "poll_answer"}) {
 		t.Errorf("allowed_updates %q", allowed)
 	}
 	if err := r.stop(); err != nil {

@@ -363,6 +363,7 @@ var allowedUpdates = []string{
 	models.AllowedUpdateMessage,
 	models.AllowedUpdateCallbackQuery,
 	models.AllowedUpdateMyChatMember,
+	models.AllowedUpdatePollAnswer, // votes in the bot's polls (poll.go)
 }
 
 // session is one Run: the Inbound, the handlers in flight and the offsets.

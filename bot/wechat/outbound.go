@@ -14,10 +14,11 @@ import (
 	"github.com/linli/linli/bot"
 )
 
-// Send implements bot.Platform. WeChat gets plain text only: buttons are
-// dropped (the core writes command hints into the text), there is no quote
-// (ReplyTo is ignored) and no edit (an edit goes out as a new message).
-// Attachments are not sent. It returns the server's MsgID.
+// Send implements bot.Platform. WeChat gets plain text: buttons are dropped
+// (the core writes command hints into the text), there is no quote (ReplyTo
+// is ignored) and no edit (an edit goes out as a new message). An attachment
+// with its bytes follows the text as an image or a file message (see
+// sendWithMedia). It returns the server's MsgID (the text's, if there is one).
 //
 // Errors: not logged in, or the session refused (Ret 1100/1101/1102) →
 // ErrNotLoggedIn with a *bot.RetryAfterError, so the row waits for the next
@@ -27,9 +28,30 @@ import (
 // ErrUnknownChat; network errors → plain, transient errors.
 func (w *WeChat) Send(ctx context.Context, out bot.Outgoing) (bot.MessageID, error) {
 	defer w.flushAlerts()
+	if hasMedia(out) {
+		return w.sendWithMedia(ctx, out)
+	}
 	if strings.TrimSpace(out.Text) == "" {
 		return "", fmt.Errorf("%w: nothing to send (WeChat gets text only)", bot.ErrPermanent)
 	}
+	return w.paced(ctx, out, sendText(out.Text))
+}
+
+// sendFunc sends one message to userName in session s. w.callMu is held.
+type sendFunc func(ctx context.Context, s *session, userName string) (*openwechat.SentMessage, error)
+
+func sendText(text string) sendFunc {
+	return func(ctx context.Context, s *session, userName string) (*openwechat.SentMessage, error) {
+		msg := openwechat.NewTextSendMessage(text, s.selfUser, userName)
+		return s.b.Caller.WebWxSendMsg(ctx, &openwechat.CallerWebWxSendMsgOptions{
+			LoginInfo: s.b.Storage.LoginInfo, BaseRequest: s.b.Storage.Request, Message: msg,
+		})
+	}
+}
+
+// paced sends one message to out.Chat with send, at least Pace after the
+// previous send ended.
+func (w *WeChat) paced(ctx context.Context, out bot.Outgoing, send sendFunc) (bot.MessageID, error) {
 	for {
 		// Keep Pace between the end of one send and the start of the next,
 		// whatever called Send: the server sees the gap at least that wide.
@@ -48,14 +70,14 @@ func (w *WeChat) Send(ctx context.Context, out bot.Outgoing) (bot.MessageID, err
 			w.callMu.Unlock()
 			continue
 		}
-		id, err := w.sendLocked(ctx, out)
+		id, err := w.sendLocked(ctx, out, send)
 		w.callMu.Unlock()
 		return id, err
 	}
 }
 
-// sendLocked resolves the chat and sends. w.callMu is held.
-func (w *WeChat) sendLocked(ctx context.Context, out bot.Outgoing) (bot.MessageID, error) {
+// sendLocked resolves the chat and sends with send. w.callMu is held.
+func (w *WeChat) sendLocked(ctx context.Context, out bot.Outgoing, send sendFunc) (bot.MessageID, error) {
 	w.mu.Lock()
 	s := w.sess
 	cool := time.Until(w.coolUntil)
@@ -70,10 +92,7 @@ func (w *WeChat) sendLocked(ctx context.Context, out bot.Outgoing) (bot.MessageI
 	if err != nil {
 		return "", err
 	}
-	msg := openwechat.NewTextSendMessage(out.Text, s.selfUser, userName)
-	sent, err := s.b.Caller.WebWxSendMsg(ctx, &openwechat.CallerWebWxSendMsgOptions{
-		LoginInfo: s.b.Storage.LoginInfo, BaseRequest: s.b.Storage.Request, Message: msg,
-	})
+	sent, err := send(ctx, s, userName)
 	now := time.Now()
 	w.mu.Lock()
 	// A refused send counts for the frequency control too.

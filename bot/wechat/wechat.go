@@ -137,6 +137,10 @@ type WeChat struct {
 	known       idRing // message ids a quote may name (ReplyTo)
 	tagged      map[personKey]time.Time
 	alerts      []string // pending, fired by flushAlerts outside locks
+
+	// textSent holds the outbox rows whose text went out before their
+	// attachment failed, so that a retry sends only the attachment (media.go).
+	textSent map[int64]bot.MessageID
 }
 
 // New returns the adapter. It makes no network call; Run logs in.

@@ -270,6 +270,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Editable: editable, Buttons: map[bot.PlatformID]bool{bot.Telegram: true},
 		PrivacyMode: m.privacyMode, Jobs: m.Scheduler,
 		DataDir: filepath.Join(filepath.Dir(m.Config.DB), "attachments"),
+		Boards:  m.boardStyles(),
 	})
 	m.monitor = newMonitor(m)
 	m.Router = bot.NewRouter(8, m.Log)
@@ -283,7 +284,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.sendCancel = sendCancel
 	m.Senders = map[bot.PlatformID]*bot.Sender{}
 	for _, p := range platforms {
-		cfg := bot.SenderConfig{Now: m.Now}
+		cfg := bot.SenderConfig{Now: m.Now, Pinned: m.Service.BoardPinned, PollSent: m.Service.PollPosted}
 		if p.ID() == bot.Console {
 			cfg.Parallel = 1 // print in the order the bot wrote
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -80,7 +81,8 @@ func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 			}
 			return nil
 		},
-		Now: m.Now,
+		Now:   m.Now,
+		Files: filepath.Join(m.dataDir(), "console"),
 	})
 	return []bot.Platform{c}, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/linli/linli/schedules"
 )
@@ -16,7 +17,7 @@ func (m *Main) startScheduler(ctx context.Context) error {
 	if grace <= 0 {
 		grace = -1 // no catch-up at all
 	}
-	s, err := schedules.New(m.DB, schedules.Config{Location: m.loc, Lang: m.Config.Lang, Log: m.Log, Grace: grace})
+	s, err := schedules.New(m.DB, schedules.Config{Location: m.loc, Lang: m.Config.Lang, Log: m.Log, Grace: grace, Boards: m.boardStyles(), DataDir: m.dataDir()})
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)
 	}
@@ -26,6 +27,10 @@ func (m *Main) startScheduler(ctx context.Context) error {
 	m.Scheduler = s
 	return nil
 }
+
+// dataDir is where photos, exports and charts are kept: "attachments" beside
+// the database (the commands get the same folder in Run).
+func (m *Main) dataDir() string { return filepath.Join(filepath.Dir(m.Config.DB), "attachments") }
 
 // stopScheduler stops the clock and waits, up to the shutdown grace, for
 // running jobs, so that what they queue still goes out with the outbox.

@@ -1,0 +1,518 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/linli/linli/bot"
+	"github.com/linli/linli/store"
+)
+
+// BoardStyle is how a platform's resident groups get the bulletin board (公告栏).
+type BoardStyle int
+
+const (
+	// BoardNone leaves the board to /notices.
+	BoardNone BoardStyle = iota
+	// BoardPinned keeps one pinned board message per group, edited in place
+	// whenever what it shows changes (Telegram).
+	BoardPinned
+	// BoardDaily posts the board once a day at the digest time, for
+	// platforms that can neither pin nor edit (WeChat).
+	BoardDaily
+)
+
+// DefaultDigestTime is when the daily board goes out unless managers set
+// another time with /notices digest.
+const DefaultDigestTime = "08:00"
+
+// digestSetting holds the digest time ("HH:MM", or "off").
+const digestSetting = "board.digest_time"
+
+// boardMinAge debounces refreshes caused by commands: a pinned board edited
+// less than this ago waits for the board job, which runs every minute.
+const boardMinAge = time.Minute
+
+// How much of each section the board shows.
+const (
+	boardAnnouncements = 5
+	boardActivities    = 5
+	boardMeetings      = 2
+	boardTickets       = 15
+)
+
+// boardCommands change what the board shows: tickets, announcements,
+// activities (sign-up counts too) and meetings. "" is a comment on a ticket,
+// which may be its first response.
+var boardCommands = map[Command]bool{
+	"": true, "repair": true, "complain": true, "take": true, "assign": true, "progress": true, "hold": true,
+	"resolve": true, "reopen": true, "cancel": true, "rate": true, "announce": true, "activity": true,
+	"meeting": true, "join": true, "metoo": true,
+}
+
+// BoardBody is what a community's board shows: recent announcements,
+// upcoming activities and meetings, and the progress of open tickets (number,
+// kind and status, never who reported them). It is "" when there is nothing.
+func BoardBody(tx *store.Tx, comm *store.Community, loc *time.Location) (string, error) {
+	lang := comm.Lang
+	var sections []string
+	anns, err := tx.RecentAnnouncements(comm.ID, boardAnnouncements)
+	if err != nil {
+		return "", err
+	}
+	if len(anns) > 0 {
+		ls := []string{T(lang, "board.announcements")}
+		for _, a := range anns {
+			ls = append(ls, T(lang, "board.announcement", a.PostedAt.In(loc).Format(T(lang, "board.date")), oneLine(a.Text, 60)))
+		}
+		sections = append(sections, lines(ls...))
+	}
+	acts, err := tx.UpcomingActivities(comm.ID)
+	if err != nil {
+		return "", err
+	}
+	if len(acts) > 0 {
+		ls := []string{T(lang, "board.activities")}
+		for i, a := range acts {
+			if i == boardActivities {
+				ls = append(ls, T(lang, "board.more", len(acts)-i))
+				break
+			}
+			l := T(lang, "board.activity", FormatTime(lang, loc, a.StartsAt), a.Title)
+			if a.Place != "" {
+				l += " · " + a.Place
+			}
+			ls = append(ls, l+" · "+SignupText(lang, a)+T(lang, "board.join", a.ID))
+		}
+		sections = append(sections, lines(ls...))
+	}
+	meets, err := tx.UpcomingMeetings(comm.ID)
+	if err != nil {
+		return "", err
+	}
+	if len(meets) > 0 {
+		ls := []string{T(lang, "board.meetings")}
+		for i, m := range meets {
+			if i == boardMeetings {
+				break
+			}
+			l := T(lang, "board.meeting", FormatTime(lang, loc, m.StartsAt))
+			if m.Place != "" {
+				l += " · " + m.Place
+			}
+			ls = append(ls, l)
+		}
+		ls = append(ls, T(lang, "board.agenda"))
+		sections = append(sections, lines(ls...))
+	}
+	ts, err := tx.Tickets(store.TicketFilter{CommunityID: comm.ID, Active: true, Limit: 500})
+	if err != nil {
+		return "", err
+	}
+	if len(ts) > 0 {
+		ls := []string{T(lang, "board.tickets", len(ts))}
+		// Oldest first: the longest wait is what residents ask about.
+		for i := len(ts) - 1; i >= 0; i-- {
+			if len(ls) > boardTickets {
+				ls = append(ls, T(lang, "board.more", i+1))
+				break
+			}
+			t := ts[i]
+			ls = append(ls, T(lang, "board.ticket", t.ID, T(lang, "kind."+t.Kind), T(lang, "status."+t.Status)))
+		}
+		sections = append(sections, lines(ls...))
+	}
+	return strings.Join(sections, "\n\n"), nil
+}
+
+// boardText is a board as posted: a title, the body, and when it was made.
+func boardText(lang, titleKey string, comm *store.Community, loc *time.Location, body string, now time.Time) string {
+	if body == "" {
+		body = T(lang, "board.empty")
+	}
+	return lines(T(lang, titleKey, comm.Name), body) + "\n\n" + T(lang, "board.footer", FormatTime(lang, loc, now))
+}
+
+// oneLine shortens text to its first n characters on one line.
+func oneLine(text string, n int) string {
+	return truncate(strings.Join(strings.Fields(text), " "), n)
+}
+
+// notices: /notices shows the community's board; /notices digest
+// [HH:MM|off] (managers, privately) shows or sets the daily board's time.
+func (r *req) notices() error {
+	if f, rest := splitArgs(r.p.Args, 1); len(f) > 0 {
+		switch strings.ToLower(f[0]) {
+		case "digest", "daily", "每日", "日报", "时间":
+			return r.noticesDigest(rest)
+		}
+	}
+	comm, err := r.requireCommunity()
+	if err != nil {
+		return err
+	}
+	loc := r.s.location(comm)
+	body, err := BoardBody(r.tx, comm, loc)
+	if err != nil {
+		return err
+	}
+	return r.reply(boardText(comm.Lang, "board.title", comm, loc, body, r.tx.Now()))
+}
+
+// noticesDigest shows or sets the time of the daily board (for the
+// platforms with BoardDaily), in each community's own time zone.
+func (r *req) noticesDigest(arg string) error {
+	if !r.me.IsManager() {
+		return store.Errorf(store.EUNAUTHORIZED, "not_manager")
+	}
+	if r.chat.Kind == bot.Group {
+		return store.Errorf(store.EUNAUTHORIZED, "admin_private")
+	}
+	arg = strings.TrimSpace(arg)
+	if arg == "" {
+		cur, err := digestTime(r.tx)
+		if err != nil {
+			return err
+		}
+		if cur == "off" {
+			return r.reply(r.t("digest.is_off"))
+		}
+		return r.reply(r.t("digest.is", cur))
+	}
+	switch strings.ToLower(arg) {
+	case "off", "关闭", "关", "停止":
+		if err := r.tx.SetSetting(digestSetting, "off"); err != nil {
+			return err
+		}
+		return r.reply(r.t("digest.off"))
+	}
+	h, m, ok := parseClock(normalizeWidth(arg))
+	if !ok {
+		return store.Errorf(store.EINVALID, "bad_digest_time", truncate(arg, 20))
+	}
+	v := fmt.Sprintf("%02d:%02d", h, m)
+	if err := r.tx.SetSetting(digestSetting, v); err != nil {
+		return err
+	}
+	return r.reply(r.t("digest.set", v))
+}
+
+// digestTime is the configured digest time, "HH:MM" or "off".
+func digestTime(tx *store.Tx) (string, error) {
+	v, err := tx.Setting(digestSetting)
+	if err != nil || v == "" {
+		return DefaultDigestTime, err
+	}
+	return v, nil
+}
+
+// parseClock reads "8:00", "08:30", "20:15" or "8点".
+func parseClock(s string) (int, int, bool) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "点"), "時")
+	hs, ms, found := strings.Cut(strings.ReplaceAll(s, "：", ":"), ":")
+	if !found {
+		ms = "0"
+	}
+	h, err1 := strconv.Atoi(hs)
+	m, err2 := strconv.Atoi(ms)
+	if err1 != nil || err2 != nil || h < 0 || h > 23 || m < 0 || m > 59 || len(ms) > 2 || len(hs) > 2 {
+		return 0, 0, false
+	}
+	return h, m, true
+}
+
+// BoardOptions say which boards RefreshBoards and DigestBoards look after.
+type BoardOptions struct {
+	Styles   map[bot.PlatformID]BoardStyle
+	Location *time.Location // communities without their own zone
+	// MinAge skips pinned boards refreshed less than this ago (0: none).
+	MinAge time.Duration
+	// DryRun counts what would change without queueing anything.
+	DryRun bool
+	// Grace is how late a daily board may still go out (the job's catch-up window).
+	Grace time.Duration
+}
+
+func (o BoardOptions) any(style BoardStyle) bool {
+	for _, s := range o.Styles {
+		if s == style {
+			return true
+		}
+	}
+	return false
+}
+
+// boardChats are a community's active resident groups on platforms of a style.
+func boardChats(tx *store.Tx, o BoardOptions, commID int64, style BoardStyle) ([]*store.Chat, error) {
+	chats, err := tx.CommunityChats(commID, store.RoleResidentChat)
+	if err != nil {
+		return nil, err
+	}
+	var out []*store.Chat
+	for _, c := range chats {
+		if o.Styles[c.Platform] == style {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// RefreshBoards brings every pinned board up to date: a group whose board
+// would show something else gets an edit of its board message (a new board,
+// pinned, if it has none yet and there is something to show). A version that
+// is still queued is edited in turn once it has gone out, so the group keeps
+// one message. It returns how many boards changed.
+func RefreshBoards(tx *store.Tx, o BoardOptions) (int, error) {
+	if !o.any(BoardPinned) {
+		return 0, nil
+	}
+	comms, err := tx.Communities()
+	if err != nil {
+		return 0, err
+	}
+	now, n := tx.Now(), 0
+	for _, comm := range comms {
+		chats, err := boardChats(tx, o, comm.ID, BoardPinned)
+		if err != nil || len(chats) == 0 {
+			if err != nil {
+				return n, err
+			}
+			continue
+		}
+		loc := CommunityLocation(comm, o.Location)
+		var body *string
+		for _, c := range chats {
+			b, err := tx.Board(c.Platform, c.Key)
+			if err != nil {
+				return n, err
+			}
+			if b != nil && o.MinAge > 0 && now.Sub(b.UpdatedAt) < o.MinAge {
+				continue
+			}
+			if body == nil {
+				s, err := BoardBody(tx, comm, loc)
+				if err != nil {
+					return n, err
+				}
+				body = &s
+			}
+			if (b == nil && *body == "") || (b != nil && b.Body == *body) {
+				continue
+			}
+			n++
+			if o.DryRun {
+				continue
+			}
+			out := store.Out{Platform: c.Platform, Chat: c.Key, Text: boardText(comm.Lang, "board.title", comm, loc, *body, now), Pin: b == nil || b.NeedsPin()}
+			if b != nil {
+				out.EditOf = b.OutID
+			}
+			id, err := tx.Enqueue(out)
+			if err != nil {
+				return n, err
+			}
+			if err := tx.SaveBoard(c.Platform, c.Key, comm.ID, id, *body); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+// DigestBoards posts the daily board in the resident groups of platforms
+// with BoardDaily, once a day at the digest time in each community's zone.
+// A time missed while the bot was down goes out late within o.Grace, and
+// never for a day before the database's first start. Communities with
+// nothing to show get no post. It returns how many groups got one.
+func DigestBoards(tx *store.Tx, o BoardOptions) (int, error) {
+	if !o.any(BoardDaily) {
+		return 0, nil
+	}
+	at, err := digestTime(tx)
+	if err != nil || at == "off" {
+		return 0, err
+	}
+	h, m, ok := parseClock(at)
+	if !ok {
+		return 0, fmt.Errorf("bad digest time %q", at)
+	}
+	first, err := tx.FirstStart()
+	if err != nil {
+		return 0, err
+	}
+	comms, err := tx.Communities()
+	if err != nil {
+		return 0, err
+	}
+	now, n := tx.Now(), 0
+	for _, comm := range comms {
+		chats, err := boardChats(tx, o, comm.ID, BoardDaily)
+		if err != nil {
+			return n, err
+		}
+		if len(chats) == 0 {
+			continue
+		}
+		loc := CommunityLocation(comm, o.Location)
+		local := now.In(loc)
+		due := time.Date(local.Year(), local.Month(), local.Day(), h, m, 0, 0, loc)
+		if due.After(local) {
+			due = due.AddDate(0, 0, -1)
+		}
+		if now.Sub(due) > o.Grace || due.Before(first) {
+			continue
+		}
+		key := fmt.Sprintf("board.digest:%d", comm.ID)
+		last, err := tx.Setting(key)
+		if err != nil {
+			return n, err
+		}
+		if l, err := strconv.ParseInt(last, 10, 64); err == nil && l >= due.Unix() {
+			continue
+		}
+		if err := tx.SetSetting(key, strconv.FormatInt(due.Unix(), 10)); err != nil {
+			return n, err
+		}
+		body, err := BoardBody(tx, comm, loc)
+		if err != nil {
+			return n, err
+		}
+		if body == "" {
+			continue
+		}
+		text := boardText(comm.Lang, "board.digest_title", comm, loc, body, now)
+		for _, c := range chats {
+			if _, err := tx.Enqueue(store.Out{Platform: c.Platform, Chat: c.Key, Text: text}); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// touchBoard passes err on; when a command that changes what boards show
+// succeeded, the pinned boards are refreshed once it has committed.
+func (r *req) touchBoard(err error) error {
+	if err != nil || !boardCommands[r.p.Cmd] || !r.s.boards().any(BoardPinned) {
+		return err
+	}
+	r.afterCommit(r.s.refreshBoards)
+	return nil
+}
+
+func (s *Service) boards() BoardOptions {
+	return BoardOptions{Styles: s.cfg.Boards, Location: s.cfg.Location, MinAge: boardMinAge}
+}
+
+// refreshBoards refreshes the pinned boards a change may have touched,
+// except those refreshed within boardMinAge (the board job catches up). A
+// read transaction finds out first whether any board needs it, so a burst of
+// tickets does not queue for the write lock a second time each.
+func (s *Service) refreshBoards(ctx context.Context) {
+	o := s.boards()
+	o.DryRun = true
+	var due int
+	if err := s.db.View(ctx, func(tx *store.Tx) (err error) { due, err = RefreshBoards(tx, o); return }); err != nil {
+		s.log.Error("check boards", "err", err)
+		return
+	}
+	if due == 0 {
+		return
+	}
+	o.DryRun = false
+	if err := s.db.Update(ctx, func(tx *store.Tx) error { _, err := RefreshBoards(tx, o); return err }); err != nil {
+		s.log.Error("refresh boards", "err", err)
+	}
+}
+
+// BoardPinned is the Sender's Pinned hook: it records whether a board
+// message got pinned. The first time the platform refuses (the bot lacks the
+// right to pin), every manager is told, once, how to fix it.
+func (s *Service) BoardPinned(ctx context.Context, out bot.Outgoing, msg bot.MessageID, err error) {
+	var gone *bot.ChatGoneError
+	if errors.As(err, &gone) {
+		return // the chat is being marked inactive
+	}
+	cause, permanent := "", false
+	if err != nil {
+		cause, permanent = err.Error(), errors.Is(err, bot.ErrPermanent)
+	}
+	uerr := s.db.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		tell, err := tx.BoardPinned(out.Platform, out.Chat, msg, cause, permanent)
+		if err != nil || !tell {
+			return err
+		}
+		title := string(out.Chat)
+		if c, err := tx.ChatByKey(out.Platform, out.Chat); err == nil && c.Title != "" {
+			title = c.Title
+		}
+		return NotifyManagers(tx, s.cfg.Lang, "", func(lang string) string {
+			return T(lang, "board.no_pin", title, truncate(cause, 120))
+		})
+	})
+	if uerr != nil {
+		s.log.Error("record board pin", "err", uerr)
+	}
+}
+
+// boardMessages are the replies of the bulletin board.
+var boardMessages = map[string]map[string]string{
+	"zh": {
+		"board.title":         "📌 %s · 公告栏",
+		"board.digest_title":  "📌 %s · 今日公告栏",
+		"board.footer":        "更新于 %s · 随时发送 /notices 查看",
+		"board.empty":         "目前没有新公告、近期活动或处理中的工单。",
+		"board.announcements": "📢 物业公告",
+		"board.announcement":  "· %s %s",
+		"board.date":          "1月2日",
+		"board.activities":    "🎉 近期活动",
+		"board.activity":      "· %s「%s」",
+		"board.join":          " · 报名 /join %d",
+		"board.meetings":      "🏠 业主大会",
+		"board.meeting":       "· %s",
+		"board.agenda":        "想讨论的事：发送 /agenda 内容",
+		"board.tickets":       "🔧 工单进度（未完成 %d 件）",
+		"board.ticket":        "· #%d %s · %s",
+		"board.more":          "· ……另有 %d 项",
+		"board.no_pin":        "⚠ 公告栏无法在群“%s”置顶（%s）。请把机器人设为该群管理员并允许“置顶消息”，公告栏会在下次更新时自动置顶。此提醒只发一次。",
+		"digest.is":           "微信等无法置顶的平台：每天 %s 在业主群发布公告栏。修改：/notices digest 08:30；关闭：/notices digest off",
+		"digest.is_off":       "每日公告栏已关闭。开启：/notices digest 08:00",
+		"digest.set":          "✅ 每日公告栏改为每天 %s 发布（按各小区时区）。",
+		"digest.off":          "✅ 每日公告栏已关闭。业主仍可随时发送 /notices 查看。",
+		"err.bad_digest_time": "“%s”不是有效的时间，请写 24 小时制，例如 08:00 或 20:30；关闭请写 off。",
+		"help.board":          "/notices — 公告栏：公告、近期活动、工单进度",
+		"jobres.board":        "更新公告栏 %d 个，发送每日公告栏 %d 条",
+	},
+	"en": {
+		"board.title":         "📌 %s · Notice board",
+		"board.digest_title":  "📌 %s · Today's notice board",
+		"board.footer":        "Updated %s · send /notices any time to see it",
+		"board.empty":         "No new announcements, upcoming activities or tickets in progress right now.",
+		"board.announcements": "📢 Announcements",
+		"board.announcement":  "· %s %s",
+		"board.date":          "Jan 2",
+		"board.activities":    "🎉 Upcoming activities",
+		"board.activity":      "· %s \"%s\"",
+		"board.join":          " · sign up: /join %d",
+		"board.meetings":      "🏠 Residents' meeting",
+		"board.meeting":       "· %s",
+		"board.agenda":        "Something to discuss? Send /agenda followed by it",
+		"board.tickets":       "🔧 Tickets in progress (%d open)",
+		"board.ticket":        "· #%d %s · %s",
+		"board.more":          "· …and %d more",
+		"board.no_pin":        "⚠ The notice board can't be pinned in \"%s\" (%s). Make the bot an admin of that group with the right to pin messages; the board will be pinned at its next update. You'll only get this note once.",
+		"digest.is":           "On platforms that can't pin (WeChat), the notice board is posted in resident groups every day at %s. Change it: /notices digest 08:30; turn it off: /notices digest off",
+		"digest.is_off":       "The daily notice board is off. Turn it on: /notices digest 08:00",
+		"digest.set":          "✅ The daily notice board now goes out every day at %s (in each community's time zone).",
+		"digest.off":          "✅ The daily notice board is off. Residents can still send /notices any time.",
+		"err.bad_digest_time": "\"%s\" isn't a time. Use the 24-hour clock, like 08:00 or 20:30, or off.",
+		"help.board":          "/notices — notice board: announcements, upcoming activities, ticket progress",
+		"jobres.board":        "%d boards updated, %d daily boards posted",
+	},
+}

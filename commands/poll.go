@@ -1,0 +1,443 @@
+package commands
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/linli/linli/bot"
+	"github.com/linli/linli/store"
+)
+
+// poll: /poll QUESTION | OPTION | OPTION … puts a poll to the resident groups
+// of the manager's community: a native poll where the platform has them
+// (Telegram), elsewhere a numbered list answered by replying a number.
+// /poll results N, /poll list and /poll close N follow it up.
+func (r *req) poll() error {
+	args := strings.TrimSpace(r.p.Args)
+	if !strings.ContainsAny(args, "|｜") {
+		f, rest := splitArgs(args, 1)
+		if len(f) > 0 {
+			switch strings.ToLower(f[0]) {
+			case "results", "result", "结果", "统计":
+				return r.pollResults(rest)
+			case "list", "ls", "列表":
+				return r.pollList()
+			case "close", "stop", "end", "结束", "关闭":
+				return r.pollClose(rest)
+			}
+		}
+		return usage("poll")
+	}
+	parts := strings.FieldsFunc(args, func(r rune) bool { return r == '|' || r == '｜' })
+	var question string
+	var options []string
+	for i, p := range parts {
+		p = trimSpace(p)
+		switch {
+		case i == 0:
+			question = p
+		case p != "":
+			options = append(options, p)
+		}
+	}
+	comm, err := r.requireCommunity()
+	if err != nil {
+		return err
+	}
+	poll, err := r.tx.AddPoll(store.Poll{CommunityID: comm.ID, Question: question, Options: options, CreatedBy: r.me.ID})
+	if err != nil {
+		return err
+	}
+	n, err := PostPoll(r.tx, comm, CommunityLocation(comm, r.s.cfg.Location), poll)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.Errorf(store.EINVALID, "none_posted", comm.Name)
+	}
+	return r.reply(r.t("poll.posted", poll.ID, n, r.when(poll.ClosesAt), poll.ID))
+}
+
+// PostPoll queues a poll in every resident group of its community: as a
+// native poll where the platform has them, else as its numbered list. It
+// returns the number of groups.
+func PostPoll(tx *store.Tx, comm *store.Community, loc *time.Location, p *store.Poll) (int, error) {
+	chats, err := tx.CommunityChats(comm.ID, store.RoleResidentChat)
+	if err != nil {
+		return 0, err
+	}
+	text := PollText(comm.Lang, loc, p)
+	for _, c := range chats {
+		id, err := tx.Enqueue(store.Out{Platform: c.Platform, Chat: c.Key, Text: text,
+			Poll: &bot.Poll{Question: p.Question, Options: p.Options}})
+		if err != nil {
+			return 0, err
+		}
+		if err := tx.AddPollPost(p.ID, id, c.Platform, c.Key); err != nil {
+			return 0, err
+		}
+	}
+	return len(chats), nil
+}
+
+// PollText is a poll as a numbered list, for platforms without native polls.
+func PollText(lang string, loc *time.Location, p *store.Poll) string {
+	ls := []string{T(lang, "poll.title", p.ID, p.Question)}
+	for i, o := range p.Options {
+		ls = append(ls, strconv.Itoa(i+1)+". "+o)
+	}
+	ls = append(ls, T(lang, "poll.how", len(p.Options), FormatTime(lang, loc, p.ClosesAt)))
+	return lines(ls...)
+}
+
+func (r *req) pollArg(args, usageName string) (*store.Poll, error) {
+	id, _, err := r.idArg(args, usageName)
+	if err != nil {
+		return nil, err
+	}
+	return r.tx.Poll(id)
+}
+
+func (r *req) pollResults(args string) error {
+	p, err := r.pollArg(args, "poll")
+	if err != nil {
+		return err
+	}
+	res, err := r.tx.PollResult(p)
+	if err != nil {
+		return err
+	}
+	return r.reply(r.pollResultText(res))
+}
+
+func (r *req) pollResultText(res store.PollResult) string {
+	p := res.Poll
+	state := r.t("poll.open_until", r.when(p.ClosesAt))
+	if !p.Open(r.tx.Now()) {
+		state = r.t("poll.closed")
+	}
+	ls := []string{r.t("poll.title", p.ID, p.Question), state, r.t("poll.total", res.Total)}
+	for i, o := range p.Options {
+		ls = append(ls, r.t("poll.count", i+1, o, res.Counts[i], Percent(res.Counts[i], res.Total), bar(res.Counts[i], res.Total)))
+	}
+	return lines(ls...)
+}
+
+// bar draws a share as up to ten blocks.
+func bar(n, total int) string {
+	if total == 0 || n == 0 {
+		return ""
+	}
+	return " " + strings.Repeat("▇", max(1, (10*n+total/2)/total))
+}
+
+func (r *req) pollList() error {
+	comm, err := r.requireCommunity()
+	if err != nil {
+		return err
+	}
+	ps, err := r.tx.Polls(comm.ID, 10)
+	if err != nil {
+		return err
+	}
+	if len(ps) == 0 {
+		return r.reply(r.t("poll.none"))
+	}
+	ls := []string{r.t("poll.header")}
+	for _, p := range ps {
+		res, err := r.tx.PollResult(p)
+		if err != nil {
+			return err
+		}
+		state := r.t("poll.state_open")
+		if !p.Open(r.tx.Now()) {
+			state = r.t("poll.state_closed")
+		}
+		ls = append(ls, r.t("poll.line", p.ID, truncate(p.Question, 30), res.Total, state))
+	}
+	return r.reply(lines(ls...))
+}
+
+func (r *req) pollClose(args string) error {
+	p, err := r.pollArg(args, "poll")
+	if err != nil {
+		return err
+	}
+	if err := r.tx.ClosePoll(p.ID); err != nil {
+		return err
+	}
+	if p, err = r.tx.Poll(p.ID); err != nil {
+		return err
+	}
+	res, err := r.tx.PollResult(p)
+	if err != nil {
+		return err
+	}
+	return r.reply(lines(r.t("poll.closed_now", p.ID), r.pollResultText(res)))
+}
+
+// voteText is a message that may answer a numbered poll: "2", "２", "回复 2",
+// "投票：2", "vote 2". explicit is set when a vote word says it is one.
+type voteText struct {
+	n        int
+	explicit bool
+}
+
+var voteWords = []string{"回复", "投票", "选择", "选", "vote", "option"}
+
+// voteNumber reads a vote from a message that is no command and names no ticket.
+func voteNumber(p Parsed) (voteText, bool) {
+	if p.Cmd != "" || len(p.Refs) > 0 {
+		return voteText{}, false
+	}
+	s := trimSpace(normalizeWidth(p.Args))
+	if len(s) > 24 {
+		return voteText{}, false
+	}
+	v := voteText{}
+	for _, w := range voteWords {
+		if rest, ok := cutPrefixFold(s, w); ok {
+			s, v.explicit = trimLeftSpace(rest), true
+			if t, ok := cutRune(s, ':', '：'); ok {
+				s = trimLeftSpace(t)
+			}
+			break
+		}
+	}
+	s = strings.TrimRight(s, ".。!！")
+	if s == "" || len(s) > 2 || !allDigits(s) {
+		return voteText{}, false
+	}
+	v.n, _ = strconv.Atoi(s)
+	return v, v.n > 0
+}
+
+// vote records a number typed in a group as a vote in the poll it answers: the
+// poll message it replies to, else the latest numbered poll open in the chat.
+// A number that answers no poll is handled as before (a comment on a ticket
+// card it replies to, or chatter).
+func (r *req) vote(v voteText) error {
+	if !r.chat.Bound() {
+		return r.dispatch()
+	}
+	p, err := r.tx.NumberedPoll(r.m.Platform, r.m.Chat, r.m.ReplyTo)
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return r.dispatch()
+	}
+	if v.n > len(p.Options) {
+		if !v.explicit && r.m.ReplyTo == "" {
+			return r.dispatch()
+		}
+		return store.Errorf(store.EINVALID, "bad_vote", len(p.Options))
+	}
+	prev, err := r.tx.Vote(p.ID, r.me.ID, v.n-1)
+	if err != nil {
+		return err
+	}
+	choice := strconv.Itoa(v.n) + ". " + p.Options[v.n-1]
+	switch prev {
+	case -1:
+		return r.reply(r.t("vote.recorded", r.me.Label(), choice, p.ID))
+	case v.n - 1:
+		return r.reply(r.t("vote.same", r.me.Label(), choice, p.ID))
+	}
+	return r.reply(r.t("vote.changed", r.me.Label(), choice, p.ID))
+}
+
+// pollAnswer records a vote in a native poll (Telegram's poll_answer): one
+// vote per person, a new answer replaces the old, a retracted one is removed.
+// Votes after the poll closed are not counted. Nothing is sent back: the
+// platform shows the vote itself.
+func (s *Service) pollAnswer(ctx context.Context, m *bot.Message) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error {
+		first, err := tx.FirstDelivery(m.Platform, m.Chat, m.ID)
+		if err != nil || !first {
+			return err
+		}
+		p, err := tx.PollByNative(m.Platform, m.PollAnswer.Poll)
+		if err != nil || p == nil || !p.Open(tx.Now()) {
+			return err
+		}
+		me, err := tx.SeePerson(store.Sighting{Platform: m.Platform, Key: m.Sender, Username: m.SenderUsername, Name: m.SenderName})
+		if err != nil {
+			return err
+		}
+		opts := m.PollAnswer.Options
+		if len(opts) == 0 {
+			return tx.Unvote(p.ID, me.ID)
+		}
+		if opts[0] < 0 || opts[0] >= len(p.Options) {
+			return nil
+		}
+		_, err = tx.Vote(p.ID, me.ID, opts[0])
+		return err
+	})
+}
+
+// PollPosted is the Sender's PollSent hook: it records the platform's id of a
+// native poll, so that its answers find the poll.
+func (s *Service) PollPosted(ctx context.Context, out bot.Outgoing, _ bot.MessageID, poll string) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error { return tx.PollPosted(out.ID, poll) })
+}
+
+// survey: /survey add URL [CRON] posts a link survey to the resident groups
+// of the manager's community now, or on a schedule (a survey schedule, as
+// /schedule add makes, listed by /schedule list).
+func (r *req) survey() error {
+	f, rest := splitArgs(r.p.Args, 1)
+	if len(f) == 0 {
+		return usage("survey")
+	}
+	switch strings.ToLower(f[0]) {
+	case "add", "new", "添加", "发布", "发":
+	default:
+		if !HasLink(f[0]) {
+			return usage("survey")
+		}
+		rest = strings.TrimSpace(r.p.Args) // "/survey URL [CRON]"
+	}
+	uf, spec := splitArgs(rest, 1)
+	if len(uf) == 0 {
+		return usage("survey")
+	}
+	link := uf[0]
+	if !HasLink(link) || !strings.HasPrefix(strings.ToLower(link), "http") {
+		return store.Errorf(store.EINVALID, "survey_needs_link")
+	}
+	if err := store.CheckScheduleText(link); err != nil {
+		return err
+	}
+	comm, err := r.requireCommunity()
+	if err != nil {
+		return err
+	}
+	if sf, _ := splitArgs(spec, 1); len(sf) == 1 {
+		if r0, _ := utf8.DecodeRuneInString(spec); openQuote(r0) != 0 {
+			spec = sf[0]
+		}
+	}
+	if spec == "" {
+		n, err := Broadcast(r.tx, comm, store.ScheduleSurvey, link)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return store.Errorf(store.EINVALID, "none_posted", comm.Name)
+		}
+		return r.reply(r.t("survey.sent", n))
+	}
+	jobs, err := r.jobsService()
+	if err != nil {
+		return err
+	}
+	loc := r.s.zone(comm.TZ)
+	next, err := jobs.Preview(spec, loc, r.tx.Now(), 3)
+	if err != nil {
+		return err
+	}
+	sc, err := r.tx.AddSchedule(store.Schedule{Spec: spec, Kind: store.ScheduleSurvey, CommunityID: comm.ID, Text: link, TZ: comm.TZ, CreatedBy: r.me.ID})
+	if err != nil {
+		return err
+	}
+	r.reload(jobs)
+	msg := []string{
+		r.t("schedule.added", sc.ID, r.t("skind."+store.ScheduleSurvey), comm.Name),
+		r.t("schedule.when", jobs.Describe(spec, r.lang)),
+		r.t("schedule.next", r.timeList(loc, next)),
+	}
+	if r.residentGroupCount([]*store.Community{comm}) == 0 {
+		msg = append(msg, r.t("schedule.no_groups"))
+	}
+	return r.reply(lines(msg...))
+}
+
+// PollLines is the report's polls section: each poll of the month with its
+// votes per option.
+func PollLines(lang string, polls []store.PollResult) []string {
+	if len(polls) == 0 {
+		return nil
+	}
+	ls := []string{T(lang, "report.polls", len(polls))}
+	for _, res := range polls {
+		var parts []string
+		for i, o := range res.Poll.Options {
+			parts = append(parts, T(lang, "report.poll_option", o, res.Counts[i], Percent(res.Counts[i], res.Total)))
+		}
+		ls = append(ls, T(lang, "report.poll", res.Poll.ID, truncate(res.Poll.Question, 40), res.Total, strings.Join(parts, T(lang, "list.sep"))))
+	}
+	return ls
+}
+
+// pollMessages are the replies of /poll, /survey and votes.
+var pollMessages = map[string]map[string]string{
+	"zh": {
+		"poll.title":            "🗳 投票 #%d：%s",
+		"poll.how":              "回复编号（1–%d）即可投票，例如“回复 2”。每人一票，再回复可改票。截止：%s",
+		"poll.posted":           "✅ 投票 #%d 已发到 %d 个业主群，%s 截止。查看结果：/poll results %d",
+		"poll.open_until":       "进行中，%s 截止",
+		"poll.closed":           "已结束",
+		"poll.closed_now":       "✅ 投票 #%d 已结束，不再计票。",
+		"poll.total":            "共 %d 票：",
+		"poll.count":            "%d. %s — %d 票（%s）%s",
+		"poll.none":             "还没有发起过投票。发起：/poll 问题 | 选项1 | 选项2",
+		"poll.header":           "最近的投票：",
+		"poll.line":             "#%d %s · %d 票 · %s",
+		"poll.state_open":       "进行中",
+		"poll.state_closed":     "已结束",
+		"vote.recorded":         "✅ 已记录 %s 的投票：%s（投票 #%d）",
+		"vote.same":             "%s 已经投过 %s 了（投票 #%d）。",
+		"vote.changed":          "✅ %s 已改投：%s（投票 #%d）",
+		"survey.sent":           "✅ 问卷已发到 %d 个业主群。",
+		"err.bad_poll_question": "投票的问题不能为空，最多 %d 个字。",
+		"err.bad_poll_options":  "投票需要 %d 到 %d 个选项，用 | 分隔，例如：/poll 周末活动选哪天？ | 周六 | 周日",
+		"err.bad_poll_option":   "每个选项最多 %d 个字，且不能为空。",
+		"err.poll_option_twice": "选项“%s”重复了。",
+		"err.no_poll":           "没有找到投票 #%v。",
+		"err.bad_vote":          "请回复 1 到 %d 之间的编号。",
+		"err.none_posted":       "“%s”还没有绑定业主群，没有发出。请先在业主群里发送 /bind 小区名称。",
+		"usage.poll":            "/poll 问题 | 选项1 | 选项2 …（2–10 个选项）；/poll results 编号；/poll list；/poll close 编号",
+		"usage.survey":          "/survey add 问卷链接 [\"0 9 1 * *\"]（不写时间规则则立即发送）",
+		"report.polls":          "投票（%d 个）：",
+		"report.poll":           "· #%d %s（%d 票）：%s",
+		"report.poll_option":    "%s %d（%s）",
+		"help.manager_polls":    "/poll 问题 | 选项1 | 选项2 — 在业主群发起投票；/poll results 3 — 查看结果\n/survey add 链接 [\"0 9 1 * *\"] — 发问卷（立即或定时）\n/notices digest 08:00|off — 微信群每日公告栏的时间",
+	},
+	"en": {
+		"poll.title":            "🗳 Poll #%d: %s",
+		"poll.how":              "Reply with a number (1–%d) to vote, e.g. \"vote 2\". One vote each; reply again to change it. Closes %s.",
+		"poll.posted":           "✅ Poll #%d posted to %d resident group(s); it closes %s. Results: /poll results %d",
+		"poll.open_until":       "Open until %s",
+		"poll.closed":           "Closed",
+		"poll.closed_now":       "✅ Poll #%d is closed; no more votes are counted.",
+		"poll.total":            "%d vote(s):",
+		"poll.count":            "%d. %s — %d (%s)%s",
+		"poll.none":             "No polls yet. Start one: /poll QUESTION | OPTION 1 | OPTION 2",
+		"poll.header":           "Recent polls:",
+		"poll.line":             "#%d %s · %d vote(s) · %s",
+		"poll.state_open":       "open",
+		"poll.state_closed":     "closed",
+		"vote.recorded":         "✅ Vote recorded for %s: %s (poll #%d)",
+		"vote.same":             "%s already voted %s (poll #%d).",
+		"vote.changed":          "✅ %s changed their vote to %s (poll #%d)",
+		"survey.sent":           "✅ Survey posted to %d resident group(s).",
+		"err.bad_poll_question": "A poll needs a question of at most %d characters.",
+		"err.bad_poll_options":  "A poll needs %d to %d options separated by |, e.g. /poll Which day for the picnic? | Saturday | Sunday",
+		"err.bad_poll_option":   "Each option must be 1 to %d characters.",
+		"err.poll_option_twice": "The option \"%s\" is there twice.",
+		"err.no_poll":           "There is no poll #%v.",
+		"err.bad_vote":          "Please reply with a number from 1 to %d.",
+		"err.none_posted":       "\"%s\" has no resident group bound yet, so nothing was posted. Send /bind COMMUNITY in the resident group first.",
+		"usage.poll":            "/poll QUESTION | OPTION 1 | OPTION 2 … (2–10 options); /poll results N; /poll list; /poll close N",
+		"usage.survey":          "/survey add SURVEY_LINK [\"0 9 1 * *\"] (without a time rule it is posted now)",
+		"report.polls":          "Polls (%d):",
+		"report.poll":           "· #%d %s (%d votes): %s",
+		"report.poll_option":    "%s %d (%s)",
+		"help.manager_polls":    "/poll QUESTION | OPTION 1 | OPTION 2 — poll the resident groups; /poll results 3 — its results\n/survey add LINK [\"0 9 1 * *\"] — post a survey (now or on a schedule)\n/notices digest 08:00|off — when WeChat groups get the daily notice board",
+	},
+}

@@ -1,0 +1,248 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+)
+
+// MaxGroup caps how many waiting callers one group transaction takes (see
+// Group). A bigger group spreads the commit's fsync over more callers, but
+// its first caller then also waits for the others' work.
+const MaxGroup = 64
+
+// ErrClosed is returned by Group after Close.
+var ErrClosed = errors.New("database closed")
+
+// GroupStats counts what the group committer did.
+type GroupStats struct {
+	Groups  int64 // transactions committed (or failed) by the committer
+	Calls   int64 // Group calls they ran
+	Waiting int64 // Group calls waiting for the committer now
+}
+
+type groupCounters struct {
+	groups, calls, waiting atomic.Int64
+}
+
+// GroupStats returns the group committer's counters.
+func (db *DB) GroupStats() GroupStats {
+	return GroupStats{Groups: db.gstats.groups.Load(), Calls: db.gstats.calls.Load(), Waiting: db.gstats.waiting.Load()}
+}
+
+// groupJob is one Group call waiting for the committer.
+type groupJob struct {
+	ctx  context.Context
+	fn   func(tx *Tx) error
+	done chan error
+}
+
+// panicError carries a panic out of the committer into the caller's goroutine.
+type panicError struct {
+	val   any
+	stack []byte
+}
+
+func (p *panicError) Error() string { return fmt.Sprintf("panic in transaction: %v", p.val) }
+
+// Group runs fn in a write transaction, like Update, but the transaction may
+// be shared with other Group calls that are waiting at the same time (group
+// commit): one committer goroutine takes every call that is waiting, up to
+// MaxGroup, runs them one after another in a single transaction and commits
+// once. With synchronous=FULL a commit costs an fsync, so a busy moment costs
+// one fsync per group instead of one per call.
+//
+// Each call runs inside its own SAVEPOINT: when fn returns an error, what it
+// wrote is rolled back and the others go on. Group returns only after the
+// shared commit succeeded (or failed: then nothing of the group was kept),
+// and the OnOutbox hooks run after the commit, before the callers hear back.
+// Calls are run in the order they arrived. Statements in fn run on a context
+// without ctx's cancellation, because interrupting one statement would abort
+// the whole shared transaction; a call whose ctx is done before its turn is
+// skipped. If the shared transaction itself fails (begin, a savepoint, the
+// commit), each call is retried alone in its own transaction, so that one
+// caller's trouble stays its own. fn may therefore run more than once and
+// must not keep state from a run whose transaction did not commit.
+//
+// Transactions share a clock: every call in a group sees the same Tx.Now.
+// fn must not call Update or Group itself (the writer is taken).
+func (db *DB) Group(ctx context.Context, fn func(tx *Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	db.groupOnce.Do(db.startCommitter)
+	j := &groupJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	db.gstats.waiting.Add(1)
+	select {
+	case db.jobs <- j:
+	case <-db.stop:
+		db.gstats.waiting.Add(-1)
+		return ErrClosed
+	}
+	// Wait even if ctx ends now: the call may be in a transaction already,
+	// and the caller must learn whether it was committed.
+	err := <-j.done
+	var p *panicError
+	if errors.As(err, &p) {
+		panic(fmt.Sprintf("%v\n\ncommitter stack:\n%s", p.val, p.stack))
+	}
+	return err
+}
+
+func (db *DB) startCommitter() {
+	db.jobs = make(chan *groupJob)
+	db.committerDone = make(chan struct{})
+	go db.commitLoop()
+}
+
+// commitLoop is the committer: it takes the first waiting call, collects
+// whatever else is waiting (up to MaxGroup) without waiting for more, and
+// commits them together. Calls that arrive meanwhile form the next group,
+// so a group grows exactly as large as the load makes it.
+func (db *DB) commitLoop() {
+	defer close(db.committerDone)
+	group := make([]*groupJob, 0, MaxGroup)
+	for {
+		select {
+		case j := <-db.jobs:
+			group = append(group[:0], j)
+		case <-db.stop:
+			return
+		}
+	collect:
+		for len(group) < MaxGroup {
+			select {
+			case j := <-db.jobs:
+				group = append(group, j)
+			default:
+				break collect
+			}
+		}
+		db.commitGroup(group)
+		clear(group)
+	}
+}
+
+// commitGroup runs and commits one group and tells each caller the outcome.
+func (db *DB) commitGroup(group []*groupJob) {
+	db.gstats.waiting.Add(-int64(len(group)))
+	db.gstats.groups.Add(1)
+	db.gstats.calls.Add(int64(len(group)))
+	live := make([]*groupJob, 0, len(group))
+	for _, j := range group {
+		if err := j.ctx.Err(); err != nil {
+			j.done <- err
+			continue
+		}
+		live = append(live, j)
+	}
+	if len(live) == 0 {
+		return
+	}
+	results := make([]error, len(live))
+	queued, err := db.runGroup(live, results)
+	if err != nil {
+		if len(live) == 1 {
+			live[0].done <- err
+			return
+		}
+		// Nothing of the group was kept. Retry each call alone.
+		for _, j := range live {
+			j.done <- db.updateCatching(j.ctx, j.fn)
+		}
+		return
+	}
+	if queued {
+		db.runHooks()
+	}
+	for i, j := range live {
+		j.done <- results[i]
+	}
+}
+
+// runGroup runs the calls in one transaction, each in a savepoint, and
+// commits. results receives each call's own error. It reports whether a
+// committed call queued outgoing messages.
+func (db *DB) runGroup(jobs []*groupJob, results []error) (queued bool, err error) {
+	db.writer.Lock()
+	defer db.writer.Unlock()
+	stx, err := db.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		return false, fmt.Errorf("begin: %w", err)
+	}
+	defer stx.Rollback()
+	now := db.Now().UTC().Truncate(time.Second)
+	for i, j := range jobs {
+		tx := &Tx{tx: stx, ctx: context.WithoutCancel(j.ctx), now: now, db: db}
+		results[i], err = tx.savepoint(func() error { return callCatching(tx, j.fn) })
+		if err != nil {
+			return false, err
+		}
+		if results[i] == nil && tx.queued {
+			queued = true
+		}
+	}
+	if err := stx.Commit(); err != nil {
+		return false, fmt.Errorf("commit: %w", err)
+	}
+	return queued, nil
+}
+
+// updateCatching is Update with a panic in fn returned as a *panicError, for
+// the committer's goroutine.
+func (db *DB) updateCatching(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.Update(ctx, func(tx *Tx) error { return callCatching(tx, fn) })
+}
+
+func callCatching(tx *Tx, fn func(tx *Tx) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &panicError{val: p, stack: debug.Stack()}
+		}
+	}()
+	return fn(tx)
+}
+
+func (db *DB) runHooks() {
+	db.mu.Lock()
+	hooks := db.hooks
+	db.mu.Unlock()
+	for _, h := range hooks {
+		h()
+	}
+}
+
+// Savepoint runs fn inside a savepoint of the transaction: when fn returns
+// an error, everything fn wrote is rolled back, the transaction goes on, and
+// Savepoint returns fn's error. Savepoints nest.
+func (tx *Tx) Savepoint(fn func(tx *Tx) error) error {
+	ferr, err := tx.savepoint(func() error { return fn(tx) })
+	if err != nil {
+		return err
+	}
+	return ferr
+}
+
+// savepoint runs fn in a savepoint and returns fn's error and, separately,
+// an error of the savepoint statements themselves (the transaction is then
+// unusable, e.g. SQLite rolled it back after an I/O error).
+func (tx *Tx) savepoint(fn func() error) (ferr, err error) {
+	tx.depth++
+	defer func() { tx.depth-- }()
+	name := fmt.Sprintf("sp%d", tx.depth)
+	if _, err := tx.exec("SAVEPOINT " + name); err != nil {
+		return nil, fmt.Errorf("savepoint: %w", err)
+	}
+	if ferr = fn(); ferr != nil {
+		if _, err := tx.exec("ROLLBACK TO " + name); err != nil {
+			return ferr, fmt.Errorf("rollback to savepoint: %w (after %w)", err, ferr)
+		}
+	}
+	if _, err := tx.exec("RELEASE " + name); err != nil {
+		return ferr, fmt.Errorf("release savepoint: %w", err)
+	}
+	return ferr, nil
+}
