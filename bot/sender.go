@@ -68,7 +68,8 @@ type Sender struct {
 
 	mu    sync.Mutex
 	stats SenderStats
-	idle  []chan struct{}
+	idle  []idleWaiter
+	seq   uint64 // WaitIdle registrations so far
 	busy  map[ChatID]bool // chats with a goroutine sending to them
 	// held counts the chats the last pass left waiting for their own rate
 	// limit (ChatLimiter); wakeAt and timer bring Run back for them.
@@ -135,12 +136,17 @@ func (s *Sender) Run(ctx context.Context) error {
 	defer t.Stop()
 	defer s.inflight.Wait()
 	for {
+		// Only waiters registered before this pass's read of the outbox may
+		// be told "idle": a later one may have rows this read did not see.
+		s.mu.Lock()
+		upto := s.seq
+		s.mu.Unlock()
 		n, err := s.dispatch(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("outbox read", "err", err)
 		}
 		if n == 0 && s.busyChats() == 0 {
-			s.signalIdle()
+			s.signalIdle(upto)
 		}
 		select {
 		case <-ctx.Done():
@@ -190,7 +196,8 @@ func (s *Sender) wakeIn(d time.Duration) {
 func (s *Sender) WaitIdle(ctx context.Context) error {
 	ch := make(chan struct{})
 	s.mu.Lock()
-	s.idle = append(s.idle, ch)
+	s.seq++
+	s.idle = append(s.idle, idleWaiter{seq: s.seq, ch: ch})
 	s.mu.Unlock()
 	s.Wake()
 	select {
@@ -201,14 +208,24 @@ func (s *Sender) WaitIdle(ctx context.Context) error {
 	}
 }
 
-func (s *Sender) signalIdle() {
+type idleWaiter struct {
+	seq uint64
+	ch  chan struct{}
+}
+
+// signalIdle releases the waiters registered up to seq.
+func (s *Sender) signalIdle(upto uint64) {
 	s.mu.Lock()
-	idle := s.idle
-	s.idle = nil
-	s.mu.Unlock()
-	for _, ch := range idle {
-		close(ch)
+	var keep []idleWaiter
+	for _, w := range s.idle {
+		if w.seq <= upto {
+			close(w.ch)
+		} else {
+			keep = append(keep, w)
+		}
 	}
+	s.idle = keep
+	s.mu.Unlock()
 }
 
 // Flush sends what is due now, once, waits for it, and reports how many
