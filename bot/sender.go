@@ -69,7 +69,7 @@ type Sender struct {
 	mu    sync.Mutex
 	stats SenderStats
 	idle  []idleWaiter
-	seq   uint64 // WaitIdle registrations so far
+	seq   uint64          // WaitIdle registrations so far
 	busy  map[ChatID]bool // chats with a goroutine sending to them
 	// held counts the chats the last pass left waiting for their own rate
 	// limit (ChatLimiter); wakeAt and timer bring Run back for them.
