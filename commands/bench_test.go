@@ -22,6 +22,8 @@ import (
 func BenchmarkIngest(b *testing.B) {
 	for _, senders := range []int{1, 8, 64} {
 		b.Run(fmt.Sprintf("senders=%d", senders), func(b *testing.B) {
+			// The disk is shared and noisy: the storage limit is measured
+			// before and after, and the mean taken.
 			raw := fixture.RawInserts(b, b.TempDir(), 1000)
 			h := newHarness(b)
 			h.cfg.ThrottleCount = 1 << 30
@@ -54,6 +56,7 @@ func BenchmarkIngest(b *testing.B) {
 			b.StopTimer()
 			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 			rate := float64(b.N) / b.Elapsed().Seconds()
+			raw = (raw + fixture.RawInserts(b, b.TempDir(), 1000)) / 2
 			b.ReportMetric(rate, "tickets/s")
 			b.ReportMetric(raw, "raw-tickets/s")
 			b.ReportMetric(rate/raw, "x-raw")

@@ -47,7 +47,7 @@ func TestReportMatchesReference(t *testing.T) {
 		t.Skip("generates a database")
 	}
 	spec := gen.Large
-	spec.Tickets, spec.Communities, spec.Residents, spec.Months, spec.Seed = 12000, 3, 300, 6, 7
+	spec.Tickets, spec.Communities, spec.Residents, spec.Months, spec.Seed = 6000, 3, 300, 6, 7
 	path := filepath.Join(t.TempDir(), "ref.db")
 	if err := gen.Generate(path, spec); err != nil {
 		t.Fatal(err)

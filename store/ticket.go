@@ -189,6 +189,11 @@ func (tx *Tx) Tickets(f TicketFilter) ([]*Ticket, error) {
 		args = append(args, unix(tx.now), unix(tx.now))
 	}
 	q := `SELECT ` + ticketCols + ` FROM tickets`
+	if f.CommunityID != 0 && (f.Active || f.Overdue) {
+		// Newest first straight from the index; without statistics the
+		// planner may take another of the community's indexes and sort.
+		q += ` INDEXED BY tickets_community_active`
+	}
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}

@@ -27,7 +27,9 @@ CREATE INDEX tickets_community_first_response ON tickets (community_id, first_re
 CREATE INDEX tickets_community_first_due ON tickets (community_id, first_response_due, status, first_response_at, hold_started_at);
 CREATE INDEX tickets_community_resolve_due ON tickets (community_id, resolve_due, status, resolved_at, hold_started_at);
 CREATE INDEX tickets_community_updated ON tickets (community_id, updated_at, created_at, kind);
-CREATE INDEX tickets_community_active ON tickets (community_id, created_at, updated_at, kind)
+-- A community's active tickets newest first (listings, the notice board)
+-- with what the report reads of them.
+CREATE INDEX tickets_community_active ON tickets (community_id, id, created_at, updated_at, kind)
 	WHERE status IN ('open', 'in_progress', 'on_hold');
 -- Ratings and escalations by time, with which ticket and who; and each
 -- ticket's events with their time and status, for a ticket's status at a
