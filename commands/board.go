@@ -232,6 +232,8 @@ type BoardOptions struct {
 	Location *time.Location // communities without their own zone
 	// MinAge skips pinned boards refreshed less than this ago (0: none).
 	MinAge time.Duration
+	// Community limits a refresh to one community's boards (0: every community).
+	Community int64
 	// DryRun counts what would change without queueing anything.
 	DryRun bool
 	// Grace is how late a daily board may still go out (the job's catch-up window).
@@ -277,6 +279,9 @@ func RefreshBoards(tx *store.Tx, o BoardOptions) (int, error) {
 	}
 	now, n := tx.Now(), 0
 	for _, comm := range comms {
+		if o.Community != 0 && comm.ID != o.Community {
+			continue
+		}
 		chats, err := boardChats(tx, o, comm.ID, BoardPinned)
 		if err != nil || len(chats) == 0 {
 			if err != nil {
@@ -402,7 +407,14 @@ func (r *req) touchBoard(err error) error {
 	if err != nil || !boardCommands[r.p.Cmd] || !r.s.boards().any(BoardPinned) {
 		return err
 	}
-	r.afterCommit(r.s.refreshBoards)
+	// Only the community the command touched: its boards are the ones that
+	// can show something new (the board job still checks them all).
+	// A command in a private chat (an announcement to "all") may touch any.
+	var comm int64
+	if r.comm != nil && r.chat.Kind == bot.Group {
+		comm = r.comm.ID
+	}
+	r.afterCommit(func(ctx context.Context) { r.s.refreshBoards(ctx, comm) })
 	return nil
 }
 
@@ -414,8 +426,9 @@ func (s *Service) boards() BoardOptions {
 // except those refreshed within boardMinAge (the board job catches up). A
 // read transaction finds out first whether any board needs it, so a burst of
 // tickets does not queue for the write lock a second time each.
-func (s *Service) refreshBoards(ctx context.Context) {
+func (s *Service) refreshBoards(ctx context.Context, community int64) {
 	o := s.boards()
+	o.Community = community
 	o.DryRun = true
 	var due int
 	if err := s.db.View(ctx, func(tx *store.Tx) (err error) { due, err = RefreshBoards(tx, o); return }); err != nil {
