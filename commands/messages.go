@@ -155,6 +155,8 @@ var coreMessages = map[string]map[string]string{
 		"err.no_chat":        "这个群还没有绑定。",
 		"err.bad_kind":       "工单类型只能是报修或投诉。",
 		"wechat.alert":       "微信提醒：%s",
+		"wechat.missing":     "微信登录后找不到已绑定的群“%s”：请在机器人的手机上打开这个群 → 聊天信息 → 打开“保存到通讯录”。如果群改了名，请在群里重新发送 /bind。",
+		"wechat.shared":      "微信里有不止一个群叫“%s”，机器人分不清，暂不在这些群里发消息。请把其中一个群改名后重新 /bind。",
 		// help
 		"help.resident":  "邻里小助手 · 业主可用：\n#报修 问题描述 — 报修（也可 /repair）\n#投诉 内容 — 投诉（也可 /complain）\n/status 12 — 查看工单进度\n/mine — 我的工单\n/cancel 12 — 取消未处理的工单\n/rate 12 5 [意见] — 为已解决的工单评分\n/join 3 — 报名参加活动\n/agenda 内容 — 为业主大会提议题\n回复工单卡片可补充情况。",
 		"help.staff":     "工作人员可用：\n/tickets [open|overdue] — 工单列表\n/take 12 — 接单\n/assign 12 @某人 — 指派\n/progress 12 进展 — 更新进度（告知业主）\n/hold 12 原因 — 暂缓（计时暂停）\n/resolve 12 [说明] — 完成\n/reopen 12 — 重新打开\n回复工单卡片或写“#12 内容”即可答复业主。",
@@ -293,6 +295,8 @@ var coreMessages = map[string]map[string]string{
 		"err.no_chat":            "This group isn't bound yet.",
 		"err.bad_kind":           "A ticket is either a repair or a complaint.",
 		"wechat.alert":           "WeChat: %s",
+		"wechat.missing":         "After logging in to WeChat, the bot cannot find the bound group \"%s\": on the bot's phone open that group → Chat Info → turn on \"Save to Contacts\". If the group was renamed, send /bind in it again.",
+		"wechat.shared":          "More than one WeChat group is called \"%s\"; the bot cannot tell them apart and will not post there. Rename one and /bind it again.",
 		"help.resident":          "Linli · for residents:\n#repair what's wrong — report a repair (or /repair)\n#complaint … — file a complaint (or /complain)\n/status 12 — see a ticket's progress\n/mine — your tickets\n/cancel 12 — cancel a ticket nobody has started\n/rate 12 5 [comment] — rate a resolved ticket\n/join 3 — sign up for an activity\n/agenda TOPIC — raise a topic for the residents' meeting\nReply to a ticket card to add details.",
 		"help.staff":             "For staff:\n/tickets [open|overdue] — list tickets\n/take 12 — take a ticket\n/assign 12 @someone — assign it\n/progress 12 text — post progress (the resident sees it)\n/hold 12 reason — put on hold (clock paused)\n/resolve 12 [note] — mark resolved\n/reopen 12 — reopen\nReply to a ticket card, or write \"#12 text\", to answer the resident.",
 		"help.manager":           "For managers (in a private chat):\n/bind COMMUNITY resident|staff — send in the group to bind it\n/unbind — send in the group to unbind it\n/grant staff|manager PERSON — give a role\n/revoke PERSON — take it back\n/sla COMMUNITY first=24h resolve=7d — set time limits\n/tickets overdue — overdue tickets\n/announce COMMUNITY|all TEXT — post an announcement now\n/schedule add \"0 9 * * 1\" KIND COMMUNITY|all TEXT — scheduled messages (also list, rm, pause, resume, preview)\n/activity add DATE TITLE [PLACE] [CAPACITY] — post an activity\n/meeting add DATE [PLACE] — post a residents' meeting; /agenda list — its topics\n/expense add AMOUNT CATEGORY [TEXT] — record an expense (also list, rm)\n/report [2026-11] — monthly work report; /kpi — targets\n/jobs — background jobs; /runjob NAME — run one now",

@@ -159,3 +159,22 @@ func (tx *Tx) MoveChat(p bot.PlatformID, from, to bot.ChatID) error {
 	}
 	return nil
 }
+
+// BoundGroups lists the keys of a platform's active bound groups.
+func (tx *Tx) BoundGroups(p bot.PlatformID) ([]string, error) {
+	rows, err := tx.query(`SELECT chat_key FROM chats WHERE platform = ? AND kind = 'group' AND active = 1
+		AND community_id IS NOT NULL AND role IS NOT NULL ORDER BY id`, p)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}

@@ -287,3 +287,30 @@ func (r *idRing) add(id string) {
 }
 
 func (r *idRing) has(id string) bool { return r.set[id] }
+
+// GroupState is what the current session knows of a group name.
+type GroupState int
+
+// Group states.
+const (
+	GroupUnknown GroupState = iota // no group of that name in the contact list (not saved to contacts?)
+	GroupFound                     // exactly one group has that name
+	GroupShared                    // several chats share the name: the bot will not post there
+)
+
+// Group tells whether the current session knows a group by that exact name.
+// It answers GroupUnknown while logged out.
+func (w *WeChat) Group(name string) GroupState {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.sess == nil {
+		return GroupUnknown
+	}
+	switch cs := w.sess.dir.lookup(name); len(cs) {
+	case 0:
+		return GroupUnknown
+	case 1:
+		return GroupFound
+	}
+	return GroupShared
+}

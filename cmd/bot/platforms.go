@@ -38,6 +38,7 @@ func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 		ps = append(ps, tg)
 	}
 	if m.Config.WeChat {
+		var wc *wechat.WeChat
 		wc, err := wechat.New(wechat.Config{
 			SessionFile: m.Config.WeChatSession, Log: m.Log, Out: m.Stderr, Now: m.Now,
 			Pace: m.Config.WeChatPace, Transport: m.WeChatTransport,
@@ -57,6 +58,7 @@ func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 				if err := m.DB.Outbox().Hurry(ctx, bot.WeChat); err != nil {
 					m.Log.Error("wechat outbox after login", "err", err)
 				}
+				m.checkWeChatGroups(ctx, wc)
 			},
 		})
 		if err != nil {
@@ -85,6 +87,36 @@ func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 		Files: filepath.Join(m.dataDir(), "console"),
 	})
 	return []bot.Platform{c}, nil
+}
+
+// checkWeChatGroups tells managers, after a login, about bound WeChat groups
+// the session cannot find (not saved to contacts, or renamed while the bot
+// was down) or cannot tell apart (two chats with the name).
+func (m *Main) checkWeChatGroups(ctx context.Context, wc *wechat.WeChat) {
+	if wc == nil {
+		return
+	}
+	var names []string
+	err := m.DB.View(ctx, func(tx *store.Tx) (err error) {
+		names, err = tx.BoundGroups(bot.WeChat)
+		return err
+	})
+	if err != nil {
+		m.Log.Error("wechat bound groups", "err", err)
+		return
+	}
+	for _, name := range names {
+		key := ""
+		switch wc.Group(name) {
+		case wechat.GroupUnknown:
+			key = "wechat.missing"
+		case wechat.GroupShared:
+			key = "wechat.shared"
+		default:
+			continue
+		}
+		m.alertManagers(bot.WeChat, func(lang string) string { return commands.T(lang, key, name) })
+	}
 }
 
 // alertManagers tells every manager privately, on every platform except the

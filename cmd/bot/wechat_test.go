@@ -561,3 +561,26 @@ func TestWeChatNetworkDownBacksOff(t *testing.T) {
 	}
 	t.Logf("network down: %d requests in %v; recovered %v after it came back", reqs, elapsed.Round(time.Millisecond), time.Since(start)-elapsed)
 }
+
+// TestWeChatUnsavedGroupAfterLogin: a bound group that the new session cannot
+// find (not saved to contacts) is reported to the managers right after login.
+func TestWeChatUnsavedGroupAfterLogin(t *testing.T) {
+	t.Parallel()
+	w := newWCWorld(t, wechattest.WithAutoConfirm())
+	w.tg = newTGWorld(t)
+	m := w.start(t)
+	w.waitUp(t, m)
+	w.setup(t)
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w.srv.SetGroupSaved(wcStaff, false)
+	m = w.start(t)
+	w.waitUp(t, m)
+	w.tg.waitText(t, w.tg.manager.ID, "找不到已绑定的群“"+wcStaff+"”")
+	for _, s := range w.tg.srv.SentTo(w.tg.manager.ID) {
+		if strings.Contains(s.Text, "找不到已绑定的群“"+wcResident+"”") {
+			t.Error("the saved resident group was reported missing")
+		}
+	}
+}
