@@ -13,18 +13,32 @@ import (
 // defaultHour is the time of day of an activity or meeting given only a date.
 const defaultHour = 9
 
+// verb maps the words for adding, listing and removing, in either language,
+// to "add", "list" or "rm" ("" for anything else).
+func verb(w string) string {
+	switch strings.ToLower(w) {
+	case "add", "new", "添加", "新增", "发布":
+		return "add"
+	case "list", "ls", "列表", "查看":
+		return "list"
+	case "rm", "cancel", "remove", "del", "删除", "取消":
+		return "rm"
+	}
+	return ""
+}
+
 // activity: /activity add DATE TITLE [PLACE] [CAPACITY] | list | rm N.
 func (r *req) activity() error {
 	f, rest := splitArgs(r.p.Args, 1)
 	if len(f) == 0 {
 		return r.activityList()
 	}
-	switch strings.ToLower(f[0]) {
-	case "add", "new", "添加", "新增", "发布":
+	switch verb(f[0]) {
+	case "add":
 		return r.activityAdd(rest)
-	case "list", "ls", "列表", "查看":
+	case "list":
 		return r.activityList()
-	case "rm", "cancel", "remove", "del", "删除", "取消":
+	case "rm":
 		return r.activityCancel(rest)
 	}
 	return usage("activity")
@@ -168,12 +182,12 @@ func (r *req) meeting() error {
 	if len(f) == 0 {
 		return r.meetingList()
 	}
-	switch strings.ToLower(f[0]) {
-	case "add", "new", "添加", "新增", "发布":
+	switch verb(f[0]) {
+	case "add":
 		return r.meetingAdd(rest)
-	case "list", "ls", "列表", "查看":
+	case "list":
 		return r.meetingList()
-	case "rm", "cancel", "remove", "del", "删除", "取消":
+	case "rm":
 		return r.meetingCancel(rest)
 	}
 	return usage("meeting")

@@ -18,7 +18,7 @@ func (tx *Tx) Follow(ticketID, personID int64) (bool, error) {
 
 // Followers lists a ticket's co-reporters.
 func (tx *Tx) Followers(ticketID int64) ([]*Person, error) {
-	rows, err := tx.query(`SELECT `+qualify("p", personCols)+` FROM ticket_followers f JOIN people p ON p.id = f.person_id
+	rows, err := tx.query(`SELECT `+prefixCols("p", personCols)+` FROM ticket_followers f JOIN people p ON p.id = f.person_id
 		WHERE f.ticket_id = ? ORDER BY f.created_at`, ticketID)
 	if err != nil {
 		return nil, err
@@ -93,7 +93,7 @@ func (tx *Tx) LeaveVolunteers(personID int64) (bool, error) {
 
 // Volunteers lists a community's roll (every community's for 0).
 func (tx *Tx) Volunteers(communityID int64) ([]Volunteer, error) {
-	rows, err := tx.query(`SELECT `+qualify("p", personCols)+`, v.skill, v.joined_at FROM volunteers v JOIN people p ON p.id = v.person_id
+	rows, err := tx.query(`SELECT `+prefixCols("p", personCols)+`, v.skill, v.joined_at FROM volunteers v JOIN people p ON p.id = v.person_id
 		WHERE ? = 0 OR v.community_id = ? ORDER BY v.joined_at`, communityID, communityID)
 	if err != nil {
 		return nil, err

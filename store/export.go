@@ -86,7 +86,7 @@ func (tx *Tx) Export(communityID int64, from, to time.Time) (*ExportData, error)
 	d := &ExportData{Community: c, From: from, To: to, Now: tx.now}
 	f, t := unix(from), unix(to)
 
-	rows, err := tx.query(`SELECT `+qualify("t", ticketCols)+`, `+personLabel("r")+`, coalesce(`+personLabel("a")+`, '')
+	rows, err := tx.query(`SELECT `+prefixCols("t", ticketCols)+`, `+personLabel("r")+`, coalesce(`+personLabel("a")+`, '')
 		FROM tickets t
 		JOIN people r ON r.id = t.reporter_id
 		LEFT JOIN people a ON a.id = t.assignee_id
@@ -155,7 +155,7 @@ func (tx *Tx) Export(communityID int64, from, to time.Time) (*ExportData, error)
 		e.CreatedBy, e.At = by.Int64, fromUnix(at)
 		d.Expenses = append(d.Expenses, e)
 		return nil
-	}, `SELECT `+qualify("x", expenseCols)+`, coalesce(`+personLabel("p")+`, '')
+	}, `SELECT `+prefixCols("x", expenseCols)+`, coalesce(`+personLabel("p")+`, '')
 		FROM expenses x LEFT JOIN people p ON p.id = x.created_by
 		WHERE x.community_id = ? AND x.at >= ? AND x.at < ? AND x.deleted_at IS NULL ORDER BY x.at, x.id`, communityID, f, t)
 	if err != nil {

@@ -173,7 +173,7 @@ func (tx *Tx) PollPosted(outID int64, nativeID string) error {
 
 // PollByNative returns the poll a platform's native poll belongs to, or nil.
 func (tx *Tx) PollByNative(p bot.PlatformID, nativeID string) (*Poll, error) {
-	poll, err := scanPoll(tx.queryRow(`SELECT `+qualify("p", pollCols)+` FROM poll_posts pp JOIN polls p ON p.id = pp.poll_id
+	poll, err := scanPoll(tx.queryRow(`SELECT `+prefixCols("p", pollCols)+` FROM poll_posts pp JOIN polls p ON p.id = pp.poll_id
 		WHERE pp.platform = ? AND pp.native_id = ? LIMIT 1`, p, nativeID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -189,7 +189,7 @@ func (tx *Tx) NumberedPoll(p bot.PlatformID, chat bot.ChatID, replyTo bot.Messag
 		poll *Poll
 		err  error
 	)
-	base := `SELECT ` + qualify("p", pollCols) + ` FROM poll_posts pp
+	base := `SELECT ` + prefixCols("p", pollCols) + ` FROM poll_posts pp
 		JOIN polls p ON p.id = pp.poll_id
 		JOIN outbox o ON o.id = pp.outbox_id
 		WHERE pp.platform = ? AND pp.chat_key = ? AND pp.native_id = '' AND o.status = 'sent'

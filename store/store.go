@@ -16,7 +16,6 @@ import (
 	"io/fs"
 	"net/url"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -296,16 +295,3 @@ func nullTime(n sql.NullInt64) time.Time {
 	return fromUnix(n.Int64)
 }
 
-func likeEscape(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s)
-}
-
-// qualify prefixes each of a comma-separated column list with a table alias.
-func qualify(alias, cols string) string {
-	parts := strings.Split(cols, ",")
-	for i, c := range parts {
-		parts[i] = alias + "." + strings.TrimSpace(c)
-	}
-	return strings.Join(parts, ", ")
-}
