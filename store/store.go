@@ -294,4 +294,3 @@ func nullTime(n sql.NullInt64) time.Time {
 	}
 	return fromUnix(n.Int64)
 }
-
