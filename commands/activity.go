@@ -29,33 +29,47 @@ func verb(w string) string {
 
 // activity: /activity add DATE TITLE [PLACE] [CAPACITY] | list | rm N.
 func (r *req) activity() error {
+	return r.subcommand("activity", r.activityAdd, r.activityList, r.activityCancel)
+}
+
+// subcommand runs "add ARGS", "list" (also the default) or "rm ARGS" of a
+// command family, in either language; anything else shows the usage.
+func (r *req) subcommand(name string, add func(string) error, list func() error, rm func(string) error) error {
 	f, rest := splitArgs(r.p.Args, 1)
 	if len(f) == 0 {
-		return r.activityList()
+		return list()
 	}
 	switch verb(f[0]) {
 	case "add":
-		return r.activityAdd(rest)
+		return add(rest)
 	case "list":
-		return r.activityList()
+		return list()
 	case "rm":
-		return r.activityCancel(rest)
+		return rm(rest)
 	}
-	return usage("activity")
+	return usage(name)
+}
+
+// whenArgs reads the date and time at the start of an "add" command's
+// arguments, in the community's zone, and returns the fields after it.
+func (r *req) whenArgs(args string) (*store.Community, time.Time, []string, error) {
+	comm, err := r.requireCommunity()
+	if err != nil {
+		return nil, time.Time{}, nil, err
+	}
+	f := Fields(args)
+	when, used, err := ParseWhen(f, r.tx.Now(), r.s.location(comm))
+	if err != nil {
+		return nil, time.Time{}, nil, err
+	}
+	return comm, when, f[used:], nil
 }
 
 func (r *req) activityAdd(args string) error {
-	comm, err := r.requireCommunity()
+	comm, when, f, err := r.whenArgs(args)
 	if err != nil {
 		return err
 	}
-	f := Fields(args)
-	loc := r.s.location(comm)
-	when, used, err := ParseWhen(f, r.tx.Now(), loc)
-	if err != nil {
-		return err
-	}
-	f = f[used:]
 	if len(f) == 0 {
 		return usage("activity")
 	}
@@ -75,7 +89,7 @@ func (r *req) activityAdd(args string) error {
 	if err != nil {
 		return err
 	}
-	n, err := Broadcast(r.tx, comm, "activity_notice", ActivityText(comm.Lang, loc, a))
+	n, err := Broadcast(r.tx, comm, "activity_notice", ActivityText(comm.Lang, r.s.location(comm), a))
 	if err != nil {
 		return err
 	}
@@ -178,33 +192,15 @@ func (r *req) join() error {
 
 // meeting: /meeting add DATE [PLACE] | list | rm N.
 func (r *req) meeting() error {
-	f, rest := splitArgs(r.p.Args, 1)
-	if len(f) == 0 {
-		return r.meetingList()
-	}
-	switch verb(f[0]) {
-	case "add":
-		return r.meetingAdd(rest)
-	case "list":
-		return r.meetingList()
-	case "rm":
-		return r.meetingCancel(rest)
-	}
-	return usage("meeting")
+	return r.subcommand("meeting", r.meetingAdd, r.meetingList, r.meetingCancel)
 }
 
 func (r *req) meetingAdd(args string) error {
-	comm, err := r.requireCommunity()
+	comm, when, f, err := r.whenArgs(args)
 	if err != nil {
 		return err
 	}
-	f := Fields(args)
-	loc := r.s.location(comm)
-	when, used, err := ParseWhen(f, r.tx.Now(), loc)
-	if err != nil {
-		return err
-	}
-	m, err := r.tx.AddMeeting(store.Meeting{CommunityID: comm.ID, StartsAt: when, Place: strings.Join(f[used:], " "), CreatedBy: r.me.ID})
+	m, err := r.tx.AddMeeting(store.Meeting{CommunityID: comm.ID, StartsAt: when, Place: strings.Join(f, " "), CreatedBy: r.me.ID})
 	if err != nil {
 		return err
 	}
@@ -212,7 +208,7 @@ func (r *req) meetingAdd(args string) error {
 	if err != nil {
 		return err
 	}
-	n, err := Broadcast(r.tx, comm, "meeting_notice", MeetingText(comm.Lang, loc, m, agenda))
+	n, err := Broadcast(r.tx, comm, "meeting_notice", MeetingText(comm.Lang, r.s.location(comm), m, agenda))
 	if err != nil {
 		return err
 	}
