@@ -1,7 +1,9 @@
 package commands
 
 import (
+	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -59,22 +61,15 @@ func (r *req) metoo() error {
 }
 
 // similarHint points a new ticket's reporter to a recent ticket that looks
-// the same (same community, last 24 hours), so they can follow it instead.
+// the same (same community, last 24 hours, still active), so they can follow
+// it instead.
 func (r *req) similarHint(t *store.Ticket) error {
-	recent, err := r.tx.RecentTickets(t.CommunityID, r.tx.Now().Add(-24*time.Hour), 50)
-	if err != nil {
+	o, err := r.s.recent.similar(r.tx, t)
+	if err != nil || o == nil {
 		return err
 	}
-	for _, o := range recent {
-		if o.ID == t.ID || o.ReporterID == t.ReporterID || !o.Active() {
-			continue
-		}
-		if similarity(o.Text, t.Text) >= 0.5 {
-			_, err := r.tx.Enqueue(storeOut(r, r.t("metoo.hint", o.ID, truncate(o.Text, 30)), o.ID))
-			return err
-		}
-	}
-	return nil
+	_, err = r.tx.Enqueue(storeOut(r, r.t("metoo.hint", o.ID, truncate(o.Text, 30)), o.ID))
+	return err
 }
 
 // storeOut is a reply in the message's chat linked to a ticket, so that
@@ -83,32 +78,121 @@ func storeOut(r *req, text string, ticketID int64) store.Out {
 	return store.Out{Platform: r.m.Platform, Chat: r.m.Chat, Thread: r.m.Thread, ReplyTo: r.m.ID, Text: text, TicketID: ticketID, LinkRole: "hint"}
 }
 
-// similarity is the Jaccard index of two texts' character bigrams (letters
-// and digits only, case-folded). It works for Chinese, which has no spaces.
-func similarity(a, b string) float64 {
-	ga, gb := bigrams(a), bigrams(b)
-	if len(ga) == 0 || len(gb) == 0 {
+// Two texts are alike by the Jaccard index of their character bigrams
+// (letters and digits only, case-folded), which works for Chinese, which has
+// no spaces. bigrams returns a text's distinct character bigrams (letters and digits
+// only, case-folded), each packed in a uint64, sorted.
+func bigrams(s string) []uint64 {
+	var prev rune = -1
+	out := make([]uint64, 0, len(s)/2)
+	for _, c := range s {
+		if !unicode.IsLetter(c) && !unicode.IsDigit(c) {
+			continue
+		}
+		c = unicode.ToLower(c)
+		if prev >= 0 {
+			out = append(out, uint64(prev)<<32|uint64(c))
+		}
+		prev = c
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// jaccard is |a∩b| / |a∪b| of two sorted sets (0 when either is empty).
+func jaccard(a, b []uint64) float64 {
+	if len(a) == 0 || len(b) == 0 {
 		return 0
 	}
 	inter := 0
-	for g := range ga {
-		if gb[g] {
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
 			inter++
+			i++
+			j++
 		}
 	}
-	return float64(inter) / float64(len(ga)+len(gb)-inter)
+	return float64(inter) / float64(len(a)+len(b)-inter)
 }
 
-func bigrams(s string) map[[2]rune]bool {
-	var rs []rune
-	for _, c := range strings.ToLower(s) {
-		if unicode.IsLetter(c) || unicode.IsDigit(c) {
-			rs = append(rs, c)
+// hintWindow and hintCandidates bound the duplicate hint: a new ticket is
+// compared with its community's latest tickets of the last day.
+const (
+	hintWindow     = 24 * time.Hour
+	hintCandidates = 50
+	hintThreshold  = 0.5 // Jaccard index of the texts' bigrams
+)
+
+// recentTickets remembers each community's latest tickets with their bigram
+// sets, so that filing a ticket compares it with the day's others in memory
+// instead of reading them all back from the database (it ran for every
+// ticket, and was the biggest part of filing one). A community's list is read
+// from the database once, on its first ticket after a start.
+//
+// The list is only a list of candidates: a ticket is added when it is
+// created, before its transaction commits, and may have been rolled back or
+// closed since. The one candidate that matches is checked in the database
+// (it must exist with the same reporter and text, and still be active) before
+// the hint names it.
+type recentTickets struct {
+	mu sync.Mutex
+	by map[int64][]recentTicket // community → oldest first, at most hintCandidates
+}
+
+type recentTicket struct {
+	store.TicketBrief
+	created time.Time
+	grams   []uint64
+}
+
+// similar returns the latest still-active ticket like t from someone else,
+// or nil, and remembers t.
+func (c *recentTickets) similar(tx *store.Tx, t *store.Ticket) (*store.TicketBrief, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	since := tx.Now().Add(-hintWindow)
+	list, ok := c.by[t.CommunityID]
+	if !ok {
+		rows, err := tx.RecentActiveTickets(t.CommunityID, since, hintCandidates)
+		if err != nil {
+			return nil, err
+		}
+		for i := len(rows) - 1; i >= 0; i-- { // newest first → oldest first
+			if rows[i].ID != t.ID {
+				list = append(list, recentTicket{TicketBrief: rows[i], created: rows[i].CreatedAt, grams: bigrams(rows[i].Text)})
+			}
 		}
 	}
-	out := map[[2]rune]bool{}
-	for i := 0; i+1 < len(rs); i++ {
-		out[[2]rune{rs[i], rs[i+1]}] = true
+	mine := bigrams(t.Text)
+	var found *store.TicketBrief
+	for i := len(list) - 1; i >= 0 && found == nil; i-- {
+		o := &list[i]
+		if o.ID == t.ID || o.ReporterID == t.ReporterID || o.created.Before(since) || jaccard(o.grams, mine) < hintThreshold {
+			continue
+		}
+		now, err := tx.TicketBrief(o.ID)
+		if err != nil && store.ErrorCode(err) != store.ENOTFOUND {
+			return nil, err
+		}
+		if err == nil && now.ReporterID == o.ReporterID && now.Text == o.Text && now.Active() {
+			found = now
+			continue
+		}
+		// Rolled back, or closed: no longer a candidate.
+		list = slices.Delete(list, i, i+1)
 	}
-	return out
+	list = append(list, recentTicket{TicketBrief: store.TicketBrief{ID: t.ID, ReporterID: t.ReporterID, Status: t.Status, Text: t.Text}, created: t.CreatedAt, grams: mine})
+	if over := len(list) - hintCandidates; over > 0 {
+		list = slices.Delete(list, 0, over)
+	}
+	if c.by == nil {
+		c.by = make(map[int64][]recentTicket)
+	}
+	c.by[t.CommunityID] = list
+	return found, nil
 }

@@ -49,6 +49,7 @@ type Service struct {
 	seen   map[seenKey]time.Time // who was recorded recently, to spare the writer
 
 	suggestLimit *suggestLimiter
+	recent       recentTickets // candidates for the duplicate hint (metoo.go)
 }
 
 type seenKey struct {

@@ -43,9 +43,16 @@ func (r *req) newTicket(kind string) error {
 	if err != nil {
 		return err
 	}
+	// The message's attachments are all the new ticket has; the staff card
+	// shows its first photo.
+	var photo *store.TicketAttachment
 	for _, a := range r.m.Attachments {
-		if _, err := r.tx.SaveAttachment(t.ID, r.m.Platform, a, r.s.cfg.DataDir); err != nil {
+		saved, err := r.tx.SaveAttachment(t.ID, r.m.Platform, a, r.s.cfg.DataDir)
+		if err != nil {
 			return err
+		}
+		if photo == nil && saved.Kind == "photo" {
+			photo = saved
 		}
 	}
 	resCard, err := r.tx.Enqueue(store.Out{
@@ -55,7 +62,7 @@ func (r *req) newTicket(kind string) error {
 	if err != nil {
 		return err
 	}
-	staffCard, err := r.postStaffCards(t)
+	staffCard, err := r.postStaffCards(t, photo)
 	if err != nil {
 		return err
 	}
@@ -65,14 +72,11 @@ func (r *req) newTicket(kind string) error {
 	return r.similarHint(t)
 }
 
-// postStaffCards sends the staff card to every staff group of the ticket's
-// community and returns the first card's outbox row.
-func (r *req) postStaffCards(t *store.Ticket) (int64, error) {
+// postStaffCards sends the staff card of a new ticket, with its photo if it
+// has one, to every staff group of the ticket's community and returns the
+// first card's outbox row.
+func (r *req) postStaffCards(t *store.Ticket, photo *store.TicketAttachment) (int64, error) {
 	chats, err := r.tx.CommunityChats(t.CommunityID, store.RoleStaffChat)
-	if err != nil {
-		return 0, err
-	}
-	photo, err := r.firstPhoto(t.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -113,7 +117,7 @@ func (r *req) residentCard(t *store.Ticket) string {
 		r.t("card.status", r.t("status."+t.Status)),
 	}
 	if t.AssigneeID != 0 {
-		if a, err := r.tx.PersonByID(t.AssigneeID); err == nil {
+		if a, err := r.person(t.AssigneeID); err == nil {
 			ls = append(ls, r.t("card.assignee", a.Label()))
 		}
 	}
@@ -123,14 +127,24 @@ func (r *req) residentCard(t *store.Ticket) string {
 	return lines(append(ls, due...)...)
 }
 
+// person returns someone by id: the sender without a query.
+func (r *req) person(id int64) (*store.Person, error) {
+	if r.me != nil && id == r.me.ID && !r.unvouched {
+		return r.me, nil
+	}
+	return r.tx.PersonByID(id)
+}
+
 // staffCard is what staff see in their group on platform p.
 func (r *req) staffCard(t *store.Ticket, p bot.PlatformID) string {
 	reporter := "?"
-	if p, err := r.tx.PersonByID(t.ReporterID); err == nil {
+	if p, err := r.person(t.ReporterID); err == nil {
 		reporter = p.Label()
 	}
 	commName := ""
-	if c, err := r.tx.CommunityByID(t.CommunityID); err == nil {
+	if r.comm != nil && r.comm.ID == t.CommunityID {
+		commName = r.comm.Name
+	} else if c, err := r.tx.CommunityByID(t.CommunityID); err == nil {
 		commName = c.Name
 	}
 	ls := []string{
@@ -140,7 +154,7 @@ func (r *req) staffCard(t *store.Ticket, p bot.PlatformID) string {
 		r.t("card.status", r.t("status."+t.Status)),
 	}
 	if t.AssigneeID != 0 {
-		if a, err := r.tx.PersonByID(t.AssigneeID); err == nil {
+		if a, err := r.person(t.AssigneeID); err == nil {
 			ls = append(ls, r.t("card.assignee", a.Label()))
 		}
 	}

@@ -44,14 +44,31 @@ func scanChat(row interface{ Scan(...any) error }) (*Chat, error) {
 }
 
 // SeeChat records a chat (creating it on first sight, refreshing its title)
-// and returns it.
+// and returns it. It runs for every message, so it reads first and writes only
+// when something changed.
 func (tx *Tx) SeeChat(p bot.PlatformID, key bot.ChatID, kind bot.ChatKind, title string) (*Chat, error) {
-	// RETURNING gives the row as it is now, sparing a second query: this runs for every message.
-	return scanChat(tx.queryRow(`INSERT INTO chats (platform, chat_key, kind, title, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (platform, chat_key) DO UPDATE SET
-			title = CASE WHEN excluded.title <> '' THEN excluded.title ELSE chats.title END
-		RETURNING `+chatCols,
-		p, key, kind, title, unix(tx.now)))
+	c, err := tx.ChatByKey(p, key)
+	switch {
+	case err == nil:
+		if title == "" || title == c.Title {
+			return c, nil
+		}
+		if _, err := tx.exec(`UPDATE chats SET title = ? WHERE id = ?`, title, c.ID); err != nil {
+			return nil, err
+		}
+		c.Title = title
+		return c, nil
+	case ErrorCode(err) != ENOTFOUND:
+		return nil, err
+	}
+	res, err := tx.exec(`INSERT INTO chats (platform, chat_key, kind, title, created_at) VALUES (?, ?, ?, ?, ?)`,
+		p, key, kind, title, unix(tx.now))
+	if err != nil {
+		return nil, err
+	}
+	c = &Chat{Platform: p, Key: key, Kind: kind, Title: title, Active: true}
+	c.ID, err = res.LastInsertId()
+	return c, err
 }
 
 // ChatByKey returns a chat.

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"database/sql"
+	"errors"
 	"time"
 )
 
@@ -39,31 +41,50 @@ func (tx *Tx) Followers(ticketID int64) ([]*Person, error) {
 type TicketBrief struct {
 	ID, ReporterID int64
 	Status, Text   string
+	CreatedAt      time.Time
 }
 
 // Active reports whether the ticket still needs work.
 func (t TicketBrief) Active() bool { return (&Ticket{Status: t.Status}).Active() }
 
-// RecentTickets lists a community's tickets created since a time, newest
-// first (for the duplicate hint). It reads only what TicketBrief holds: it
-// runs for every new ticket, and reading all of each ticket's columns was
-// most of the cost of filing one.
-func (tx *Tx) RecentTickets(communityID int64, since time.Time, limit int) ([]TicketBrief, error) {
-	rows, err := tx.query(`SELECT id, reporter_id, status, text FROM tickets WHERE community_id = ? AND created_at >= ? ORDER BY created_at DESC LIMIT ?`,
+// RecentActiveTickets lists a community's tickets created since a time that
+// still need work, newest first (for the duplicate hint). It reads only what
+// TicketBrief holds, through the partial index of active tickets: it runs for
+// every new ticket.
+func (tx *Tx) RecentActiveTickets(communityID int64, since time.Time, limit int) ([]TicketBrief, error) {
+	rows, err := tx.query(`SELECT id, reporter_id, status, text, created_at FROM tickets
+		WHERE community_id = ? AND status IN ('open', 'in_progress', 'on_hold') AND created_at >= ?
+		ORDER BY created_at DESC LIMIT ? -- tickets_community_opened read backwards: no sort`,
 		communityID, unix(since), limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []TicketBrief
+	out := make([]TicketBrief, 0, limit)
 	for rows.Next() {
 		var t TicketBrief
-		if err := rows.Scan(&t.ID, &t.ReporterID, &t.Status, &t.Text); err != nil {
+		var created int64
+		if err := rows.Scan(&t.ID, &t.ReporterID, &t.Status, &t.Text, &created); err != nil {
 			return nil, err
 		}
+		t.CreatedAt = fromUnix(created)
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// TicketBrief returns a ticket's number, reporter, status and text.
+func (tx *Tx) TicketBrief(id int64) (*TicketBrief, error) {
+	t := TicketBrief{ID: id}
+	var created int64
+	err := tx.queryRow(`SELECT reporter_id, status, text, created_at FROM tickets WHERE id = ?`, id).Scan(&t.ReporterID, &t.Status, &t.Text, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Errorf(ENOTFOUND, "no_ticket", id)
+	} else if err != nil {
+		return nil, err
+	}
+	t.CreatedAt = fromUnix(created)
+	return &t, nil
 }
 
 // Volunteer is someone on the volunteer roll.

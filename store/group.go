@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -17,30 +18,30 @@ const MaxGroup = 64
 // ErrClosed is returned by Group after Close.
 var ErrClosed = errors.New("database closed")
 
-// GroupStats counts what the group committer did.
+// GroupStats counts what group commit did.
 type GroupStats struct {
-	Groups  int64 // transactions committed (or failed) by the committer
+	Groups  int64 // shared transactions committed (or failed)
 	Calls   int64 // Group calls they ran
-	Waiting int64 // Group calls waiting for the committer now
+	Waiting int64 // Group calls waiting for their group now
 }
 
 type groupCounters struct {
 	groups, calls, waiting atomic.Int64
 }
 
-// GroupStats returns the group committer's counters.
+// GroupStats returns group commit's counters.
 func (db *DB) GroupStats() GroupStats {
 	return GroupStats{Groups: db.gstats.groups.Load(), Calls: db.gstats.calls.Load(), Waiting: db.gstats.waiting.Load()}
 }
 
-// groupJob is one Group call waiting for the committer.
+// groupJob is one Group call waiting for its group.
 type groupJob struct {
 	ctx  context.Context
 	fn   func(tx *Tx) error
 	done chan error
 }
 
-// panicError carries a panic out of the committer into the caller's goroutine.
+// panicError carries a panic out of the leader's goroutine into the caller's.
 type panicError struct {
 	val   any
 	stack []byte
@@ -50,10 +51,12 @@ func (p *panicError) Error() string { return fmt.Sprintf("panic in transaction: 
 
 // Group runs fn in a write transaction, like Update, but the transaction may
 // be shared with other Group calls that are waiting at the same time (group
-// commit): one committer goroutine takes every call that is waiting, up to
-// MaxGroup, runs them one after another in a single transaction and commits
-// once. With synchronous=FULL a commit costs an fsync, so a busy moment costs
-// one fsync per group instead of one per call.
+// commit): the calls queue, and one of them at a time — the leader — takes
+// every call that is waiting, up to MaxGroup, runs them one after another in
+// a single transaction and commits once. With synchronous=FULL a commit costs
+// an fsync, so a busy moment costs one fsync per group instead of one per
+// call. A call that finds nobody leading leads at once and runs its own
+// transaction on its own goroutine: alone, a call waits for no hand-over.
 //
 // Each call runs inside its own SAVEPOINT: when fn returns an error, what it
 // wrote is rolled back and the others go on. Group returns only after the
@@ -65,7 +68,8 @@ func (p *panicError) Error() string { return fmt.Sprintf("panic in transaction: 
 // skipped. If the shared transaction itself fails (begin, a savepoint, the
 // commit), each call is retried alone in its own transaction, so that one
 // caller's trouble stays its own. fn may therefore run more than once and
-// must not keep state from a run whose transaction did not commit.
+// must not keep state from a run whose transaction did not commit; it may run
+// on another caller's goroutine.
 //
 // Transactions share a clock: every call in a group sees the same Tx.Now.
 // fn must not call Update or Group itself (the writer is taken).
@@ -73,56 +77,67 @@ func (db *DB) Group(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	db.groupOnce.Do(db.startCommitter)
 	j := &groupJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	db.gstats.waiting.Add(1)
-	select {
-	case db.jobs <- j:
-	case <-db.stop:
-		db.gstats.waiting.Add(-1)
+	db.gmu.Lock()
+	if db.gclosed {
+		db.gmu.Unlock()
 		return ErrClosed
 	}
+	db.gqueue = append(db.gqueue, j)
+	db.gstats.waiting.Add(1)
+	db.gmu.Unlock()
 	// Wait even if ctx ends now: the call may be in a transaction already,
 	// and the caller must learn whether it was committed.
-	err := <-j.done
+	var err error
+	select {
+	case err = <-j.done:
+	case db.leader <- struct{}{}:
+		db.lead(j)
+		<-db.leader
+		err = <-j.done
+	}
 	var p *panicError
 	if errors.As(err, &p) {
-		panic(fmt.Sprintf("%v\n\ncommitter stack:\n%s", p.val, p.stack))
+		panic(fmt.Sprintf("%v\n\nleader stack:\n%s", p.val, p.stack))
 	}
 	return err
 }
 
-func (db *DB) startCommitter() {
-	db.jobs = make(chan *groupJob)
-	db.committerDone = make(chan struct{})
-	go db.commitLoop()
-}
-
-// commitLoop is the committer: it takes the first waiting call, collects
-// whatever else is waiting (up to MaxGroup) without waiting for more, and
-// commits them together. Calls that arrive meanwhile form the next group,
-// so a group grows exactly as large as the load makes it.
-func (db *DB) commitLoop() {
-	defer close(db.committerDone)
-	group := make([]*groupJob, 0, MaxGroup)
+// lead runs the waiting calls, a group at a time, until j's group is done.
+// j is queued, or already done by an earlier leader. Calls that arrive later
+// wait for the next leader: one of them takes over when this one returns.
+func (db *DB) lead(j *groupJob) {
 	for {
-		select {
-		case j := <-db.jobs:
-			group = append(group[:0], j)
-		case <-db.stop:
+		db.gmu.Lock()
+		n := min(len(db.gqueue), MaxGroup)
+		group := make([]*groupJob, n)
+		copy(group, db.gqueue)
+		db.gqueue = append(db.gqueue[:0], db.gqueue[n:]...)
+		db.gmu.Unlock()
+		if n == 0 {
 			return
 		}
-	collect:
-		for len(group) < MaxGroup {
-			select {
-			case j := <-db.jobs:
-				group = append(group, j)
-			default:
-				break collect
-			}
-		}
 		db.commitGroup(group)
-		clear(group)
+		if slices.Contains(group, j) {
+			return
+		}
+	}
+}
+
+// stopGroups is Close's part: new calls are refused, the group being run
+// (if any) finishes, and calls still waiting are told ErrClosed.
+func (db *DB) stopGroups() {
+	db.gmu.Lock()
+	db.gclosed = true
+	db.gmu.Unlock()
+	db.leader <- struct{}{} // wait for the leader; nobody leads from now on
+	db.gmu.Lock()
+	waiting := db.gqueue
+	db.gqueue = nil
+	db.gmu.Unlock()
+	db.gstats.waiting.Add(-int64(len(waiting)))
+	for _, j := range waiting {
+		j.done <- ErrClosed
 	}
 }
 
@@ -192,7 +207,7 @@ func (db *DB) runGroup(jobs []*groupJob, results []error) (queued bool, err erro
 }
 
 // updateCatching is Update with a panic in fn returned as a *panicError, for
-// the committer's goroutine.
+// the leader's goroutine.
 func (db *DB) updateCatching(ctx context.Context, fn func(tx *Tx) error) error {
 	return db.Update(ctx, func(tx *Tx) error { return callCatching(tx, fn) })
 }

@@ -23,7 +23,7 @@ func openDB(t *testing.T) *store.DB {
 	return db
 }
 
-// until polls cond (a counter the committer moves) with a deadline.
+// until polls cond (a group commit counter) with a deadline.
 func until(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -35,7 +35,7 @@ func until(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// blocker holds the committer inside a one-call group until released, so
+// blocker holds the leader inside a one-call group until released, so
 // that the calls queued meanwhile form the next group, in the order queued.
 type blocker struct {
 	release chan struct{}
@@ -60,7 +60,7 @@ func block(t *testing.T, db *store.DB) *blocker {
 // groupCall is one queued Group call and its outcome.
 type groupCall struct{ err chan error }
 
-// queue starts a Group call and waits until it is waiting for the committer,
+// queue starts a Group call and waits until it is waiting for its group,
 // so that calls queue in a known order.
 func queue(t *testing.T, db *store.DB, ctx context.Context, fn func(tx *store.Tx) error) groupCall {
 	t.Helper()

@@ -84,19 +84,59 @@ func (tx *Tx) SeePerson(s Sighting) (*Person, error) {
 			}
 		}
 	}
-	// RETURNING gives the row as it is now, sparing a second query: this runs for every message.
-	row := tx.queryRow(`INSERT INTO people (platform, user_key, username, display_name, community_id, private_chat, group_chat, created_at, last_seen_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (platform, user_key) DO UPDATE SET
-			username = CASE WHEN excluded.username <> '' THEN excluded.username ELSE people.username END,
-			display_name = CASE WHEN excluded.display_name <> '' THEN excluded.display_name ELSE people.display_name END,
-			community_id = coalesce(excluded.community_id, people.community_id),
-			private_chat = CASE WHEN excluded.private_chat <> '' THEN excluded.private_chat ELSE people.private_chat END,
-			group_chat = CASE WHEN excluded.group_chat <> '' THEN excluded.group_chat ELSE people.group_chat END,
-			last_seen_at = excluded.last_seen_at
-		RETURNING `+personCols,
-		s.Platform, s.Key, s.Username, s.Name, comm, private, group, unix(tx.now), unix(tx.now))
-	return scanPerson(row)
+	// This runs for every message: read first, and write only when something
+	// changed or last_seen_at is a minute old (it only orders people who
+	// share a name, see FindPerson).
+	var seen int64
+	var pcomm sql.NullInt64
+	var ps Person
+	err := tx.queryRow(`SELECT `+personCols+`, last_seen_at FROM people WHERE platform = ? AND user_key = ?`, s.Platform, s.Key).
+		Scan(&ps.ID, &ps.Platform, &ps.Key, &ps.Username, &ps.Name, &ps.Role, &pcomm, &ps.PrivateChat, &ps.GroupChat, &seen)
+	if errors.Is(err, sql.ErrNoRows) {
+		res, err := tx.exec(`INSERT INTO people (platform, user_key, username, display_name, community_id, private_chat, group_chat, created_at, last_seen_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			s.Platform, s.Key, s.Username, s.Name, comm, private, group, unix(tx.now), unix(tx.now))
+		if err != nil {
+			return nil, err
+		}
+		ps = Person{Platform: s.Platform, Key: s.Key, Username: s.Username, Name: s.Name, Role: RoleResident, PrivateChat: bot.ChatID(private), GroupChat: bot.ChatID(group)}
+		if comm != nil {
+			ps.CommunityID = comm.(int64)
+		}
+		ps.ID, err = res.LastInsertId()
+		return &ps, err
+	} else if err != nil {
+		return nil, err
+	}
+	ps.CommunityID = pcomm.Int64
+	was := ps
+	if s.Username != "" {
+		ps.Username = s.Username
+	}
+	if s.Name != "" {
+		ps.Name = s.Name
+	}
+	if comm != nil {
+		ps.CommunityID = comm.(int64)
+	}
+	if private != "" {
+		ps.PrivateChat = bot.ChatID(private)
+	}
+	if group != "" {
+		ps.GroupChat = bot.ChatID(group)
+	}
+	if ps == was && unix(tx.now)-seen < 60 {
+		return &ps, nil
+	}
+	var newComm any
+	if ps.CommunityID != 0 {
+		newComm = ps.CommunityID
+	}
+	if _, err := tx.exec(`UPDATE people SET username = ?, display_name = ?, community_id = ?, private_chat = ?, group_chat = ?, last_seen_at = ?
+		WHERE id = ?`, ps.Username, ps.Name, newComm, ps.PrivateChat, ps.GroupChat, unix(tx.now), ps.ID); err != nil {
+		return nil, err
+	}
+	return &ps, nil
 }
 
 // PersonByKey returns a person by platform id.

@@ -46,13 +46,13 @@ type DB struct {
 	// connections would spin in SQLite's busy handler and could starve.
 	writer sync.Mutex
 
-	// The group committer (group.go), started by the first Group call.
-	groupOnce     sync.Once
-	jobs          chan *groupJob
-	stop          chan struct{} // closed by Close
-	stopOnce      sync.Once
-	committerDone chan struct{}
-	gstats        groupCounters
+	// Group commit (group.go).
+	gmu      sync.Mutex    // guards gqueue and gclosed
+	gqueue   []*groupJob   // Group calls waiting for a leader, in arrival order
+	gclosed  bool          // Close was called: Group refuses new calls
+	leader   chan struct{} // capacity 1: held by the Group call running groups
+	stopOnce sync.Once
+	gstats   groupCounters
 }
 
 // DSN returns the driver's data source name for path with every pragma Linli
@@ -67,7 +67,11 @@ type DB struct {
 //   - _txlock=immediate: a transaction takes the write lock at BEGIN, so a
 //     read-then-write transaction never fails with SQLITE_BUSY half-way;
 //   - secure_delete(1): deleted rows are overwritten, so an erased anonymous
-//     receipt leaves no bytes behind in the file.
+//     receipt leaves no bytes behind in the file;
+//   - temp_store(MEMORY): savepoints' sub-journals stay in memory. Every
+//     message runs in a savepoint (see Group); with the default, a group's
+//     sub-journal spills to a temporary file once it passes 64 KiB, and every
+//     page a message touches is then written to it with a system call.
 func DSN(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(5000)")
@@ -75,6 +79,7 @@ func DSN(path string) string {
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "secure_delete(1)")
+	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
 }
@@ -88,7 +93,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// SQLite has one writer; more connections would only queue on its lock.
 	// Reads share the pool with writes: WAL lets them run beside the writer.
 	sdb.SetMaxOpenConns(4)
-	db := &DB{db: sdb, path: path, Now: time.Now, stop: make(chan struct{})}
+	db := &DB{db: sdb, path: path, Now: time.Now, leader: make(chan struct{}, 1)}
 	if err := db.migrate(ctx); err != nil {
 		sdb.Close()
 		return nil, err
@@ -107,12 +112,7 @@ func (db *DB) Close() error {
 	db.mu.Lock()
 	db.closed = true
 	db.mu.Unlock()
-	// Stop the group committer after the group it is running, if any.
-	db.stopOnce.Do(func() { close(db.stop) })
-	db.groupOnce.Do(func() {}) // no committer may start from now on
-	if db.committerDone != nil {
-		<-db.committerDone
-	}
+	db.stopOnce.Do(db.stopGroups)
 	db.stmts.Range(func(_, s any) bool {
 		s.(*sql.Stmt).Close()
 		return true

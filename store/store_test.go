@@ -242,3 +242,97 @@ func asError(err error, target **store.Error) bool {
 	}
 	return ok
 }
+
+// SeePerson and SeeChat read first and write only what changed: what they
+// return must always be the row as stored, and a change must reach the row.
+func TestSightingsKeepRowsCurrent(t *testing.T) {
+	db, _ := MustOpen(t)
+	f := setup(t, db)
+	clock := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return clock }
+	private := &store.Chat{Platform: bot.Telegram, Key: "7", Kind: bot.Private}
+	lastSeen := func(id int64) (s int64) {
+		db.SQL().QueryRow(`SELECT last_seen_at FROM people WHERE id = ?`, id).Scan(&s)
+		return s
+	}
+	steps := []struct {
+		name string
+		s    store.Sighting
+		want func(p *store.Person) bool
+	}{
+		{"first sight", store.Sighting{Platform: bot.Telegram, Key: "7", Name: "王先生"},
+			func(p *store.Person) bool {
+				return p.Name == "王先生" && p.CommunityID == 0 && p.Role == store.RoleResident
+			}},
+		{"in the resident group", store.Sighting{Platform: bot.Telegram, Key: "7", Name: "王先生", Chat: f.resident},
+			func(p *store.Person) bool { return p.CommunityID == f.comm.ID && p.GroupChat == "-100" }},
+		{"renamed, with a username", store.Sighting{Platform: bot.Telegram, Key: "7", Name: "王大明", Username: "wang", Chat: f.resident},
+			func(p *store.Person) bool { return p.Name == "王大明" && p.Username == "wang" }},
+		{"no name given keeps the name", store.Sighting{Platform: bot.Telegram, Key: "7"},
+			func(p *store.Person) bool {
+				return p.Name == "王大明" && p.Username == "wang" && p.CommunityID == f.comm.ID
+			}},
+		{"private chat", store.Sighting{Platform: bot.Telegram, Key: "7", Chat: private},
+			func(p *store.Person) bool { return p.PrivateChat == "7" && p.GroupChat == "-100" }},
+	}
+	var id int64
+	for _, st := range steps {
+		mustUpdate(t, db, func(tx *store.Tx) error {
+			got, err := tx.SeePerson(st.s)
+			if err != nil {
+				return err
+			}
+			stored, err := tx.PersonByID(got.ID)
+			if err != nil {
+				return err
+			}
+			if *got != *stored {
+				t.Errorf("%s: SeePerson returned %+v, the row is %+v", st.name, *got, *stored)
+			}
+			if !st.want(got) {
+				t.Errorf("%s: person = %+v", st.name, *got)
+			}
+			id = got.ID
+			return nil
+		})
+	}
+	// last_seen_at follows within a minute, without a write for every message.
+	seen := lastSeen(id)
+	clock = clock.Add(30 * time.Second)
+	mustUpdate(t, db, func(tx *store.Tx) error {
+		_, err := tx.SeePerson(store.Sighting{Platform: bot.Telegram, Key: "7"})
+		return err
+	})
+	if got := lastSeen(id); got != seen {
+		t.Errorf("last_seen_at rewritten after 30 s: %d → %d", seen, got)
+	}
+	clock = clock.Add(31 * time.Second)
+	mustUpdate(t, db, func(tx *store.Tx) error {
+		_, err := tx.SeePerson(store.Sighting{Platform: bot.Telegram, Key: "7"})
+		return err
+	})
+	if got := lastSeen(id); got != clock.Unix() {
+		t.Errorf("last_seen_at after 61 s = %d, want %d", got, clock.Unix())
+	}
+
+	// Chats: created, kept, renamed; never renamed to nothing.
+	for _, title := range []string{"3号楼", "", "3号楼", "3号楼业主群"} {
+		mustUpdate(t, db, func(tx *store.Tx) error {
+			got, err := tx.SeeChat(bot.Telegram, "-300", bot.Group, title)
+			if err != nil {
+				return err
+			}
+			stored, err := tx.ChatByKey(bot.Telegram, "-300")
+			if err != nil {
+				return err
+			}
+			if *got != *stored {
+				t.Errorf("SeeChat(%q) returned %+v, the row is %+v", title, *got, *stored)
+			}
+			if want := map[string]string{"": "3号楼"}[title]; title == "" && got.Title != want || title != "" && got.Title != title {
+				t.Errorf("SeeChat(%q): title %q", title, got.Title)
+			}
+			return nil
+		})
+	}
+}

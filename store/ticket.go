@@ -131,24 +131,34 @@ func (tx *Tx) CreateTicket(n NewTicket) (*Ticket, error) {
 	}
 	text := strings.TrimSpace(n.Text)
 	now := tx.now
-	var id int64
-	err := tx.queryRow(`INSERT INTO tickets (community_id, kind, status, text, reporter_id, origin_chat_id, origin_msg_id, origin_thread,
+	created := fromUnix(unix(now))
+	t := &Ticket{
+		CommunityID: n.Community.ID, Kind: n.Kind, Status: StatusOpen, Text: text, ReporterID: n.Reporter.ID,
+		OriginChatID: n.Chat.ID, OriginMsgID: n.MsgID, OriginThread: n.Thread, CreatedAt: created, UpdatedAt: created,
+		FirstResponseDue: fromUnix(unix(now.Add(n.Community.FirstResponse))), ResolveDue: fromUnix(unix(now.Add(n.Community.Resolve))),
+	}
+	// Exec and the row id rather than RETURNING, which makes SQLite gather
+	// the returned rows in a temporary table: this runs for every ticket.
+	res, err := tx.exec(`INSERT INTO tickets (community_id, kind, status, text, reporter_id, origin_chat_id, origin_msg_id, origin_thread,
 			created_at, updated_at, first_response_due, resolve_due)
-		VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		n.Community.ID, n.Kind, text, n.Reporter.ID, n.Chat.ID, n.MsgID, n.Thread, unix(now), unix(now),
-		unix(now.Add(n.Community.FirstResponse)), unix(now.Add(n.Community.Resolve))).Scan(&id)
+		VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.CommunityID, t.Kind, t.Text, t.ReporterID, t.OriginChatID, t.OriginMsgID, t.OriginThread, unix(now), unix(now),
+		unix(t.FirstResponseDue), unix(t.ResolveDue))
+	if err == nil {
+		t.ID, err = res.LastInsertId()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("insert ticket: %w", err)
 	}
-	if err := tx.addEvent(id, n.Reporter.ID, "created", "", StatusOpen, ""); err != nil {
+	if err := tx.addEvent(t.ID, n.Reporter.ID, "created", "", StatusOpen, ""); err != nil {
 		return nil, err
 	}
 	if n.MsgID != "" {
-		if err := tx.LinkMessage(n.Chat.Platform, n.Chat.Key, n.MsgID, id, "origin"); err != nil {
+		if err := tx.LinkMessage(n.Chat.Platform, n.Chat.Key, n.MsgID, t.ID, "origin"); err != nil {
 			return nil, err
 		}
 	}
-	return tx.Ticket(id)
+	return t, nil
 }
 
 // Ticket returns a ticket by number.

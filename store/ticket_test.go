@@ -200,3 +200,28 @@ func TestTicketTextLimits(t *testing.T) {
 		t.Errorf("valid text refused: %v", err)
 	}
 }
+
+// CreateTicket builds the ticket it returns instead of reading it back: it
+// must be exactly the row the database holds.
+func TestCreateTicketReturnsTheStoredRow(t *testing.T) {
+	db, _ := MustOpen(t)
+	f := setup(t, db)
+	mustUpdate(t, db, func(tx *store.Tx) error {
+		made, err := tx.CreateTicket(store.NewTicket{Community: f.comm, Kind: store.KindComplaint, Text: "  夜里施工太吵  ",
+			Reporter: f.li, Chat: f.resident, MsgID: "77", Thread: "9"})
+		if err != nil {
+			return err
+		}
+		stored, err := tx.Ticket(made.ID)
+		if err != nil {
+			return err
+		}
+		if *made != *stored {
+			t.Errorf("CreateTicket returned\n%+v\nthe database holds\n%+v", *made, *stored)
+		}
+		if made.Text != "夜里施工太吵" || made.FirstResponseDue.IsZero() || !made.ResolveDue.After(made.FirstResponseDue) {
+			t.Errorf("ticket = %+v", *made)
+		}
+		return nil
+	})
+}
