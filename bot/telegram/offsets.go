@@ -97,6 +97,14 @@ type confirmGate struct {
 func (g confirmGate) RoundTrip(r *http.Request) (*http.Response, error) {
 	if strings.HasSuffix(r.URL.Path, "/getUpdates") {
 		if err := g.offsets.wait(r.Context()); err != nil {
+			// A RoundTripper closes the body even when it fails. The SDK
+			// writes the body from another goroutine into a pipe: left open,
+			// that goroutine would get the client's error through the pipe
+			// and format it while the SDK rewrites the same error (a data
+			// race the race detector caught at shutdown).
+			if r.Body != nil {
+				r.Body.Close()
+			}
 			return nil, err
 		}
 	}

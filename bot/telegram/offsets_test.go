@@ -2,6 +2,10 @@ package telegram
 
 import (
 	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -71,5 +75,46 @@ func TestOffsetTrackerWaitHoldsUntilAllDone(t *testing.T) {
 	cancel()
 	if err := o.wait(ctx); err == nil {
 		t.Error("wait ignored a cancelled context")
+	}
+}
+
+// closeRecorder is a request body that records being closed.
+type closeRecorder struct {
+	io.Reader
+	closed chan struct{}
+}
+
+func (c *closeRecorder) Close() error { close(c.closed); return nil }
+
+// failTransport fails the test if a request gets through the gate.
+type failTransport struct{ t *testing.T }
+
+func (f failTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	f.t.Error("the request passed the gate")
+	return nil, errors.New("unreachable")
+}
+
+func TestConfirmGateClosesBodyWhenCancelled(t *testing.T) {
+	o := newOffsetTracker(0)
+	o.begin(1) // still being handled: getUpdates waits
+	ctx, cancel := context.WithCancel(context.Background())
+	body := &closeRecorder{Reader: strings.NewReader("offset=2"), closed: make(chan struct{})}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://api.test/botT/getUpdates", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := make(chan error, 1)
+	go func() {
+		_, err := confirmGate{base: failTransport{t}, offsets: o}.RoundTrip(req)
+		res <- err
+	}()
+	cancel()
+	if err := <-res; !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	select {
+	case <-body.closed:
+	default:
+		t.Fatal("RoundTrip failed without closing the request body")
 	}
 }
