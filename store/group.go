@@ -7,7 +7,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync/atomic"
-	"time"
 )
 
 // MaxGroup caps how many waiting callers one group transaction takes (see
@@ -157,13 +156,16 @@ func (db *DB) commitGroup(group []*groupJob) {
 	if len(live) == 0 {
 		return
 	}
+	if len(live) == 1 {
+		// Alone: a transaction of its own, without the savepoint that keeps
+		// a call's failure from the others.
+		j := live[0]
+		j.done <- db.updateCatching(context.WithoutCancel(j.ctx), j.fn)
+		return
+	}
 	results := make([]error, len(live))
 	queued, err := db.runGroup(live, results)
 	if err != nil {
-		if len(live) == 1 {
-			live[0].done <- err
-			return
-		}
 		// Nothing of the group was kept. Retry each call alone.
 		for _, j := range live {
 			j.done <- db.updateCatching(j.ctx, j.fn)
@@ -184,14 +186,14 @@ func (db *DB) commitGroup(group []*groupJob) {
 func (db *DB) runGroup(jobs []*groupJob, results []error) (queued bool, err error) {
 	db.writer.Lock()
 	defer db.writer.Unlock()
-	stx, err := db.db.BeginTx(context.Background(), nil)
+	gtx, err := db.begin(context.Background())
 	if err != nil {
-		return false, fmt.Errorf("begin: %w", err)
+		return false, err
 	}
-	defer stx.Rollback()
-	now := db.Now().UTC().Truncate(time.Second)
+	defer gtx.rollback()
 	for i, j := range jobs {
-		tx := &Tx{tx: stx, ctx: context.WithoutCancel(j.ctx), now: now, db: db}
+		// Each call sees its own Tx (context, queued flag) on the shared transaction.
+		tx := &Tx{ctx: context.WithoutCancel(j.ctx), now: gtx.now, db: db}
 		results[i], err = tx.savepoint(func() error { return callCatching(tx, j.fn) })
 		if err != nil {
 			return false, err
@@ -200,8 +202,8 @@ func (db *DB) runGroup(jobs []*groupJob, results []error) (queued bool, err erro
 			queued = true
 		}
 	}
-	if err := stx.Commit(); err != nil {
-		return false, fmt.Errorf("commit: %w", err)
+	if err := gtx.commit(); err != nil {
+		return false, err
 	}
 	return queued, nil
 }

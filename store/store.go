@@ -45,6 +45,14 @@ type DB struct {
 	// writer anyway; queueing here is fair and cheap, where contending
 	// connections would spin in SQLite's busy handler and could starve.
 	writer sync.Mutex
+	// wconn is the writers' own connection, taken from the pool for good:
+	// write transactions run on it (BEGIN IMMEDIATE … COMMIT) with statements
+	// prepared on it once (wstmts), which spares database/sql's per-transaction
+	// work (a connection from the pool, each statement re-bound to the
+	// transaction and closed at its end) on every message. Both are guarded
+	// by writer.
+	wconn  *sql.Conn
+	wstmts map[string]*sql.Stmt
 
 	// Group commit (group.go).
 	gmu      sync.Mutex    // guards gqueue and gclosed
@@ -93,10 +101,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// SQLite has one writer; more connections would only queue on its lock.
 	// Reads share the pool with writes: WAL lets them run beside the writer.
 	sdb.SetMaxOpenConns(4)
-	db := &DB{db: sdb, path: path, Now: time.Now, leader: make(chan struct{}, 1)}
+	db := &DB{db: sdb, path: path, Now: time.Now, leader: make(chan struct{}, 1), wstmts: map[string]*sql.Stmt{}}
 	if err := db.migrate(ctx); err != nil {
 		sdb.Close()
 		return nil, err
+	}
+	if db.wconn, err = sdb.Conn(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("open database: %w", err)
 	}
 	return db, nil
 }
@@ -113,6 +125,14 @@ func (db *DB) Close() error {
 	db.closed = true
 	db.mu.Unlock()
 	db.stopOnce.Do(db.stopGroups)
+	db.writer.Lock()
+	for _, s := range db.wstmts {
+		s.Close()
+	}
+	db.wstmts = nil
+	db.wconn.Close()
+	db.wconn = nil // Update and Group now fail with ErrClosed
+	db.writer.Unlock()
 	db.stmts.Range(func(_, s any) bool {
 		s.(*sql.Stmt).Close()
 		return true
@@ -174,12 +194,13 @@ func (db *DB) applyMigration(ctx context.Context, name string) error {
 
 // Tx is one transaction. Its methods share the transaction's clock.
 type Tx struct {
-	tx     *sql.Tx
+	tx     *sql.Tx // a read transaction (View); nil in a write transaction, which runs on db.wconn
 	ctx    context.Context
 	now    time.Time
 	db     *DB
 	queued bool
-	depth  int // savepoints open (group.go)
+	open   bool // a write transaction not yet committed or rolled back
+	depth  int  // savepoints open (group.go)
 	// reportMemo keeps the report's event figures per window (report_scan.go).
 	reportMemo map[[2]int64]*reportEvents
 }
@@ -194,27 +215,52 @@ func (tx *Tx) Context() context.Context { return tx.ctx }
 func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	db.writer.Lock()
 	defer db.writer.Unlock()
-	stx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return err
 	}
-	defer stx.Rollback()
-	tx := &Tx{tx: stx, ctx: ctx, now: db.Now().UTC().Truncate(time.Second), db: db}
+	defer tx.rollback()
 	if err := fn(tx); err != nil {
 		return err
 	}
-	if err := stx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+	if err := tx.commit(); err != nil {
+		return err
 	}
 	if tx.queued {
-		db.mu.Lock()
-		hooks := db.hooks
-		db.mu.Unlock()
-		for _, h := range hooks {
-			h()
-		}
+		db.runHooks()
 	}
 	return nil
+}
+
+// begin starts a write transaction on the writers' connection; the caller
+// holds db.writer and must end it with commit or rollback.
+func (db *DB) begin(ctx context.Context) (*Tx, error) {
+	if db.wconn == nil {
+		return nil, ErrClosed
+	}
+	tx := &Tx{ctx: ctx, now: db.Now().UTC().Truncate(time.Second), db: db}
+	if _, err := tx.exec("BEGIN IMMEDIATE"); err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	tx.open = true
+	return tx, nil
+}
+
+func (tx *Tx) commit() error {
+	if _, err := tx.execOn(context.Background(), "COMMIT"); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	tx.open = false
+	return nil
+}
+
+// rollback ends the transaction if commit did not; it may run after SQLite
+// already rolled back on its own (an I/O error), when it fails harmlessly.
+func (tx *Tx) rollback() {
+	if tx.open {
+		tx.execOn(context.Background(), "ROLLBACK")
+		tx.open = false
+	}
 }
 
 // View runs fn in a read-only transaction.
@@ -229,6 +275,17 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 
 // stmt returns the transaction's handle on the cached prepared statement for q.
 func (tx *Tx) stmt(q string) (*sql.Stmt, error) {
+	if tx.tx == nil {
+		s := tx.db.wstmts[q]
+		if s == nil {
+			var err error
+			if s, err = tx.db.wconn.PrepareContext(context.Background(), q); err != nil {
+				return nil, err
+			}
+			tx.db.wstmts[q] = s
+		}
+		return s, nil
+	}
 	s, ok := tx.db.stmts.Load(q)
 	if !ok {
 		p, err := tx.db.db.PrepareContext(tx.ctx, q)
@@ -242,12 +299,14 @@ func (tx *Tx) stmt(q string) (*sql.Stmt, error) {
 	return tx.tx.StmtContext(tx.ctx, s.(*sql.Stmt)), nil
 }
 
-func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
+func (tx *Tx) exec(q string, args ...any) (sql.Result, error) { return tx.execOn(tx.ctx, q, args...) }
+
+func (tx *Tx) execOn(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	s, err := tx.stmt(q)
 	if err != nil {
 		return nil, err
 	}
-	return s.ExecContext(tx.ctx, args...)
+	return s.ExecContext(ctx, args...)
 }
 
 func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
@@ -262,6 +321,9 @@ func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
 	s, err := tx.stmt(q)
 	if err != nil {
 		// Let the error surface from Scan, as QueryRowContext does.
+		if tx.tx == nil {
+			return tx.db.wconn.QueryRowContext(tx.ctx, q, args...)
+		}
 		return tx.tx.QueryRowContext(tx.ctx, q, args...)
 	}
 	return s.QueryRowContext(tx.ctx, args...)
