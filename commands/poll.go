@@ -260,30 +260,65 @@ func (s *Service) pollAnswer(ctx context.Context, m *bot.Message) error {
 		if err != nil || !first {
 			return err
 		}
-		p, err := tx.PollByNative(m.Platform, m.PollAnswer.Poll)
-		if err != nil || p == nil || !p.Open(tx.Now()) {
-			return err
+		a := store.EarlyPollAnswer{
+			Voter:  store.Sighting{Platform: m.Platform, Key: m.Sender, Username: m.SenderUsername, Name: m.SenderName},
+			Choice: -1,
 		}
-		me, err := tx.SeePerson(store.Sighting{Platform: m.Platform, Key: m.Sender, Username: m.SenderUsername, Name: m.SenderName})
+		if opts := m.PollAnswer.Options; len(opts) > 0 {
+			a.Choice = opts[0]
+		}
+		p, err := tx.PollByNative(m.Platform, m.PollAnswer.Poll)
 		if err != nil {
 			return err
 		}
-		opts := m.PollAnswer.Options
-		if len(opts) == 0 {
-			return tx.Unvote(p.ID, me.ID)
+		if p == nil {
+			// The poll's id is not recorded yet (its send has not returned):
+			// keep the vote until it is (PollPosted).
+			return tx.ParkPollAnswer(m.PollAnswer.Poll, a)
 		}
-		if opts[0] < 0 || opts[0] >= len(p.Options) {
-			return nil
-		}
-		_, err = tx.Vote(p.ID, me.ID, opts[0])
-		return err
+		return countAnswer(tx, p, a)
 	})
 }
 
+// countAnswer records a vote (or its retraction) in an open poll.
+func countAnswer(tx *store.Tx, p *store.Poll, a store.EarlyPollAnswer) error {
+	if !p.Open(tx.Now()) || a.Choice >= len(p.Options) {
+		return nil
+	}
+	me, err := tx.SeePerson(a.Voter)
+	if err != nil {
+		return err
+	}
+	if a.Choice < 0 {
+		return tx.Unvote(p.ID, me.ID)
+	}
+	_, err = tx.Vote(p.ID, me.ID, a.Choice)
+	return err
+}
+
 // PollPosted is the Sender's PollSent hook: it records the platform's id of a
-// native poll, so that its answers find the poll.
+// native poll, so that its answers find the poll, and counts the answers that
+// came before it.
 func (s *Service) PollPosted(ctx context.Context, out bot.Outgoing, _ bot.MessageID, poll string) error {
-	return s.db.Update(ctx, func(tx *store.Tx) error { return tx.PollPosted(out.ID, poll) })
+	return s.db.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.PollPosted(out.ID, poll); err != nil {
+			return err
+		}
+		early, err := tx.TakePollAnswers(out.Platform, poll)
+		if err != nil || len(early) == 0 {
+			return err
+		}
+		p, err := tx.PollByNative(out.Platform, poll)
+		if err != nil || p == nil {
+			return err
+		}
+		for _, a := range early {
+			if err := countAnswer(tx, p, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // survey: /survey add URL [CRON] posts a link survey to the resident groups

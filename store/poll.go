@@ -303,3 +303,48 @@ func decodePoll(s string) (*bot.Poll, error) {
 	}
 	return &p, nil
 }
+
+// EarlyPollAnswer is a vote in a native poll that arrived before the poll's
+// id was recorded (see ParkPollAnswer).
+type EarlyPollAnswer struct {
+	Voter  Sighting // Platform, Key, Username, Name
+	Choice int      // 0-based option, or -1: the vote was retracted
+}
+
+// earlyAnswerTTL is how long a parked answer waits for its poll.
+const earlyAnswerTTL = 24 * time.Hour
+
+// ParkPollAnswer keeps a vote for a native poll nobody knows yet, until
+// PollPosted records the poll's id; TakePollAnswers then returns it.
+func (tx *Tx) ParkPollAnswer(nativeID string, a EarlyPollAnswer) error {
+	if _, err := tx.exec(`DELETE FROM poll_answers_early WHERE at < ?`, unix(tx.now.Add(-earlyAnswerTTL))); err != nil {
+		return fmt.Errorf("park poll answer: %w", err)
+	}
+	_, err := tx.exec(`INSERT INTO poll_answers_early (platform, native_id, user_key, username, name, choice, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		a.Voter.Platform, nativeID, a.Voter.Key, a.Voter.Username, a.Voter.Name, max(a.Choice, -1), unix(tx.now))
+	if err != nil {
+		return fmt.Errorf("park poll answer: %w", err)
+	}
+	return nil
+}
+
+// TakePollAnswers removes and returns the answers parked for a native poll,
+// in the order they arrived.
+func (tx *Tx) TakePollAnswers(p bot.PlatformID, nativeID string) ([]EarlyPollAnswer, error) {
+	var out []EarlyPollAnswer
+	err := tx.eachRow(func(rows *sql.Rows) error {
+		a := EarlyPollAnswer{Voter: Sighting{Platform: p}}
+		if err := rows.Scan(&a.Voter.Key, &a.Voter.Username, &a.Voter.Name, &a.Choice); err != nil {
+			return err
+		}
+		out = append(out, a)
+		return nil
+	}, `SELECT user_key, username, name, choice FROM poll_answers_early WHERE platform = ? AND native_id = ? ORDER BY id`, p, nativeID)
+	if err != nil || len(out) == 0 {
+		return nil, err
+	}
+	if _, err := tx.exec(`DELETE FROM poll_answers_early WHERE platform = ? AND native_id = ?`, p, nativeID); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
