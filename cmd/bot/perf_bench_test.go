@@ -31,7 +31,11 @@ func fixtureWorld(tb testing.TB) *telegramtest.Server {
 	spec := fixture.Large
 	for c := range spec.Communities {
 		for g := 0; g <= spec.ResidentGroups; g++ {
-			srv.AddChat(models.Chat{ID: fixture.GroupID(c, g), Type: models.ChatTypeSupergroup, Title: fmt.Sprintf("小区%02d-%d", c+1, g)})
+			chat := srv.AddChat(models.Chat{ID: fixture.GroupID(c, g), Type: models.ChatTypeSupergroup, Title: fmt.Sprintf("小区%02d-%d", c+1, g)})
+			// The fixture's messages are numbered up to its ticket count; new
+			// ones come after them, or the bot would take a new message for
+			// one it already handled (and rightly ignore it).
+			srv.ContinueMessageIDs(chat, spec.Tickets)
 		}
 	}
 	srv.AddPrivateChat(models.User{ID: fixture.ManagerID, FirstName: "王经理"})

@@ -105,6 +105,19 @@ func (s *Server) AddChat(c models.Chat) models.Chat {
 	return st.chat
 }
 
+// ContinueMessageIDs numbers chat's next messages after last, as Telegram
+// does in a chat with history the server does not hold (a bot run on a
+// database with years of the chat's messages): a message id is never given
+// twice in a chat. The chat is registered if it is new.
+func (s *Server) ContinueMessageIDs(c models.Chat, last int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.ensureChatLocked(c)
+	if st.nextMsgID < last {
+		st.nextMsgID = last
+	}
+}
+
 // AddPrivateChat registers the private chat of user u, who has started the
 // bot, and returns it.
 func (s *Server) AddPrivateChat(u models.User) models.Chat {

@@ -309,3 +309,19 @@ func TestMyChatMemberAndEditedMessage(t *testing.T) {
 		t.Errorf("edited = %+v", u.EditedMessage)
 	}
 }
+
+func TestContinueMessageIDs(t *testing.T) {
+	s := newServer(t)
+	s.AddChat(group)
+	if u := s.SendText(group, alice, "first"); u.Message.ID != 1 {
+		t.Fatalf("first message id = %d", u.Message.ID)
+	}
+	s.ContinueMessageIDs(group, 1_000_000)
+	if u := s.SendText(group, alice, "after the history"); u.Message.ID != 1_000_001 {
+		t.Errorf("message id = %d, want 1000001", u.Message.ID)
+	}
+	s.ContinueMessageIDs(group, 10) // never backwards
+	if u := s.SendText(group, alice, "again"); u.Message.ID != 1_000_002 {
+		t.Errorf("message id = %d, want 1000002", u.Message.ID)
+	}
+}
