@@ -176,7 +176,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		return fmt.Errorf("LINLI_CATCHUP_GRACE: %w", err)
 	}
 	fs.DurationVar(&c.CatchUpGrace, "catchup-grace", grace, "run a schedule missed while the bot was down if it fell due within this long; 0 or less: never (LINLI_CATCHUP_GRACE)")
-	fs.StringVar(&c.HTTP, "http", env("LINLI_HTTP", ""), "address for /healthz and /metrics, e.g. :8080 (LINLI_HTTP)")
+	fs.StringVar(&c.HTTP, "http", env("LINLI_HTTP", ""), "address for /healthz, /metrics and /debug/pprof, e.g. 127.0.0.1:8080 (LINLI_HTTP)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
