@@ -225,8 +225,8 @@ func (mon *monitor) handler() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(mon.reg, promhttp.HandlerOpts{}))
 	// Go's profiler, for "where does the time go" on a running bot:
 	// go tool pprof http://ADDR/debug/pprof/profile?seconds=20
+	// (Not /debug/pprof/cmdline: the command line may hold -secret.)
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)

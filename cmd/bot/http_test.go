@@ -145,6 +145,17 @@ func TestHealthzAndMetrics(t *testing.T) {
 		t.Errorf("metrics status %d", code)
 	}
 
+	// The profiler, without the command line (it may hold -secret).
+	if code, body := get(t, base+"/debug/pprof/"); code != 200 || !strings.Contains(body, "goroutine") {
+		t.Errorf("/debug/pprof/ = %d %.200s", code, body)
+	}
+	if code, _ := get(t, base+"/debug/pprof/goroutine?debug=1"); code != 200 {
+		t.Errorf("goroutine profile status %d", code)
+	}
+	if code, body := get(t, base+"/debug/pprof/cmdline"); code == 200 {
+		t.Errorf("/debug/pprof/cmdline is served: %q", body)
+	}
+
 	// Logged out: unhealthy.
 	p.mu.Lock()
 	p.up = false
