@@ -207,6 +207,39 @@ func (r *req) personArg(ref string, communityID int64) (*store.Person, error) {
 
 // ticketFor loads a ticket the sender may see: staff see their community's
 // tickets (managers every ticket), residents their own and their community's.
+// argTicket is the ticket the command's first word numbers (what follows is
+// ignored).
+func (r *req) argTicket() (*store.Ticket, error) {
+	id, _, err := r.ticketArg(r.p.Args)
+	if err != nil {
+		return nil, err
+	}
+	return r.ticketFor(id)
+}
+
+// ticketWithNote reads the command's "N text": the ticket and the text after
+// its number. cmd's usage is the answer when the text is required and absent;
+// a text given is checked like a ticket's.
+func (r *req) ticketWithNote(cmd string, required bool) (*store.Ticket, string, error) {
+	id, note, err := r.ticketArg(r.p.Args)
+	if err != nil {
+		return nil, "", err
+	}
+	if note == "" && required {
+		return nil, "", usage(cmd)
+	}
+	if note != "" {
+		if err := store.CheckTicketText(note); err != nil {
+			return nil, "", err
+		}
+	}
+	t, err := r.ticketFor(id)
+	if err != nil {
+		return nil, "", err
+	}
+	return t, note, nil
+}
+
 func (r *req) ticketFor(id int64) (*store.Ticket, error) {
 	t, err := r.tx.Ticket(id)
 	if err != nil {
@@ -348,11 +381,7 @@ func cardChanged(a, b *store.Ticket) bool {
 }
 
 func (r *req) take() error {
-	id, _, err := r.ticketArg(r.p.Args)
-	if err != nil {
-		return err
-	}
-	t, err := r.ticketFor(id)
+	t, err := r.argTicket()
 	if err != nil {
 		return err
 	}
@@ -391,17 +420,7 @@ func (r *req) assign() error {
 }
 
 func (r *req) progress() error {
-	id, text, err := r.ticketArg(r.p.Args)
-	if err != nil {
-		return err
-	}
-	if text == "" {
-		return usage("progress")
-	}
-	if err := store.CheckTicketText(text); err != nil {
-		return err
-	}
-	t, err := r.ticketFor(id)
+	t, text, err := r.ticketWithNote("progress", true)
 	if err != nil {
 		return err
 	}
@@ -420,17 +439,7 @@ func (r *req) progress() error {
 }
 
 func (r *req) hold() error {
-	id, reason, err := r.ticketArg(r.p.Args)
-	if err != nil {
-		return err
-	}
-	if reason == "" {
-		return usage("hold")
-	}
-	if err := store.CheckTicketText(reason); err != nil {
-		return err
-	}
-	t, err := r.ticketFor(id)
+	t, reason, err := r.ticketWithNote("hold", true)
 	if err != nil {
 		return err
 	}
@@ -444,16 +453,7 @@ func (r *req) hold() error {
 }
 
 func (r *req) resolve() error {
-	id, note, err := r.ticketArg(r.p.Args)
-	if err != nil {
-		return err
-	}
-	if note != "" {
-		if err := store.CheckTicketText(note); err != nil {
-			return err
-		}
-	}
-	t, err := r.ticketFor(id)
+	t, note, err := r.ticketWithNote("resolve", false)
 	if err != nil {
 		return err
 	}
@@ -486,11 +486,7 @@ func (r *req) resolve() error {
 }
 
 func (r *req) reopen() error {
-	id, _, err := r.ticketArg(r.p.Args)
-	if err != nil {
-		return err
-	}
-	t, err := r.ticketFor(id)
+	t, err := r.argTicket()
 	if err != nil {
 		return err
 	}
@@ -513,11 +509,7 @@ func (r *req) reopen() error {
 }
 
 func (r *req) cancel() error {
-	id, _, err := r.ticketArg(r.p.Args)
-	if err != nil {
-		return err
-	}
-	t, err := r.ticketFor(id)
+	t, err := r.argTicket()
 	if err != nil {
 		return err
 	}
@@ -652,11 +644,7 @@ var leadingRef = regexp.MustCompile(`^\s*[#＃]\d+[\s:：,，]*`)
 func stripLeadingRef(s string) string { return strings.TrimSpace(leadingRef.ReplaceAllString(s, "")) }
 
 func (r *req) status() error {
-	id, _, err := r.ticketArg(r.p.Args)
-	if err != nil {
-		return err
-	}
-	t, err := r.ticketFor(id)
+	t, err := r.argTicket()
 	if err != nil {
 		return err
 	}
