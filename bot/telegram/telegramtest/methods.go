@@ -556,15 +556,28 @@ func (s *Server) recordEditLocked(chatID int64, id int, ed Edit, apply func(*Sen
 	rec.Edits = append(rec.Edits, ed)
 }
 
-func (s *Server) editMessageText(q *request) (result, *apiError) {
+func (s *Server) editMessageText(q *request) (result, *apiError) { return s.editBody(q, false) }
+
+func (s *Server) editMessageCaption(q *request) (result, *apiError) { return s.editBody(q, true) }
+
+// editBody is editMessageText (the text of a text message) and, with
+// caption, editMessageCaption (the caption of a photo or document): the same
+// checks and the same record, on the other fields and parameters.
+func (s *Server) editBody(q *request, caption bool) (result, *apiError) {
 	st, m, e := s.editTargetLocked(q)
 	if e != nil {
 		return failWith(e)
 	}
-	if m.Text == "" {
+	text, entities, textParam, entitiesParam := &m.Text, &m.Entities, "text", "entities"
+	if caption {
+		if m.Photo == nil && m.Document == nil {
+			return failWith(badRequest("there is no caption in the message to edit"))
+		}
+		text, entities, textParam, entitiesParam = &m.Caption, &m.CaptionEntities, "caption", "caption_entities"
+	} else if m.Text == "" {
 		return failWith(badRequest("there is no text in the message to edit"))
 	}
-	ft, e := s.formatText(q.str("text"), q.str("parse_mode"), q.str("entities"), false)
+	ft, e := s.formatText(q.str(textParam), q.str("parse_mode"), q.str(entitiesParam), caption)
 	if e != nil {
 		return failWith(e)
 	}
@@ -573,38 +586,10 @@ func (s *Server) editMessageText(q *request) (result, *apiError) {
 	if e != nil {
 		return failWith(e)
 	}
-	if ft.text == m.Text && sameEntities(ft.entities, m.Entities) && sameJSON(markup, m.ReplyMarkup) {
+	if ft.text == *text && sameEntities(ft.entities, *entities) && sameJSON(markup, m.ReplyMarkup) {
 		return failWith(errNotModified)
 	}
-	m.Text, m.Entities, m.ReplyMarkup, m.EditDate = ft.text, ft.entities, markup, int(q.now.Unix())
-	s.recordEditLocked(st.chat.ID, m.ID, Edit{
-		Method: q.method, Text: ft.text, RawText: ft.raw, ParseMode: ft.mode, Entities: ft.entities, Markup: markup, Time: q.now,
-	}, func(r *SentMessage) {
-		r.Text, r.RawText, r.ParseMode, r.Entities, r.Markup, r.RawMarkup = ft.text, ft.raw, ft.mode, ft.entities, markup, q.str("reply_markup")
-	})
-	return success(m)
-}
-
-func (s *Server) editMessageCaption(q *request) (result, *apiError) {
-	st, m, e := s.editTargetLocked(q)
-	if e != nil {
-		return failWith(e)
-	}
-	if m.Photo == nil && m.Document == nil {
-		return failWith(badRequest("there is no caption in the message to edit"))
-	}
-	ft, e := s.formatText(q.str("caption"), q.str("parse_mode"), q.str("caption_entities"), true)
-	if e != nil {
-		return failWith(e)
-	}
-	markup, e := parseMarkup(q.str("reply_markup"))
-	if e != nil {
-		return failWith(e)
-	}
-	if ft.text == m.Caption && sameEntities(ft.entities, m.CaptionEntities) && sameJSON(markup, m.ReplyMarkup) {
-		return failWith(errNotModified)
-	}
-	m.Caption, m.CaptionEntities, m.ReplyMarkup, m.EditDate = ft.text, ft.entities, markup, int(q.now.Unix())
+	*text, *entities, m.ReplyMarkup, m.EditDate = ft.text, ft.entities, markup, int(q.now.Unix())
 	s.recordEditLocked(st.chat.ID, m.ID, Edit{
 		Method: q.method, Text: ft.text, RawText: ft.raw, ParseMode: ft.mode, Entities: ft.entities, Markup: markup, Time: q.now,
 	}, func(r *SentMessage) {
