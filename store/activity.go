@@ -113,20 +113,7 @@ func (tx *Tx) Activity(id int64) (*Activity, error) {
 }
 
 func (tx *Tx) activities(where string, args ...any) ([]*Activity, error) {
-	rows, err := tx.query(`SELECT `+activityCols+` FROM activities a WHERE a.cancelled_at IS NULL AND `+where+` ORDER BY a.starts_at, a.id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Activity
-	for rows.Next() {
-		a, err := scanActivity(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(tx, scanActivity, `SELECT `+activityCols+` FROM activities a WHERE a.cancelled_at IS NULL AND `+where+` ORDER BY a.starts_at, a.id`, args...)
 }
 
 // UpcomingActivities lists a community's activities that have not started.
@@ -194,21 +181,8 @@ func (tx *Tx) JoinActivity(activityID, personID int64) (*Activity, error) {
 
 // Signups lists the people signed up for an activity, in order of sign-up.
 func (tx *Tx) Signups(activityID int64) ([]*Person, error) {
-	rows, err := tx.query(`SELECT `+prefixCols("p", personCols)+` FROM activity_signups s JOIN people p ON p.id = s.person_id
+	return queryAll(tx, scanPerson, `SELECT `+prefixCols("p", personCols)+` FROM activity_signups s JOIN people p ON p.id = s.person_id
 		WHERE s.activity_id = ? ORDER BY s.at, p.id`, activityID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Person
-	for rows.Next() {
-		p, err := scanPerson(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 func prefixCols(alias, cols string) string {
@@ -299,20 +273,7 @@ func (tx *Tx) NextMeeting(communityID int64) (*Meeting, error) {
 }
 
 func (tx *Tx) meetings(where string, args ...any) ([]*Meeting, error) {
-	rows, err := tx.query(`SELECT `+meetingCols+` FROM meetings WHERE cancelled_at IS NULL AND `+where+` ORDER BY starts_at, id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Meeting
-	for rows.Next() {
-		m, err := scanMeeting(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return queryAll(tx, scanMeeting, `SELECT `+meetingCols+` FROM meetings WHERE cancelled_at IS NULL AND `+where+` ORDER BY starts_at, id`, args...)
 }
 
 // UpcomingMeetings lists a community's meetings that have not started.

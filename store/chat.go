@@ -112,20 +112,7 @@ func (tx *Tx) SetChatActive(chatID int64, active bool, note string) error {
 
 // CommunityChats lists the active chats bound to a community in a role.
 func (tx *Tx) CommunityChats(communityID int64, role string) ([]*Chat, error) {
-	rows, err := tx.query(`SELECT `+chatCols+` FROM chats WHERE community_id = ? AND role = ? AND active = 1 ORDER BY id`, communityID, role)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Chat
-	for rows.Next() {
-		c, err := scanChat(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(tx, scanChat, `SELECT `+chatCols+` FROM chats WHERE community_id = ? AND role = ? AND active = 1 ORDER BY id`, communityID, role)
 }
 
 // MoveChat gives a chat a new key (a Telegram group upgraded to a supergroup):

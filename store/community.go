@@ -58,20 +58,7 @@ func (tx *Tx) CommunityByName(name string) (*Community, error) {
 
 // Communities lists every community by name.
 func (tx *Tx) Communities() ([]*Community, error) {
-	rows, err := tx.query(`SELECT ` + communityCols + ` FROM communities ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Community
-	for rows.Next() {
-		c, err := scanCommunity(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(tx, scanCommunity, `SELECT `+communityCols+` FROM communities ORDER BY id`)
 }
 
 // CreateCommunity adds a community with the default SLA; it reports whether it was new.

@@ -20,21 +20,8 @@ func (tx *Tx) Follow(ticketID, personID int64) (bool, error) {
 
 // Followers lists a ticket's co-reporters.
 func (tx *Tx) Followers(ticketID int64) ([]*Person, error) {
-	rows, err := tx.query(`SELECT `+prefixCols("p", personCols)+` FROM ticket_followers f JOIN people p ON p.id = f.person_id
+	return queryAll(tx, scanPerson, `SELECT `+prefixCols("p", personCols)+` FROM ticket_followers f JOIN people p ON p.id = f.person_id
 		WHERE f.ticket_id = ? ORDER BY f.created_at`, ticketID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Person
-	for rows.Next() {
-		p, err := scanPerson(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 // TicketBrief is the little of a ticket that the duplicate hint compares.

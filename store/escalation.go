@@ -15,7 +15,7 @@ func (tx *Tx) EscalationCandidates(remindAt float64) ([]*Ticket, error) {
 	// Each branch names its partial index: without statistics the planner
 	// may take the wider one of two that both apply. A second of slack in
 	// the reminder arithmetic keeps float rounding on the inclusive side.
-	rows, err := tx.query(`SELECT `+ticketCols+` FROM tickets WHERE id IN (
+	return queryAll(tx, scanTicket, `SELECT `+ticketCols+` FROM tickets WHERE id IN (
 			SELECT id FROM tickets INDEXED BY tickets_esc_resolve
 				WHERE status IN ('open', 'in_progress') AND escalation_level < 2 AND resolve_due <= ?1
 			UNION ALL
@@ -32,17 +32,4 @@ func (tx *Tx) EscalationCandidates(remindAt float64) ([]*Ticket, error) {
 				AND t.resolve_due - (t.resolve_due - t.created_at - t.held_seconds) * ?2 <= ?1 + 1
 				AND NOT EXISTS (SELECT 1 FROM ticket_reminders r WHERE r.ticket_id = t.id AND r.kind = 'resolve')
 		) ORDER BY id DESC`, now, share)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Ticket
-	for rows.Next() {
-		t, err := scanTicket(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
 }

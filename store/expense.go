@@ -78,21 +78,8 @@ func (tx *Tx) Expense(id int64) (*Expense, error) {
 
 // Expenses lists a community's expenses in [from, to), oldest first.
 func (tx *Tx) Expenses(communityID int64, from, to time.Time) ([]*Expense, error) {
-	rows, err := tx.query(`SELECT `+expenseCols+` FROM expenses
+	return queryAll(tx, scanExpense, `SELECT `+expenseCols+` FROM expenses
 		WHERE community_id = ? AND at >= ? AND at < ? AND deleted_at IS NULL ORDER BY at, id`, communityID, unix(from), unix(to))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Expense
-	for rows.Next() {
-		e, err := scanExpense(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // RemoveExpense marks an expense removed; the row is kept for the record.

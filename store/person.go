@@ -235,18 +235,5 @@ func (tx *Tx) EnsureManager(p bot.PlatformID, key bot.UserID, name string, priva
 
 // Managers lists every manager, for private alerts.
 func (tx *Tx) Managers() ([]*Person, error) {
-	rows, err := tx.query(`SELECT ` + personCols + ` FROM people WHERE role = 'manager' ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Person
-	for rows.Next() {
-		ps, err := scanPerson(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ps)
-	}
-	return out, rows.Err()
+	return queryAll(tx, scanPerson, `SELECT `+personCols+` FROM people WHERE role = 'manager' ORDER BY id`)
 }

@@ -114,20 +114,7 @@ func (tx *Tx) Poll(id int64) (*Poll, error) {
 }
 
 func (tx *Tx) polls(q string, args ...any) ([]*Poll, error) {
-	rows, err := tx.query(q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Poll
-	for rows.Next() {
-		p, err := scanPoll(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryAll(tx, scanPoll, q, args...)
 }
 
 // Polls lists a community's latest polls, newest first.

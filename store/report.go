@@ -181,20 +181,6 @@ func (tx *Tx) Report(communityID int64, from, to time.Time) (*Report, error) {
 	return r, nil
 }
 
-func (tx *Tx) eachRow(fn func(*sql.Rows) error, q string, args ...any) error {
-	rows, err := tx.query(q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
 // spread computes the median (the mean of the two middle values for an even
 // count) and the 90th percentile (nearest rank: the ⌈0.9·n⌉-th smallest).
 func spread(ds []time.Duration) Spread {

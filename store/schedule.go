@@ -108,20 +108,7 @@ func (tx *Tx) Schedule(id int64) (*Schedule, error) {
 
 // Schedules lists every schedule by id.
 func (tx *Tx) Schedules() ([]*Schedule, error) {
-	rows, err := tx.query(`SELECT ` + scheduleCols + ` FROM schedules ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Schedule
-	for rows.Next() {
-		s, err := scanSchedule(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return queryAll(tx, scanSchedule, `SELECT `+scheduleCols+` FROM schedules ORDER BY id`)
 }
 
 // RemoveSchedule deletes a schedule.
@@ -248,21 +235,8 @@ func (tx *Tx) Reminded(ticketID int64, kind string) (bool, error) {
 // ResolvedUnratedBefore lists resolved tickets that nobody rated and that were
 // resolved at or before t, oldest first (for autoclose).
 func (tx *Tx) ResolvedUnratedBefore(t time.Time) ([]*Ticket, error) {
-	rows, err := tx.query(`SELECT `+ticketCols+` FROM tickets WHERE status = 'resolved' AND rating IS NULL
+	return queryAll(tx, scanTicket, `SELECT `+ticketCols+` FROM tickets WHERE status = 'resolved' AND rating IS NULL
 		AND resolved_at IS NOT NULL AND resolved_at <= ? ORDER BY resolved_at, id`, unix(t))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Ticket
-	for rows.Next() {
-		tk, err := scanTicket(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, tk)
-	}
-	return out, rows.Err()
 }
 
 // FirstStart returns when the scheduler first ran on this database, recording

@@ -329,6 +329,37 @@ func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
 	return s.QueryRowContext(tx.ctx, args...)
 }
 
+// queryAll runs q and returns every row as scan reads it.
+func queryAll[T any](tx *Tx, scan func(interface{ Scan(...any) error }) (T, error), q string, args ...any) ([]T, error) {
+	var out []T
+	err := tx.eachRow(func(rows *sql.Rows) error {
+		v, err := scan(rows)
+		if err == nil {
+			out = append(out, v)
+		}
+		return err
+	}, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachRow runs q and calls fn with each row.
+func (tx *Tx) eachRow(fn func(*sql.Rows) error, q string, args ...any) error {
+	rows, err := tx.query(q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // Setting reads a value from the settings table ("" when unset).
 func (tx *Tx) Setting(key string) (string, error) {
 	var v string

@@ -74,21 +74,8 @@ func (tx *Tx) SuggestionByReceipt(code string) (*Suggestion, error) {
 
 // Suggestions lists a community's suggestions (every community's for 0), newest first.
 func (tx *Tx) Suggestions(communityID int64, limit int) ([]*Suggestion, error) {
-	rows, err := tx.query(`SELECT `+suggestionCols+` FROM suggestions WHERE ? = 0 OR community_id = ? ORDER BY id DESC LIMIT ?`,
+	return queryAll(tx, scanSuggestion, `SELECT `+suggestionCols+` FROM suggestions WHERE ? = 0 OR community_id = ? ORDER BY id DESC LIMIT ?`,
 		communityID, communityID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Suggestion
-	for rows.Next() {
-		s, err := scanSuggestion(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 // AnswerSuggestion records the office's answer.

@@ -211,20 +211,7 @@ func (tx *Tx) Tickets(f TicketFilter) ([]*Ticket, error) {
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	rows, err := tx.query(q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Ticket
-	for rows.Next() {
-		t, err := scanTicket(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryAll(tx, scanTicket, q, args...)
 }
 
 // CountRecentTickets counts the tickets a person filed since a time (for the throttle).
