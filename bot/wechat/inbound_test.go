@@ -85,6 +85,21 @@ func TestGroupAndPrivateMessages(t *testing.T) {
 		t.Errorf("replay: got %+v, want id %s again", m, first)
 	}
 
+	// A quote (引用) is an app message naming the quoted message: the
+	// reply's text, replying to the quoted message's id — a member's message,
+	// and one the account sent.
+	quotedID := srv.GroupText(groupSaved, "李四", "5栋漏水 <急>")
+	a.in.next(t)
+	srv.GroupQuote(groupSaved, "张三", quotedID, "我家也是 & 楼上")
+	if m := a.in.next(t); m.Text != "我家也是 & 楼上" || string(m.ReplyTo) != quotedID || m.Sender != "3-201 张三" || m.Chat != groupSaved {
+		t.Errorf("quote of a member's message: %+v", m)
+	}
+	sentID := send(t, a, groupSaved, "工单 #7 · 报修")
+	srv.GroupQuote(groupSaved, "李四", string(sentID), "#7 师傅几点到？")
+	if m := a.in.next(t); m.Text != "#7 师傅几点到？" || m.ReplyTo != sentID || m.Sender != "李四" {
+		t.Errorf("quote of the account's message %s: %+v", sentID, m)
+	}
+
 	// The inline form of a quote keeps only the reply.
 	srv.GroupText(groupSaved, "张三", "「物业小助手：#1 已派师傅」\n- - - - - - - - - - - - - - -\n#1 师傅几点到？")
 	if m := a.in.next(t); m.Text != "#1 师傅几点到？" {

@@ -307,10 +307,20 @@ func TestWeChatTicketJourney(t *testing.T) {
 		t.Errorf("staff card lacks the reporter's group card or the commands (WeChat has no buttons): %q", staffCard.Content)
 	}
 
-	// Staff answer by ticket number (WeChat quotes cannot be read): relayed to the residents.
+	// Staff answer by ticket number (what the cards ask for on WeChat): relayed to the residents.
 	w.srv.GroupText(wcStaff, "张师傅", "#1 已派师傅上门")
 	w.waitText(t, wcResident, "#1 物业回复（张师傅）：已派师傅上门")
 	w.waitText(t, wcStaff, "已记录并转告业主（#1）")
+
+	// A quote (引用) that arrives as WeChat's app message naming the quoted
+	// card belongs to the card's ticket, number or not: staff quoting the
+	// staff card reach the residents, a resident quoting hers reaches staff.
+	w.srv.GroupQuote(wcStaff, "张师傅", staffCard.MsgID, "师傅下午三点到")
+	w.waitText(t, wcResident, "#1 物业回复（张师傅）：师傅下午三点到")
+	w.srv.GroupQuote(wcResident, "李阿姨", card.MsgID, "好的，家里有人")
+	if got := w.waitText(t, wcStaff, "好的，家里有人"); !strings.Contains(got.Content, "#1 业主补充") {
+		t.Errorf("resident's quote reached staff as %q", got.Content)
+	}
 
 	// Resolve: the resident is asked for a rating in words, and rates with /rate.
 	w.srv.GroupText(wcStaff, "张师傅", "/resolve 1 按钮已更换")

@@ -289,6 +289,25 @@ func TestMessageKindsAndMedia(t *testing.T) {
 		t.Errorf("a mention of someone else counted as IsAt: %+v", m)
 	}
 
+	// A quote: MsgType 49 (app message) whose XML, once openwechat has taken
+	// the sender prefix off and unescaped it, names the quoted message.
+	quotedID := srv.GroupText(groupSaved, "张三", "水管 <爆了> & 漏水")
+	tb.next(t)
+	qid := srv.GroupQuote(groupSaved, "李四", quotedID, "我家也是 <一样>")
+	if m := tb.next(t); m.ID != qid || m.Type != 49 || m.SenderNick != "李四" ||
+		!strings.Contains(m.Content, "<title>我家也是 &lt;一样&gt;</title>") || !strings.Contains(m.Content, "<type>57</type>") ||
+		!strings.Contains(m.Content, "<svrid>"+quotedID+"</svrid>") || !strings.Contains(m.Content, "<content>水管 &lt;爆了&gt; &amp; 漏水</content>") {
+		t.Errorf("quote: %+v", m)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("quoting an unknown message did not panic")
+			}
+		}()
+		srv.GroupQuote(groupSaved, "李四", "999999", "?")
+	}()
+
 	// A group that is not saved to contacts still delivers its messages.
 	id := srv.GroupText(groupTemp, "张三", "临时群消息")
 	if m := tb.next(t); m.ID != id || m.GroupNick != groupTemp || m.SenderNick != "张三" {
