@@ -29,6 +29,12 @@ func (s *Scheduler) escalate(ctx context.Context) (string, error) {
 		if err != nil {
 			return err
 		}
+		// Who hears about level 2, read once for the run: a catch-up after
+		// downtime can escalate thousands of tickets.
+		managers, err := managersOf(tx)
+		if err != nil {
+			return err
+		}
 		for _, t := range active {
 			if t.Status == store.StatusOnHold {
 				continue
@@ -49,7 +55,7 @@ func (s *Scheduler) escalate(ctx context.Context) (string, error) {
 					}
 					level1++
 				}
-				if err := s.escalate2(tx, comms, comm, t); err != nil {
+				if err := s.escalate2(tx, comms, comm, t, managers); err != nil {
 					return err
 				}
 				tickets++
@@ -85,7 +91,7 @@ func (s *Scheduler) escalate1(tx *store.Tx, comms *communities, comm *store.Comm
 	return err
 }
 
-func (s *Scheduler) escalate2(tx *store.Tx, comms *communities, comm *store.Community, t *store.Ticket) error {
+func (s *Scheduler) escalate2(tx *store.Tx, comms *communities, comm *store.Community, t *store.Ticket, managers []*store.Person) error {
 	if err := tx.SetEscalation(t, 2, ""); err != nil {
 		return err
 	}
@@ -103,10 +109,6 @@ func (s *Scheduler) escalate2(tx *store.Tx, comms *communities, comm *store.Comm
 	}
 	if _, err := toStaffGroups(tx, comm.ID, t.ID, commands.T(lang, "esc.staff_2",
 		t.ID, commands.T(lang, "kind."+t.Kind), clip(t.Text, 80), commands.FormatTime(lang, loc, t.ResolveDue), assignee(lang))); err != nil {
-		return err
-	}
-	managers, err := managersOf(tx)
-	if err != nil {
 		return err
 	}
 	for _, m := range managers {
