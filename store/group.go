@@ -35,9 +35,10 @@ func (db *DB) GroupStats() GroupStats {
 
 // groupJob is one Group call waiting for its group.
 type groupJob struct {
-	ctx  context.Context
-	fn   func(tx *Tx) error
-	done chan error
+	ctx   context.Context
+	fn    func(tx *Tx) error
+	done  chan error
+	taken bool // in a group already (guarded by DB.gmu)
 }
 
 // panicError carries a panic out of the leader's goroutine into the caller's.
@@ -92,7 +93,6 @@ func (db *DB) Group(ctx context.Context, fn func(tx *Tx) error) error {
 	case err = <-j.done:
 	case db.leader <- struct{}{}:
 		db.lead(j)
-		<-db.leader
 		err = <-j.done
 	}
 	var p *panicError
@@ -102,25 +102,58 @@ func (db *DB) Group(ctx context.Context, fn func(tx *Tx) error) error {
 	return err
 }
 
-// lead runs the waiting calls, a group at a time, until j's group is done.
-// j is queued, or already done by an earlier leader. Calls that arrive later
-// wait for the next leader: one of them takes over when this one returns.
+// lead runs the waiting calls, a group at a time, until j's group is done;
+// the caller holds the leader token. j is queued, or already taken by an
+// earlier leader. If calls are still waiting then, a goroutine goes on
+// leading until none are (drain), so that a caller whose call is done never
+// serves the others; otherwise the token is given back, and the next call
+// to arrive leads.
 func (db *DB) lead(j *groupJob) {
 	for {
 		db.gmu.Lock()
-		n := min(len(db.gqueue), MaxGroup)
-		group := make([]*groupJob, n)
-		copy(group, db.gqueue)
-		db.gqueue = append(db.gqueue[:0], db.gqueue[n:]...)
+		if j.taken {
+			if len(db.gqueue) > 0 {
+				db.gmu.Unlock()
+				go db.drain()
+				return
+			}
+			<-db.leader
+			db.gmu.Unlock()
+			return
+		}
+		// j is in the queue, so the group is not empty.
+		group := db.takeGroupLocked()
 		db.gmu.Unlock()
-		if n == 0 {
-			return
-		}
 		db.commitGroup(group)
-		if slices.Contains(group, j) {
+	}
+}
+
+// drain leads until no call is waiting, then gives the leader token back.
+func (db *DB) drain() {
+	for {
+		db.gmu.Lock()
+		if len(db.gqueue) == 0 {
+			<-db.leader
+			db.gmu.Unlock()
 			return
 		}
+		group := db.takeGroupLocked()
+		db.gmu.Unlock()
+		db.commitGroup(group)
 	}
+}
+
+// takeGroupLocked takes the next group, up to MaxGroup calls, off the queue.
+func (db *DB) takeGroupLocked() []*groupJob {
+	n := min(len(db.gqueue), MaxGroup)
+	group := slices.Clone(db.gqueue[:n])
+	for _, g := range group {
+		g.taken = true
+	}
+	rest := copy(db.gqueue, db.gqueue[n:])
+	clear(db.gqueue[rest:])
+	db.gqueue = db.gqueue[:rest]
+	return group
 }
 
 // stopGroups is Close's part: new calls are refused, the group being run

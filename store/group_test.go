@@ -283,3 +283,38 @@ func TestGroupAfterClose(t *testing.T) {
 		t.Fatalf("err = %v, want ErrClosed", err)
 	}
 }
+
+// A caller's Group returns once its own call is committed, even while the
+// calls that queued behind it are still being run.
+func TestGroupCallerDoesNotServeOthers(t *testing.T) {
+	db := openDB(t)
+	b := block(t, db) // leads a group of one, held until released
+	inA := make(chan struct{})
+	releaseA := make(chan struct{})
+	a := queue(t, db, context.Background(), func(tx *store.Tx) error {
+		close(inA)
+		<-releaseA
+		return tx.SetSetting("a", "1")
+	})
+	close(b.release)
+	<-inA // A's group is running now
+	select {
+	case err := <-b.done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first caller is still busy with the group queued after it")
+	}
+	close(releaseA)
+	if err := <-a.err; err != nil {
+		t.Fatal(err)
+	}
+	if setting(t, db, "a") != "1" || setting(t, db, "blocker") != "1" {
+		t.Error("a call's write is missing")
+	}
+	// With nobody waiting, the next call leads at once.
+	if err := db.Group(context.Background(), func(tx *store.Tx) error { return tx.SetSetting("b", "1") }); err != nil {
+		t.Fatal(err)
+	}
+}
