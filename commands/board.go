@@ -402,7 +402,8 @@ func DigestBoards(tx *store.Tx, o BoardOptions) (int, error) {
 }
 
 // touchBoard passes err on; when a command that changes what boards show
-// succeeded, the pinned boards are refreshed once it has committed.
+// succeeded, the pinned boards are refreshed once it has committed, in the
+// background (boardQueue: a burst of tickets refreshes them once a second).
 func (r *req) touchBoard(err error) error {
 	if err != nil || !boardCommands[r.p.Cmd] || !r.s.boards().any(BoardPinned) {
 		return err
@@ -414,7 +415,7 @@ func (r *req) touchBoard(err error) error {
 	if r.comm != nil && r.chat.Kind == bot.Group {
 		comm = r.comm.ID
 	}
-	r.afterCommit(func(ctx context.Context) { r.s.refreshBoards(ctx, comm) })
+	r.afterCommit(func(context.Context) { r.s.boardQ.request(comm) })
 	return nil
 }
 

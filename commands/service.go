@@ -50,6 +50,7 @@ type Service struct {
 
 	suggestLimit *suggestLimiter
 	recent       recentTickets // candidates for the duplicate hint (metoo.go)
+	boardQ       *boardQueue   // pinned-board refreshes asked for by commands (boardqueue.go)
 }
 
 type seenKey struct {
@@ -78,8 +79,14 @@ func New(db *store.DB, cfg Config) *Service {
 	if cfg.PrivacyMode == nil {
 		cfg.PrivacyMode = func(bot.PlatformID) bool { return false }
 	}
-	return &Service{db: db, cfg: cfg, log: cfg.Log, seen: map[seenKey]time.Time{}, suggestLimit: newSuggestLimiter()}
+	s := &Service{db: db, cfg: cfg, log: cfg.Log, seen: map[seenKey]time.Time{}, suggestLimit: newSuggestLimiter()}
+	s.boardQ = newBoardQueue(s.refreshBoards)
+	return s
 }
+
+// Close waits for the background work commands started (board refreshes)
+// and takes no more of it. Call it once no more messages come.
+func (s *Service) Close() { s.boardQ.close() }
 
 var _ bot.Handler = (*Service)(nil)
 

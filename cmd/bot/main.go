@@ -385,6 +385,9 @@ func (m *Main) Close() error {
 		if m.Router != nil {
 			m.Router.Close()
 		}
+		if m.Service != nil {
+			m.Service.Close() // board refreshes under way
+		}
 		m.stopScheduler()
 		if m.sendCancel != nil {
 			grace, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownGrace)
