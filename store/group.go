@@ -102,39 +102,22 @@ func (db *DB) Group(ctx context.Context, fn func(tx *Tx) error) error {
 	return err
 }
 
-// lead runs the waiting calls, a group at a time, until j's group is done;
-// the caller holds the leader token. j is queued, or already taken by an
-// earlier leader. If calls are still waiting then, a goroutine goes on
-// leading until none are (drain), so that a caller whose call is done never
-// serves the others; otherwise the token is given back, and the next call
-// to arrive leads.
+// lead runs the waiting calls, a group at a time; the caller holds the
+// leader token. It gives the token back once no call is waiting. With a call
+// j (queued, or already taken by an earlier leader) it returns as soon as j's
+// group is done, and a goroutine leads on if calls are still waiting
+// (lead(nil)), so that a caller whose call is done never serves the others.
 func (db *DB) lead(j *groupJob) {
-	for {
-		db.gmu.Lock()
-		if j.taken {
-			if len(db.gqueue) > 0 {
-				db.gmu.Unlock()
-				go db.drain()
-				return
-			}
-			<-db.leader
-			db.gmu.Unlock()
-			return
-		}
-		// j is in the queue, so the group is not empty.
-		group := db.takeGroupLocked()
-		db.gmu.Unlock()
-		db.commitGroup(group)
-	}
-}
-
-// drain leads until no call is waiting, then gives the leader token back.
-func (db *DB) drain() {
 	for {
 		db.gmu.Lock()
 		if len(db.gqueue) == 0 {
 			<-db.leader
 			db.gmu.Unlock()
+			return
+		}
+		if j != nil && j.taken {
+			db.gmu.Unlock()
+			go db.lead(nil)
 			return
 		}
 		group := db.takeGroupLocked()
