@@ -61,14 +61,12 @@ func (tx *Tx) SeeChat(p bot.PlatformID, key bot.ChatID, kind bot.ChatKind, title
 	case ErrorCode(err) != ENOTFOUND:
 		return nil, err
 	}
-	res, err := tx.exec(`INSERT INTO chats (platform, chat_key, kind, title, created_at) VALUES (?, ?, ?, ?, ?)`,
-		p, key, kind, title, unix(tx.now))
-	if err != nil {
+	c = &Chat{Platform: p, Key: key, Kind: kind, Title: title, Active: true}
+	if c.ID, err = tx.insert(`INSERT INTO chats (platform, chat_key, kind, title, created_at) VALUES (?, ?, ?, ?, ?)`,
+		p, key, kind, title, unix(tx.now)); err != nil {
 		return nil, err
 	}
-	c = &Chat{Platform: p, Key: key, Kind: kind, Title: title, Active: true}
-	c.ID, err = res.LastInsertId()
-	return c, err
+	return c, nil
 }
 
 // ChatByKey returns a chat.

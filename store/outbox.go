@@ -82,15 +82,11 @@ func (tx *Tx) Enqueue(o Out) (int64, error) {
 	if o.TicketID != 0 {
 		ticket = o.TicketID
 	}
-	var id int64
-	res, err := tx.exec(`INSERT INTO outbox (platform, chat_key, thread, reply_to, text, buttons, edit_of, ticket_id, link_role,
+	id, err := tx.insert(`INSERT INTO outbox (platform, chat_key, thread, reply_to, text, buttons, edit_of, ticket_id, link_role,
 			fallback_chat, fallback_reply, delete_msg, attach_kind, attach_ref, attach_path, attach_name, next_attempt_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.Platform, o.Chat, o.Thread, o.ReplyTo, o.Text, buttons, editOf, ticket, o.LinkRole,
 		o.FallbackChat, o.FallbackReply, o.Delete, ak, ar, ap, an, unix(tx.now), unix(tx.now))
-	if err == nil {
-		id, err = res.LastInsertId()
-	}
 	if err != nil {
 		return 0, fmt.Errorf("enqueue: %w", err)
 	}

@@ -93,18 +93,16 @@ func (tx *Tx) SeePerson(s Sighting) (*Person, error) {
 	err := tx.queryRow(`SELECT `+personCols+`, last_seen_at FROM people WHERE platform = ? AND user_key = ?`, s.Platform, s.Key).
 		Scan(&ps.ID, &ps.Platform, &ps.Key, &ps.Username, &ps.Name, &ps.Role, &pcomm, &ps.PrivateChat, &ps.GroupChat, &seen)
 	if errors.Is(err, sql.ErrNoRows) {
-		res, err := tx.exec(`INSERT INTO people (platform, user_key, username, display_name, community_id, private_chat, group_chat, created_at, last_seen_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			s.Platform, s.Key, s.Username, s.Name, comm, private, group, unix(tx.now), unix(tx.now))
-		if err != nil {
-			return nil, err
-		}
 		ps = Person{Platform: s.Platform, Key: s.Key, Username: s.Username, Name: s.Name, Role: RoleResident, PrivateChat: bot.ChatID(private), GroupChat: bot.ChatID(group)}
 		if comm != nil {
 			ps.CommunityID = comm.(int64)
 		}
-		ps.ID, err = res.LastInsertId()
-		return &ps, err
+		if ps.ID, err = tx.insert(`INSERT INTO people (platform, user_key, username, display_name, community_id, private_chat, group_chat, created_at, last_seen_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			s.Platform, s.Key, s.Username, s.Name, comm, private, group, unix(tx.now), unix(tx.now)); err != nil {
+			return nil, err
+		}
+		return &ps, nil
 	} else if err != nil {
 		return nil, err
 	}

@@ -309,6 +309,16 @@ func (tx *Tx) execOn(ctx context.Context, q string, args ...any) (sql.Result, er
 	return s.ExecContext(ctx, args...)
 }
 
+// insert runs an INSERT and returns the new row's id: cheaper than
+// RETURNING, which makes SQLite gather the returned rows in a temporary table.
+func (tx *Tx) insert(q string, args ...any) (int64, error) {
+	res, err := tx.exec(q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
 func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
 	s, err := tx.stmt(q)
 	if err != nil {

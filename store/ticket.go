@@ -137,16 +137,12 @@ func (tx *Tx) CreateTicket(n NewTicket) (*Ticket, error) {
 		OriginChatID: n.Chat.ID, OriginMsgID: n.MsgID, OriginThread: n.Thread, CreatedAt: created, UpdatedAt: created,
 		FirstResponseDue: fromUnix(unix(now.Add(n.Community.FirstResponse))), ResolveDue: fromUnix(unix(now.Add(n.Community.Resolve))),
 	}
-	// Exec and the row id rather than RETURNING, which makes SQLite gather
-	// the returned rows in a temporary table: this runs for every ticket.
-	res, err := tx.exec(`INSERT INTO tickets (community_id, kind, status, text, reporter_id, origin_chat_id, origin_msg_id, origin_thread,
+	var err error
+	t.ID, err = tx.insert(`INSERT INTO tickets (community_id, kind, status, text, reporter_id, origin_chat_id, origin_msg_id, origin_thread,
 			created_at, updated_at, first_response_due, resolve_due)
 		VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.CommunityID, t.Kind, t.Text, t.ReporterID, t.OriginChatID, t.OriginMsgID, t.OriginThread, unix(now), unix(now),
 		unix(t.FirstResponseDue), unix(t.ResolveDue))
-	if err == nil {
-		t.ID, err = res.LastInsertId()
-	}
 	if err != nil {
 		return nil, fmt.Errorf("insert ticket: %w", err)
 	}
