@@ -78,10 +78,9 @@ func storeOut(r *req, text string, ticketID int64) store.Out {
 	return store.Out{Platform: r.m.Platform, Chat: r.m.Chat, Thread: r.m.Thread, ReplyTo: r.m.ID, Text: text, TicketID: ticketID, LinkRole: "hint"}
 }
 
-// Two texts are alike by the Jaccard index of their character bigrams
-// (letters and digits only, case-folded), which works for Chinese, which has
-// no spaces. bigrams returns a text's distinct character bigrams (letters and digits
-// only, case-folded), each packed in a uint64, sorted.
+// Two texts are alike by the Jaccard index of their character bigrams, which
+// works for Chinese, which has no spaces. bigrams returns a text's distinct
+// bigrams of letters and digits, case-folded, each packed in a uint64, sorted.
 func bigrams(s string) []uint64 {
 	var prev rune = -1
 	out := make([]uint64, 0, len(s)/2)
@@ -146,8 +145,7 @@ type recentTickets struct {
 
 type recentTicket struct {
 	store.TicketBrief
-	created time.Time
-	grams   []uint64
+	grams []uint64
 }
 
 // similar returns the latest still-active ticket like t from someone else,
@@ -164,7 +162,7 @@ func (c *recentTickets) similar(tx *store.Tx, t *store.Ticket) (*store.TicketBri
 		}
 		for i := len(rows) - 1; i >= 0; i-- { // newest first → oldest first
 			if rows[i].ID != t.ID {
-				list = append(list, recentTicket{TicketBrief: rows[i], created: rows[i].CreatedAt, grams: bigrams(rows[i].Text)})
+				list = append(list, recentTicket{TicketBrief: rows[i], grams: bigrams(rows[i].Text)})
 			}
 		}
 	}
@@ -172,7 +170,7 @@ func (c *recentTickets) similar(tx *store.Tx, t *store.Ticket) (*store.TicketBri
 	var found *store.TicketBrief
 	for i := len(list) - 1; i >= 0 && found == nil; i-- {
 		o := &list[i]
-		if o.ID == t.ID || o.ReporterID == t.ReporterID || o.created.Before(since) || jaccard(o.grams, mine) < hintThreshold {
+		if o.ID == t.ID || o.ReporterID == t.ReporterID || o.CreatedAt.Before(since) || jaccard(o.grams, mine) < hintThreshold {
 			continue
 		}
 		now, err := tx.TicketBrief(o.ID)
@@ -186,7 +184,7 @@ func (c *recentTickets) similar(tx *store.Tx, t *store.Ticket) (*store.TicketBri
 		// Rolled back, or closed: no longer a candidate.
 		list = slices.Delete(list, i, i+1)
 	}
-	list = append(list, recentTicket{TicketBrief: store.TicketBrief{ID: t.ID, ReporterID: t.ReporterID, Status: t.Status, Text: t.Text}, created: t.CreatedAt, grams: mine})
+	list = append(list, recentTicket{TicketBrief: store.TicketBrief{ID: t.ID, ReporterID: t.ReporterID, Status: t.Status, Text: t.Text, CreatedAt: t.CreatedAt}, grams: mine})
 	if over := len(list) - hintCandidates; over > 0 {
 		list = slices.Delete(list, 0, over)
 	}

@@ -207,6 +207,27 @@ func (r *req) personArg(ref string, communityID int64) (*store.Person, error) {
 
 // ticketFor loads a ticket the sender may see: staff see their community's
 // tickets (managers every ticket), residents their own and their community's.
+func (r *req) ticketFor(id int64) (*store.Ticket, error) {
+	t, err := r.tx.Ticket(id)
+	if err != nil {
+		return nil, err
+	}
+	if r.me.IsManager() || t.ReporterID == r.me.ID {
+		return t, nil
+	}
+	comm := r.me.CommunityID
+	if comm == 0 && r.comm != nil {
+		comm = r.comm.ID // known only through the chat (a single community)
+	}
+	if comm != 0 && comm == t.CommunityID {
+		return t, nil
+	}
+	if r.me.IsStaff() && r.me.CommunityID == 0 {
+		return t, nil
+	}
+	return nil, store.Errorf(store.ENOTFOUND, "no_ticket", id)
+}
+
 // argTicket is the ticket the command's first word numbers (what follows is
 // ignored).
 func (r *req) argTicket() (*store.Ticket, error) {
@@ -238,27 +259,6 @@ func (r *req) ticketWithNote(cmd string, required bool) (*store.Ticket, string, 
 		return nil, "", err
 	}
 	return t, note, nil
-}
-
-func (r *req) ticketFor(id int64) (*store.Ticket, error) {
-	t, err := r.tx.Ticket(id)
-	if err != nil {
-		return nil, err
-	}
-	if r.me.IsManager() || t.ReporterID == r.me.ID {
-		return t, nil
-	}
-	comm := r.me.CommunityID
-	if comm == 0 && r.comm != nil {
-		comm = r.comm.ID // known only through the chat (a single community)
-	}
-	if comm != 0 && comm == t.CommunityID {
-		return t, nil
-	}
-	if r.me.IsStaff() && r.me.CommunityID == 0 {
-		return t, nil
-	}
-	return nil, store.Errorf(store.ENOTFOUND, "no_ticket", id)
 }
 
 // toResident tells the reporter about a change, in the ticket's thread.

@@ -34,43 +34,34 @@ type TicketBrief struct {
 // Active reports whether the ticket still needs work.
 func (t TicketBrief) Active() bool { return (&Ticket{Status: t.Status}).Active() }
 
+const ticketBriefCols = `id, reporter_id, status, text, created_at`
+
+func scanTicketBrief(row interface{ Scan(...any) error }) (TicketBrief, error) {
+	var t TicketBrief
+	var created int64
+	err := row.Scan(&t.ID, &t.ReporterID, &t.Status, &t.Text, &created)
+	t.CreatedAt = fromUnix(created)
+	return t, err
+}
+
 // RecentActiveTickets lists a community's tickets created since a time that
 // still need work, newest first (for the duplicate hint). It reads only what
-// TicketBrief holds, through the partial index of active tickets: it runs for
-// every new ticket.
+// TicketBrief holds.
 func (tx *Tx) RecentActiveTickets(communityID int64, since time.Time, limit int) ([]TicketBrief, error) {
-	rows, err := tx.query(`SELECT id, reporter_id, status, text, created_at FROM tickets
+	return queryAll(tx, scanTicketBrief, `SELECT `+ticketBriefCols+` FROM tickets
 		WHERE community_id = ? AND status IN ('open', 'in_progress', 'on_hold') AND created_at >= ?
 		ORDER BY created_at DESC LIMIT ? -- tickets_community_opened read backwards: no sort`,
 		communityID, unix(since), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := make([]TicketBrief, 0, limit)
-	for rows.Next() {
-		var t TicketBrief
-		var created int64
-		if err := rows.Scan(&t.ID, &t.ReporterID, &t.Status, &t.Text, &created); err != nil {
-			return nil, err
-		}
-		t.CreatedAt = fromUnix(created)
-		out = append(out, t)
-	}
-	return out, rows.Err()
 }
 
-// TicketBrief returns a ticket's number, reporter, status and text.
+// TicketBrief returns a ticket's number, reporter, status, text and time.
 func (tx *Tx) TicketBrief(id int64) (*TicketBrief, error) {
-	t := TicketBrief{ID: id}
-	var created int64
-	err := tx.queryRow(`SELECT reporter_id, status, text, created_at FROM tickets WHERE id = ?`, id).Scan(&t.ReporterID, &t.Status, &t.Text, &created)
+	t, err := scanTicketBrief(tx.queryRow(`SELECT `+ticketBriefCols+` FROM tickets WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, Errorf(ENOTFOUND, "no_ticket", id)
 	} else if err != nil {
 		return nil, err
 	}
-	t.CreatedAt = fromUnix(created)
 	return &t, nil
 }
 
