@@ -40,20 +40,20 @@ type target struct {
 // the error makes the Sender send the whole text again (at least once,
 // never lost). An edit that finds its message gone sends a new one instead.
 func (t *Telegram) Send(ctx context.Context, out bot.Outgoing) (bot.MessageID, error) {
-	chat, err := strconv.ParseInt(string(out.Chat), 10, 64)
+	chat, err := numericID[int64]("chat", string(out.Chat))
 	if err != nil {
-		return "", fmt.Errorf("%w: telegram chat id %q is not a number", bot.ErrPermanent, out.Chat)
+		return "", err
 	}
 	tgt := target{chat: chat, markup: t.keyboard(out.Buttons)}
 	if out.Thread != "" {
-		if tgt.thread, err = strconv.Atoi(out.Thread); err != nil {
-			return "", fmt.Errorf("%w: telegram thread id %q is not a number", bot.ErrPermanent, out.Thread)
+		if tgt.thread, err = numericID[int]("thread", out.Thread); err != nil {
+			return "", err
 		}
 	}
 	if out.ReplyTo != "" {
-		id, err := strconv.Atoi(string(out.ReplyTo))
+		id, err := numericID[int]("message", string(out.ReplyTo))
 		if err != nil {
-			return "", fmt.Errorf("%w: telegram message id %q is not a number", bot.ErrPermanent, out.ReplyTo)
+			return "", err
 		}
 		// Without allow_sending_without_reply, a deleted original would
 		// make the answer itself fail.
@@ -275,13 +275,9 @@ func (t *Telegram) sendMedia(ctx context.Context, out bot.Outgoing, tgt target) 
 // others' messages in groups; without it the row fails for good. A message
 // that is already gone counts as deleted.
 func (t *Telegram) Delete(ctx context.Context, chat bot.ChatID, msg bot.MessageID) error {
-	chatID, err := strconv.ParseInt(string(chat), 10, 64)
+	chatID, id, err := messageIDs(chat, msg)
 	if err != nil {
-		return fmt.Errorf("%w: telegram chat id %q is not a number", bot.ErrPermanent, chat)
-	}
-	id, err := strconv.Atoi(string(msg))
-	if err != nil {
-		return fmt.Errorf("%w: telegram message id %q is not a number", bot.ErrPermanent, msg)
+		return err
 	}
 	rctx, cancel := t.request(ctx)
 	defer cancel()
@@ -443,4 +439,25 @@ func clip(s string, limit int) string {
 	}
 	head, _ := splitFirst(s, limit-1)
 	return head + "…"
+}
+
+// numericID parses one of Telegram's numeric ids (what: "chat", "thread" or
+// "message"), kept as text elsewhere. One that is not a number can never be
+// sent to: the error is permanent (bot.ErrPermanent).
+func numericID[T int | int64](what, s string) (T, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: telegram %s id %q is not a number", bot.ErrPermanent, what, s)
+	}
+	return T(n), nil
+}
+
+// messageIDs parses a chat's id and the id of a message in it.
+func messageIDs(chat bot.ChatID, msg bot.MessageID) (int64, int, error) {
+	chatID, err := numericID[int64]("chat", string(chat))
+	if err != nil {
+		return 0, 0, err
+	}
+	id, err := numericID[int]("message", string(msg))
+	return chatID, id, err
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,9 +30,9 @@ const (
 // the voter. A group that does not allow polls gets out.Text (the numbered
 // list) instead, and no poll id.
 func (t *Telegram) SendPoll(ctx context.Context, out bot.Outgoing) (bot.MessageID, string, error) {
-	chat, err := strconv.ParseInt(string(out.Chat), 10, 64)
+	chat, err := numericID[int64]("chat", string(out.Chat))
 	if err != nil {
-		return "", "", fmt.Errorf("%w: telegram chat id %q is not a number", bot.ErrPermanent, out.Chat)
+		return "", "", err
 	}
 	if out.Poll == nil || len(out.Poll.Options) < 2 || len(out.Poll.Options) > maxPollOptions {
 		id, err := t.Send(ctx, out)
@@ -49,8 +48,8 @@ func (t *Telegram) SendPoll(ctx context.Context, out bot.Outgoing) (bot.MessageI
 		p.Options = append(p.Options, models.InputPollOption{Text: clip(o, maxPollOption)})
 	}
 	if out.Thread != "" {
-		if p.MessageThreadID, err = strconv.Atoi(out.Thread); err != nil {
-			return "", "", fmt.Errorf("%w: telegram thread id %q is not a number", bot.ErrPermanent, out.Thread)
+		if p.MessageThreadID, err = numericID[int]("thread", out.Thread); err != nil {
+			return "", "", err
 		}
 	}
 	rctx, cancel := t.request(ctx)
@@ -75,13 +74,9 @@ func (t *Telegram) SendPoll(ctx context.Context, out bot.Outgoing) (bot.MessageI
 // members. In supergroups the bot must be an administrator allowed to pin;
 // lacking that right is a permanent error (bot.ErrPermanent).
 func (t *Telegram) Pin(ctx context.Context, chat bot.ChatID, msg bot.MessageID) error {
-	chatID, err := strconv.ParseInt(string(chat), 10, 64)
+	chatID, id, err := messageIDs(chat, msg)
 	if err != nil {
-		return fmt.Errorf("%w: telegram chat id %q is not a number", bot.ErrPermanent, chat)
-	}
-	id, err := strconv.Atoi(string(msg))
-	if err != nil {
-		return fmt.Errorf("%w: telegram message id %q is not a number", bot.ErrPermanent, msg)
+		return err
 	}
 	rctx, cancel := t.request(ctx)
 	defer cancel()

@@ -562,3 +562,45 @@ func TestSendAnonymousLeavesNoTrace(t *testing.T) {
 		t.Errorf("the logs name the chat:\n%s", logs.String())
 	}
 }
+
+// TestIDsNotNumbers: a chat, thread or message id that is not a number can
+// never be sent to: every call fails for good, names the id, and sends nothing.
+func TestIDsNotNumbers(t *testing.T) {
+	f := newSendFixture(t)
+	ctx := context.Background()
+	poll := &bot.Poll{Question: "?", Options: []string{"a", "b"}}
+	for _, c := range []struct {
+		want string // what the error names
+		call func() error
+	}{
+		{`chat id "群"`, func() error { _, err := f.tg.Send(ctx, bot.Outgoing{Chat: "群", Text: "x"}); return err }},
+		{`thread id "t1"`, func() error {
+			_, err := f.tg.Send(ctx, bot.Outgoing{Chat: "-1001001", Thread: "t1", Text: "x"})
+			return err
+		}},
+		{`message id "m1"`, func() error {
+			_, err := f.tg.Send(ctx, bot.Outgoing{Chat: "-1001001", ReplyTo: "m1", Text: "x"})
+			return err
+		}},
+		{`chat id "群"`, func() error {
+			_, _, err := f.tg.SendPoll(ctx, bot.Outgoing{Chat: "群", Text: "x", Poll: poll})
+			return err
+		}},
+		{`thread id "t1"`, func() error {
+			_, _, err := f.tg.SendPoll(ctx, bot.Outgoing{Chat: "-1001001", Thread: "t1", Text: "x", Poll: poll})
+			return err
+		}},
+		{`chat id "群"`, func() error { return f.tg.Pin(ctx, "群", "1") }},
+		{`message id "m1"`, func() error { return f.tg.Pin(ctx, "-1001001", "m1") }},
+		{`chat id "群"`, func() error { return f.tg.Delete(ctx, "群", "1") }},
+		{`message id "m1"`, func() error { return f.tg.Delete(ctx, "-1001001", "m1") }},
+	} {
+		err := c.call()
+		if !errors.Is(err, bot.ErrPermanent) || !strings.Contains(err.Error(), "telegram "+c.want+" is not a number") {
+			t.Errorf("%v, want a permanent error: telegram %s is not a number", err, c.want)
+		}
+	}
+	if n := len(f.srv.SentTo(residents.ID)); n != 0 {
+		t.Errorf("%d messages sent", n)
+	}
+}
