@@ -123,6 +123,8 @@ var commandTable = []struct {
 	{"poll", []string{"投票"}},
 	{"survey", []string{"问卷"}},
 	{"whoami", []string{"我是谁"}},
+	{"roles", []string{"权限", "人员"}},
+	{"community", []string{"小区", "切换小区"}},
 }
 
 // Commands lists every known command, in the order of the alias table.
