@@ -865,25 +865,34 @@ func (r *req) help() error {
 func (r *req) whoami() error {
 	roles := r.me.Memberships
 	ls := []string{r.t("whoami", r.me.Label())}
-	names := map[int64]string{}
-	for _, m := range roles {
-		name := r.t("community.all")
-		if m.CommunityID != 0 {
-			c, err := r.tx.CommunityByID(m.CommunityID)
-			if err != nil {
-				return err
-			}
-			name, names[c.ID] = c.Name, c.Name
-		} else if m.Role == store.RoleStaff {
-			ls = append(ls, r.t("whoami.unplaced"))
+	if roles.CompanyWide() {
+		ls = append(ls, r.t("whoami.line", r.t("community.all"), r.t("role."+store.RoleManager)))
+	}
+	ids := roles.Communities()
+	for _, id := range ids {
+		if roles.CompanyWide() && !roles.Has(id, store.RoleStaff) && !roles.Has(id, store.RoleResident) {
 			continue
 		}
-		ls = append(ls, r.t("whoami.line", name, r.t("role."+m.Role)))
+		c, err := r.tx.CommunityByID(id)
+		if err != nil {
+			return err
+		}
+		role := roles.Role(id) // the strongest: a manager there is staff and resident too
+		if roles.CompanyWide() {
+			role = store.RoleResident // the company-wide line says the rest
+			if roles.Has(id, store.RoleStaff) {
+				role = store.RoleStaff
+			}
+		}
+		ls = append(ls, r.t("whoami.line", c.Name, r.t("role."+role)))
+	}
+	if roles.Has(0, store.RoleStaff) {
+		ls = append(ls, r.t("whoami.unplaced"))
 	}
 	switch {
 	case !roles.Belongs():
 		ls = append(ls, r.t("stranger.private"))
-	case r.chat.Kind == bot.Private && r.comm != nil && (len(names) > 1 || roles.CompanyWide()):
+	case r.chat.Kind == bot.Private && r.comm != nil && (len(ids) > 1 || roles.CompanyWide()):
 		ls = append(ls, r.t("whoami.private", r.comm.Name))
 	}
 	if r.unvouched {
