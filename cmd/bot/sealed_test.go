@@ -273,3 +273,42 @@ func TestWeChatGrantFromMemberLists(t *testing.T) {
 	w.srv.PrivateText(wcManager, "/grant staff 钱师傅")
 	w.waitText(t, wcManager, "还没有见过“钱师傅”")
 }
+
+// TestTelegramSilentKickToldToItsManagers: a group that turns out to be
+// gone (the first refused send) is reported to its community's managers
+// and the company-wide ones, not to another community's manager.
+func TestTelegramSilentKickToldToItsManagers(t *testing.T) {
+	w := newTGWorld(t)
+	m := startTG(t, w, filepath.Join(t.TempDir(), "linli.db"))
+	defer stop(t, m)
+	w.setup(t)
+	mo := w.moon(t)
+	mine, theirs := models.User{ID: 101, FirstName: "赵经理"}, models.User{ID: 102, FirstName: "钱经理"}
+	w.srv.AddPrivateChat(mine)
+	w.srv.AddPrivateChat(theirs)
+	w.srv.SendText(w.staff, mine, "我是赵经理")
+	w.srv.SendText(mo.staff, theirs, "我是钱经理")
+	w.settled(t, w.staff, mine)
+	w.settled(t, mo.staff, theirs)
+	w.srv.SendText(privateChatOf(w.manager), w.manager, "/grant manager 赵经理 阳光花园")
+	w.waitText(t, w.manager.ID, "已将 赵经理 设为“阳光花园”的经理")
+	w.srv.SendText(privateChatOf(w.manager), w.manager, "/grant manager 钱经理 月亮湾")
+	w.waitText(t, w.manager.ID, "已将 钱经理 设为“月亮湾”的经理")
+	w.srv.SendText(privateChatOf(mine), mine, "/whoami")
+	w.waitText(t, mine.ID, "阳光花园：经理")
+	w.srv.SendText(privateChatOf(theirs), theirs, "/whoami")
+	w.waitText(t, theirs.ID, "月亮湾：经理")
+
+	w.srv.Kick(mo.staff.ID)
+	w.srv.SendText(mo.resident, mo.chen, "#报修 门禁坏了")
+	w.waitText(t, theirs.ID, "已被移出群“月亮湾物业群”")
+	w.waitText(t, w.manager.ID, "已被移出群“月亮湾物业群”")
+	w.srv.SendText(privateChatOf(mine), mine, "/whoami") // handled after the alert was queued
+	w.waitSent(t, mine.ID, func(s telegramtest.SentMessage) bool { return len(w.srv.SentTo(mine.ID)) >= 2 })
+	idle(t, m)
+	for _, s := range w.srv.SentTo(mine.ID) {
+		if strings.Contains(s.Text, "月亮湾") {
+			t.Errorf("阳光花园's manager heard of 月亮湾's group: %q", s.Text)
+		}
+	}
+}
