@@ -199,8 +199,10 @@ func (tx *Tx) SeePerson(s Sighting) (*Person, error) {
 		joined = true
 	}
 	// A pending grant waits for someone not seen yet in the community, or
-	// for a name or username they did not have yet.
-	if joined || renamed {
+	// for a name or username they did not have yet, or (a grant by name)
+	// for their first message in the staff group. The table is all but
+	// empty; staff groups are quiet next to resident groups.
+	if joined || renamed || staffChat {
 		if err := tx.applyPendingGrants(&ps, comm, staffChat); err != nil {
 			return nil, err
 		}
