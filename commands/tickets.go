@@ -390,9 +390,6 @@ func (r *req) ack(text string) error {
 // change applies a lifecycle action and refreshes the cards.
 func (r *req) change(t *store.Ticket, c store.Change) (*store.Ticket, error) {
 	c.Actor = r.me.In(t.CommunityID) // staff there, or not: the first response counts only for staff
-	if c.Assignee != nil && c.Assignee.ID == r.me.ID {
-		c.Assignee = c.Actor
-	}
 	after, err := r.tx.Apply(t, c)
 	if err != nil {
 		return nil, err
