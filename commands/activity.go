@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -29,12 +30,12 @@ func verb(w string) string {
 
 // activity: /activity add DATE TITLE [PLACE] [CAPACITY] | list | rm N.
 func (r *req) activity() error {
-	return r.subcommand("activity", r.activityAdd, r.activityList, r.activityCancel)
+	return r.subcommand(i18n.UsageActivity, r.activityAdd, r.activityList, r.activityCancel)
 }
 
 // subcommand runs "add ARGS", "list" (also the default) or "rm ARGS" of a
-// command family, in either language; anything else shows the usage.
-func (r *req) subcommand(name string, add func(string) error, list func() error, rm func(string) error) error {
+// command family, in either language; anything else shows the usage line.
+func (r *req) subcommand(line i18n.Key, add func(string) error, list func() error, rm func(string) error) error {
 	f, rest := splitArgs(r.p.Args, 1)
 	if len(f) == 0 {
 		return list()
@@ -47,7 +48,7 @@ func (r *req) subcommand(name string, add func(string) error, list func() error,
 	case "rm":
 		return rm(rest)
 	}
-	return usage(name)
+	return usage(line)
 }
 
 // whenArgs reads the date and time at the start of an "add" command's
@@ -71,7 +72,7 @@ func (r *req) activityAdd(args string) error {
 		return err
 	}
 	if len(f) == 0 {
-		return usage("activity")
+		return usage(i18n.UsageActivity)
 	}
 	title, f := f[0], f[1:]
 	capacity := 0
@@ -93,29 +94,29 @@ func (r *req) activityAdd(args string) error {
 	if err != nil {
 		return err
 	}
-	return r.reply(lines(r.t("activity.added", a.ID, a.Title, r.when(a.StartsAt)), r.t("notice.sent", n)))
+	return r.reply(lines(r.t(i18n.ActivityAdded, a.ID, a.Title, r.when(a.StartsAt)), r.t(i18n.NoticeSent, n)))
 }
 
 // ActivityText is an activity's notice body: title, time, place, places left
 // and how to sign up.
 func ActivityText(lang string, loc *time.Location, a *store.Activity) string {
 	ls := []string{
-		T(lang, "activity.title", a.ID, a.Title),
-		T(lang, "activity.time", FormatTime(lang, loc, a.StartsAt), T(lang, "weekday."+a.StartsAt.In(loc).Weekday().String())),
+		i18n.T(lang, i18n.ActivityTitle, a.ID, a.Title),
+		i18n.T(lang, i18n.ActivityTime, FormatTime(lang, loc, a.StartsAt), i18n.T(lang, i18n.Weekday(a.StartsAt.In(loc).Weekday()))),
 	}
 	if a.Place != "" {
-		ls = append(ls, T(lang, "activity.place", a.Place))
+		ls = append(ls, i18n.T(lang, i18n.ActivityPlace, a.Place))
 	}
-	ls = append(ls, SignupText(lang, a), T(lang, "activity.join_hint", a.ID))
+	ls = append(ls, SignupText(lang, a), i18n.T(lang, i18n.ActivityJoinHint, a.ID))
 	return lines(ls...)
 }
 
 // SignupText says how many have signed up, and the capacity if there is one.
 func SignupText(lang string, a *store.Activity) string {
 	if a.Capacity > 0 {
-		return T(lang, "activity.signups_cap", a.Signups, a.Capacity)
+		return i18n.T(lang, i18n.ActivitySignupsCap, a.Signups, a.Capacity)
 	}
-	return T(lang, "activity.signups", a.Signups)
+	return i18n.T(lang, i18n.ActivitySignups, a.Signups)
 }
 
 func (r *req) activityList() error {
@@ -128,11 +129,11 @@ func (r *req) activityList() error {
 		return err
 	}
 	if len(as) == 0 {
-		return r.reply(r.t("activity.none"))
+		return r.reply(r.t(i18n.ActivityNone))
 	}
-	out := []string{r.t("activity.header")}
+	out := []string{r.t(i18n.ActivityHeader)}
 	for _, a := range as {
-		l := r.t("activity.line", a.ID, r.when(a.StartsAt), a.Title, SignupText(r.lang, a))
+		l := r.t(i18n.ActivityLine, a.ID, r.when(a.StartsAt), a.Title, SignupText(r.lang, a))
 		if a.Place != "" {
 			l += " · " + a.Place
 		}
@@ -142,14 +143,14 @@ func (r *req) activityList() error {
 			for _, p := range ps {
 				names = append(names, p.Label())
 			}
-			out = append(out, "  "+r.t("activity.names", strings.Join(names, r.t("list.sep"))))
+			out = append(out, "  "+r.t(i18n.ActivityNames, strings.Join(names, r.t(i18n.ListSep))))
 		}
 	}
 	return r.reply(lines(out...))
 }
 
 func (r *req) activityCancel(args string) error {
-	id, _, err := r.idArg(args, "activity_rm")
+	id, _, err := r.idArg(args, i18n.UsageActivityRm)
 	if err != nil {
 		return err
 	}
@@ -165,15 +166,15 @@ func (r *req) activityCancel(args string) error {
 		return err
 	}
 	loc := r.s.location(comm)
-	if _, err := Broadcast(r.tx, comm, "activity_cancelled", T(comm.Lang, "activity.cancel_text", a.Title, FormatTime(comm.Lang, loc, a.StartsAt))); err != nil {
+	if _, err := Broadcast(r.tx, comm, "activity_cancelled", i18n.T(comm.Lang, i18n.ActivityCancelText, a.Title, FormatTime(comm.Lang, loc, a.StartsAt))); err != nil {
 		return err
 	}
-	return r.reply(r.t("activity.cancelled", a.ID, a.Title))
+	return r.reply(r.t(i18n.ActivityCancelled, a.ID, a.Title))
 }
 
 // join: /join N signs the sender up for activity N.
 func (r *req) join() error {
-	id, _, err := r.idArg(r.p.Args, "join")
+	id, _, err := r.idArg(r.p.Args, i18n.UsageJoin)
 	if err != nil {
 		return err
 	}
@@ -187,12 +188,12 @@ func (r *req) join() error {
 	if a, err = r.tx.JoinActivity(a.ID, r.me.ID); err != nil {
 		return err
 	}
-	return r.reply(lines(r.t("join.done", r.me.Label(), a.Title, r.when(a.StartsAt)), SignupText(r.lang, a)))
+	return r.reply(lines(r.t(i18n.JoinDone, r.me.Label(), a.Title, r.when(a.StartsAt)), SignupText(r.lang, a)))
 }
 
 // meeting: /meeting add DATE [PLACE] | list | rm N.
 func (r *req) meeting() error {
-	return r.subcommand("meeting", r.meetingAdd, r.meetingList, r.meetingCancel)
+	return r.subcommand(i18n.UsageMeeting, r.meetingAdd, r.meetingList, r.meetingCancel)
 }
 
 func (r *req) meetingAdd(args string) error {
@@ -212,27 +213,27 @@ func (r *req) meetingAdd(args string) error {
 	if err != nil {
 		return err
 	}
-	return r.reply(lines(r.t("meeting.added", m.ID, r.when(m.StartsAt)), r.t("notice.sent", n)))
+	return r.reply(lines(r.t(i18n.MeetingAdded, m.ID, r.when(m.StartsAt)), r.t(i18n.NoticeSent, n)))
 }
 
 // MeetingText is a meeting's notice body: time, place, the agenda so far
 // (without names) and how to add to it.
 func MeetingText(lang string, loc *time.Location, m *store.Meeting, agenda []*store.AgendaItem) string {
 	ls := []string{
-		T(lang, "meeting.time", FormatTime(lang, loc, m.StartsAt), T(lang, "weekday."+m.StartsAt.In(loc).Weekday().String())),
+		i18n.T(lang, i18n.MeetingTime, FormatTime(lang, loc, m.StartsAt), i18n.T(lang, i18n.Weekday(m.StartsAt.In(loc).Weekday()))),
 	}
 	if m.Place != "" {
-		ls = append(ls, T(lang, "activity.place", m.Place))
+		ls = append(ls, i18n.T(lang, i18n.ActivityPlace, m.Place))
 	}
 	if len(agenda) == 0 {
-		ls = append(ls, T(lang, "meeting.no_agenda"))
+		ls = append(ls, i18n.T(lang, i18n.MeetingNoAgenda))
 	} else {
-		ls = append(ls, T(lang, "meeting.agenda", len(agenda)))
+		ls = append(ls, i18n.T(lang, i18n.MeetingAgenda, len(agenda)))
 		for i, it := range agenda {
 			ls = append(ls, strconv.Itoa(i+1)+". "+truncate(it.Text, 80))
 		}
 	}
-	ls = append(ls, T(lang, "meeting.agenda_hint"))
+	ls = append(ls, i18n.T(lang, i18n.MeetingAgendaHint))
 	return lines(ls...)
 }
 
@@ -246,15 +247,15 @@ func (r *req) meetingList() error {
 		return err
 	}
 	if len(ms) == 0 {
-		return r.reply(r.t("meeting.none"))
+		return r.reply(r.t(i18n.MeetingNone))
 	}
-	out := []string{r.t("meeting.header")}
+	out := []string{r.t(i18n.MeetingHeader)}
 	for _, m := range ms {
 		items, err := r.tx.Agenda(comm.ID, m.ID)
 		if err != nil {
 			return err
 		}
-		l := r.t("meeting.line", m.ID, r.when(m.StartsAt), len(items))
+		l := r.t(i18n.MeetingLine, m.ID, r.when(m.StartsAt), len(items))
 		if m.Place != "" {
 			l += " · " + m.Place
 		}
@@ -264,7 +265,7 @@ func (r *req) meetingList() error {
 }
 
 func (r *req) meetingCancel(args string) error {
-	id, _, err := r.idArg(args, "meeting_rm")
+	id, _, err := r.idArg(args, i18n.UsageMeetingRm)
 	if err != nil {
 		return err
 	}
@@ -280,10 +281,10 @@ func (r *req) meetingCancel(args string) error {
 		return err
 	}
 	loc := r.s.location(comm)
-	if _, err := Broadcast(r.tx, comm, "meeting_cancelled", T(comm.Lang, "meeting.cancel_text", FormatTime(comm.Lang, loc, m.StartsAt))); err != nil {
+	if _, err := Broadcast(r.tx, comm, "meeting_cancelled", i18n.T(comm.Lang, i18n.MeetingCancelText, FormatTime(comm.Lang, loc, m.StartsAt))); err != nil {
 		return err
 	}
-	return r.reply(r.t("meeting.cancelled", m.ID))
+	return r.reply(r.t(i18n.MeetingCancelled, m.ID))
 }
 
 // agenda: /agenda TEXT raises a topic for the next meeting; /agenda list
@@ -292,7 +293,7 @@ func (r *req) agenda() error {
 	args := strings.TrimSpace(r.p.Args)
 	switch strings.ToLower(args) {
 	case "":
-		return usage("agenda")
+		return usage(i18n.UsageAgenda)
 	case "list", "ls", "列表", "查看":
 		return r.agendaList()
 	}
@@ -305,9 +306,9 @@ func (r *req) agenda() error {
 		return err
 	}
 	if m == nil {
-		return r.reply(r.t("agenda.added_later"))
+		return r.reply(r.t(i18n.AgendaAddedLater))
 	}
-	return r.reply(r.t("agenda.added", r.when(m.StartsAt)))
+	return r.reply(r.t(i18n.AgendaAdded, r.when(m.StartsAt)))
 }
 
 func (r *req) agendaList() error {
@@ -326,16 +327,16 @@ func (r *req) agendaList() error {
 		return err
 	}
 	var meetingID int64
-	head := r.t("agenda.header_unplanned")
+	head := r.t(i18n.AgendaHeaderUnplanned)
 	if m != nil {
-		meetingID, head = m.ID, r.t("agenda.header", r.when(m.StartsAt))
+		meetingID, head = m.ID, r.t(i18n.AgendaHeader, r.when(m.StartsAt))
 	}
 	items, err := r.tx.Agenda(comm.ID, meetingID)
 	if err != nil {
 		return err
 	}
 	if len(items) == 0 {
-		return r.reply(lines(head, r.t("agenda.none")))
+		return r.reply(lines(head, r.t(i18n.AgendaNone)))
 	}
 	out := []string{head}
 	for i, it := range items {
@@ -343,16 +344,17 @@ func (r *req) agendaList() error {
 		if p, err := r.tx.PersonByID(it.PersonID); err == nil {
 			who = p.Label()
 		}
-		out = append(out, r.t("agenda.line", i+1, truncate(it.Text, 120), who, r.when(it.At)))
+		out = append(out, r.t(i18n.AgendaLine, i+1, truncate(it.Text, 120), who, r.when(it.At)))
 	}
 	return r.reply(lines(out...))
 }
 
-// idArg parses the number (an id) at the start of args.
-func (r *req) idArg(args, usageName string) (int64, string, error) {
+// idArg parses the number (an id) at the start of args; without one, the
+// answer is the usage line.
+func (r *req) idArg(args string, line i18n.Key) (int64, string, error) {
 	f, rest := splitArgs(args, 1)
 	if len(f) == 0 {
-		return 0, "", usage(usageName)
+		return 0, "", usage(line)
 	}
 	id, err := ParseTicketNumber(f[0])
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -14,7 +15,7 @@ import (
 func (r *req) bind() error {
 	f := Fields(r.p.Args)
 	if len(f) == 0 {
-		return usage("bind")
+		return usage(i18n.UsageBind)
 	}
 	role := store.RoleResidentChat
 	name := strings.TrimSpace(r.p.Args)
@@ -51,22 +52,22 @@ func (r *req) bind() error {
 	r.setCommunity(comm)
 	var msg []string
 	if created {
-		msg = append(msg, r.t("bind.created", comm.Name))
+		msg = append(msg, r.t(i18n.BindCreated, comm.Name))
 	}
 	if role == store.RoleStaffChat {
-		msg = append(msg, r.t("bind.staff", comm.Name))
+		msg = append(msg, r.t(i18n.BindStaff, comm.Name))
 	} else {
-		msg = append(msg, r.t("bind.resident", comm.Name))
+		msg = append(msg, r.t(i18n.BindResident, comm.Name))
 	}
 	if r.s.cfg.PrivacyMode(r.m.Platform) {
-		msg = append(msg, r.t("bind.privacy"))
+		msg = append(msg, r.t(i18n.BindPrivacy))
 	}
 	return r.reply(lines(msg...))
 }
 
 func (r *req) unbind() error {
 	if !r.chat.Bound() {
-		return r.reply(r.t("unbind.not_bound"))
+		return r.reply(r.t(i18n.UnbindNotBound))
 	}
 	if !r.me.Memberships.Manager(r.chat.CommunityID) {
 		return store.Errorf(store.EUNAUTHORIZED, "bind_not_yours")
@@ -74,7 +75,7 @@ func (r *req) unbind() error {
 	if err := r.tx.UnbindChat(r.chat.ID); err != nil {
 		return err
 	}
-	return r.reply(r.t("unbind.done"))
+	return r.reply(r.t(i18n.UnbindDone))
 }
 
 // roleWord reads "staff" or "manager" in either language.
@@ -100,7 +101,7 @@ type grantTarget struct {
 // where is the community's name, or "every community".
 func (g grantTarget) where(lang string) string {
 	if g.all {
-		return T(lang, "community.all")
+		return i18n.T(lang, i18n.CommunityAll)
 	}
 	return g.comm.Name
 }
@@ -116,7 +117,7 @@ func (g grantTarget) commID() int64 {
 // spaces, or be quoted ("3-201 李阿姨"); the community is the longest tail
 // of the words that names one, and may be left out when the manager runs
 // only one community.
-func (r *req) grantArgs(cmd string, roleRequired bool) (grantTarget, error) {
+func (r *req) grantArgs(line i18n.Key, roleRequired bool) (grantTarget, error) {
 	var g grantTarget
 	f := Fields(r.p.Args)
 	if len(f) > 0 {
@@ -127,7 +128,7 @@ func (r *req) grantArgs(cmd string, roleRequired bool) (grantTarget, error) {
 		}
 	}
 	if g.role == "" && roleRequired {
-		return g, usage(cmd)
+		return g, usage(line)
 	}
 	roles := r.me.Memberships
 	for k := 1; k < len(f) && g.comm == nil && !g.all; k++ {
@@ -152,7 +153,7 @@ func (r *req) grantArgs(cmd string, roleRequired bool) (grantTarget, error) {
 	}
 	g.ref = strings.Join(f, " ")
 	if g.ref == "" && r.m.ReplyToSender == "" {
-		return g, usage(cmd)
+		return g, usage(line)
 	}
 	if g.all && g.role == store.RoleStaff {
 		return g, store.Errorf(store.EINVALID, "grant_needs_community")
@@ -172,7 +173,7 @@ func (r *req) grantArgs(cmd string, roleRequired bool) (grantTarget, error) {
 			for _, c := range managed {
 				names = append(names, c.Name)
 			}
-			return g, store.Errorf(store.EINVALID, "grant_which", strings.Join(names, "、"), "/"+cmd, managed[0].Name)
+			return g, store.Errorf(store.EINVALID, "grant_which", strings.Join(names, r.t(i18n.ListSep)), "/"+string(r.p.Cmd), managed[0].Name)
 		}
 	}
 	return g, nil
@@ -183,7 +184,7 @@ func (r *req) grantArgs(cmd string, roleRequired bool) (grantTarget, error) {
 // looked up in the platform's directory (WeChat: the groups' members and
 // the account's friends), or else the grant waits for their first message.
 func (r *req) grant() error {
-	g, err := r.grantArgs("grant", true)
+	g, err := r.grantArgs(i18n.UsageGrant, true)
 	if err != nil {
 		return err
 	}
@@ -199,22 +200,22 @@ func (r *req) grant() error {
 		return err
 	}
 	if p == nil {
-		return usage("grant")
+		return usage(i18n.UsageGrant)
 	}
 	roles, err := r.tx.Memberships(p.ID)
 	if err != nil {
 		return err
 	}
 	if roles.Role(g.commID()) == store.RoleManager || (g.role == store.RoleStaff && roles.Staff(g.commID())) {
-		return r.reply(r.t("grant.already", p.Label(), g.where(r.lang), r.t("role."+roles.Role(g.commID()))))
+		return r.reply(r.t(i18n.GrantAlready, p.Label(), g.where(r.lang), r.t(i18n.Role(roles.Role(g.commID())))))
 	}
 	if _, err := r.tx.Grant(p.ID, g.commID(), g.role, r.me.ID); err != nil {
 		return err
 	}
-	msg := r.t("grant.done", p.Label(), g.where(r.lang), r.t("role."+g.role))
+	msg := r.t(i18n.GrantDone, p.Label(), g.where(r.lang), r.t(i18n.Role(g.role)))
 	if dir := r.s.cfg.Directories[p.Platform]; dir != nil {
 		if friend, _ := dir.LookupName(string(p.Key), nil); !friend {
-			msg = lines(msg, r.t("grant.friend_rule", p.Label()))
+			msg = lines(msg, r.t(i18n.GrantFriendRule, p.Label()))
 		}
 	}
 	return r.reply(msg)
@@ -280,9 +281,9 @@ func (r *req) fromDirectory(g grantTarget) (*store.Person, error) {
 func (r *req) pendingGrant(g grantTarget) error {
 	pg := store.PendingGrant{Platform: r.m.Platform, CommunityID: g.commID(), Role: g.role, GrantedBy: r.me.ID}
 	ref := strings.TrimSpace(g.ref)
-	where := "grant.pending_name"
+	msg := i18n.GrantPendingName
 	if u, ok := strings.CutPrefix(ref, "@"); ok && r.s.cfg.Directories[r.m.Platform] == nil {
-		pg.Username, where = u, "grant.pending_username"
+		pg.Username, msg = u, i18n.GrantPendingUsername
 	} else {
 		pg.Name = strings.TrimPrefix(ref, "@")
 	}
@@ -290,14 +291,14 @@ func (r *req) pendingGrant(g grantTarget) error {
 	if err != nil {
 		return err
 	}
-	return r.reply(r.t(where, saved.Ref(), g.where(r.lang), r.t("role."+g.role)))
+	return r.reply(r.t(msg, saved.Ref(), g.where(r.lang), r.t(i18n.Role(g.role))))
 }
 
 // revoke takes one role in one community back: /revoke [staff|manager]
 // PERSON [COMMUNITY|all]. Without a role, the one they hold there. A grant
 // still waiting for that name is cancelled.
 func (r *req) revoke() error {
-	g, err := r.grantArgs("revoke", false)
+	g, err := r.grantArgs(i18n.UsageRevoke, false)
 	if err != nil {
 		return err
 	}
@@ -310,12 +311,12 @@ func (r *req) revoke() error {
 		if len(gone) == 0 {
 			return err
 		}
-		return r.reply(r.t("revoke.pending", gone[0].Ref(), g.where(r.lang)))
+		return r.reply(r.t(i18n.RevokePending, gone[0].Ref(), g.where(r.lang)))
 	} else if err != nil {
 		return err
 	}
 	if p == nil {
-		return usage("revoke")
+		return usage(i18n.UsageRevoke)
 	}
 	roles, err := r.tx.Memberships(p.ID)
 	if err != nil {
@@ -337,9 +338,9 @@ func (r *req) revoke() error {
 		}
 	}
 	if !done {
-		return r.reply(r.t("revoke.none", p.Label(), g.where(r.lang)))
+		return r.reply(r.t(i18n.RevokeNone, p.Label(), g.where(r.lang)))
 	}
-	return r.reply(r.t("revoke.done", p.Label(), g.where(r.lang), r.t("role."+role)))
+	return r.reply(r.t(i18n.RevokeDone, p.Label(), g.where(r.lang), r.t(i18n.Role(role))))
 }
 
 // roles lists the staff, managers and waiting grants of the communities the
@@ -380,24 +381,24 @@ func (r *req) roles() error {
 				}
 			}
 			if len(names) > 0 {
-				ls = append(ls, r.t("roles.line", r.t("role."+role), strings.Join(names, "、")))
+				ls = append(ls, r.t(i18n.RolesLine, r.t(i18n.Role(role)), strings.Join(names, r.t(i18n.ListSep))))
 			}
 		}
 		for _, pg := range pending {
 			if pg.CommunityID == id {
-				ls = append(ls, r.t("roles.pending", pg.Ref(), r.t("role."+pg.Role)))
+				ls = append(ls, r.t(i18n.RolesPending, pg.Ref(), r.t(i18n.Role(pg.Role))))
 			}
 		}
 		if len(ls) == 1 {
-			ls = append(ls, r.t("roles.nobody"))
+			ls = append(ls, r.t(i18n.RolesNobody))
 		}
 		return ls
 	}
 	var ls []string
 	for _, c := range comms {
-		ls = append(ls, section(c.ID, r.t("roles.title", c.Name))...)
+		ls = append(ls, section(c.ID, r.t(i18n.RolesTitle, c.Name))...)
 	}
-	if company := section(0, r.t("roles.title", r.t("community.all"))); len(company) > 2 || company[1] != r.t("roles.nobody") {
+	if company := section(0, r.t(i18n.RolesTitle, r.t(i18n.CommunityAll))); len(company) > 2 || company[1] != r.t(i18n.RolesNobody) {
 		ls = append(ls, company...)
 	}
 	return r.reply(lines(ls...))
@@ -410,9 +411,9 @@ func (r *req) community() error {
 	roles := r.me.Memberships
 	if name == "" {
 		if r.comm == nil {
-			return r.reply(r.t("stranger.private"))
+			return r.reply(r.t(i18n.StrangerPrivate))
 		}
-		return r.reply(r.t("community.current", r.comm.Name))
+		return r.reply(r.t(i18n.CommunityCurrent, r.comm.Name))
 	}
 	c, err := r.tx.CommunityByName(name)
 	if err != nil {
@@ -428,14 +429,14 @@ func (r *req) community() error {
 	if err := r.focusOn(c.ID); err != nil {
 		return err
 	}
-	return r.reply(r.t("community.switched", c.Name))
+	return r.reply(r.t(i18n.CommunitySwitched, c.Name))
 }
 
 // sla sets a community's clocks: /sla COMMUNITY first=24h resolve=7d.
 func (r *req) sla() error {
 	f := Fields(r.p.Args)
 	if len(f) < 2 {
-		return usage("sla")
+		return usage(i18n.UsageSLA)
 	}
 	var first, resolve time.Duration
 	var nameParts []string
@@ -459,7 +460,7 @@ func (r *req) sla() error {
 		}
 	}
 	if len(nameParts) == 0 || (first == 0 && resolve == 0) {
-		return usage("sla")
+		return usage(i18n.UsageSLA)
 	}
 	comm, err := r.managedCommunity(strings.Join(nameParts, " "))
 	if err != nil {
@@ -474,7 +475,7 @@ func (r *req) sla() error {
 	if err := r.tx.SetSLA(comm.ID, first, resolve); err != nil {
 		return err
 	}
-	return r.reply(r.t("sla.done", comm.Name, FormatDuration(first), FormatDuration(resolve)))
+	return r.reply(r.t(i18n.SLADone, comm.Name, FormatDuration(first), FormatDuration(resolve)))
 }
 
 // ParseDuration reads a positive duration such as 30m, 24h, 7d or 1d12h.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -65,9 +66,9 @@ func BoardBody(tx *store.Tx, comm *store.Community, loc *time.Location) (string,
 		return "", err
 	}
 	if len(anns) > 0 {
-		ls := []string{T(lang, "board.announcements")}
+		ls := []string{i18n.T(lang, i18n.BoardAnnouncements)}
 		for _, a := range anns {
-			ls = append(ls, T(lang, "board.announcement", a.PostedAt.In(loc).Format(T(lang, "board.date")), oneLine(a.Text, 60)))
+			ls = append(ls, i18n.T(lang, i18n.BoardAnnouncement, a.PostedAt.In(loc).Format(i18n.T(lang, i18n.BoardDate)), oneLine(a.Text, 60)))
 		}
 		sections = append(sections, lines(ls...))
 	}
@@ -76,17 +77,17 @@ func BoardBody(tx *store.Tx, comm *store.Community, loc *time.Location) (string,
 		return "", err
 	}
 	if len(acts) > 0 {
-		ls := []string{T(lang, "board.activities")}
+		ls := []string{i18n.T(lang, i18n.BoardActivities)}
 		for i, a := range acts {
 			if i == boardActivities {
-				ls = append(ls, T(lang, "board.more", len(acts)-i))
+				ls = append(ls, i18n.T(lang, i18n.BoardMore, len(acts)-i))
 				break
 			}
-			l := T(lang, "board.activity", FormatTime(lang, loc, a.StartsAt), a.Title)
+			l := i18n.T(lang, i18n.BoardActivity, FormatTime(lang, loc, a.StartsAt), a.Title)
 			if a.Place != "" {
 				l += " · " + a.Place
 			}
-			ls = append(ls, l+" · "+SignupText(lang, a)+T(lang, "board.join", a.ID))
+			ls = append(ls, l+" · "+SignupText(lang, a)+i18n.T(lang, i18n.BoardJoin, a.ID))
 		}
 		sections = append(sections, lines(ls...))
 	}
@@ -95,18 +96,18 @@ func BoardBody(tx *store.Tx, comm *store.Community, loc *time.Location) (string,
 		return "", err
 	}
 	if len(meets) > 0 {
-		ls := []string{T(lang, "board.meetings")}
+		ls := []string{i18n.T(lang, i18n.BoardMeetings)}
 		for i, m := range meets {
 			if i == boardMeetings {
 				break
 			}
-			l := T(lang, "board.meeting", FormatTime(lang, loc, m.StartsAt))
+			l := i18n.T(lang, i18n.BoardMeeting, FormatTime(lang, loc, m.StartsAt))
 			if m.Place != "" {
 				l += " · " + m.Place
 			}
 			ls = append(ls, l)
 		}
-		ls = append(ls, T(lang, "board.agenda"))
+		ls = append(ls, i18n.T(lang, i18n.BoardAgenda))
 		sections = append(sections, lines(ls...))
 	}
 	ts, err := tx.Tickets(store.TicketFilter{CommunityID: comm.ID, Active: true, Limit: 500})
@@ -114,15 +115,15 @@ func BoardBody(tx *store.Tx, comm *store.Community, loc *time.Location) (string,
 		return "", err
 	}
 	if len(ts) > 0 {
-		ls := []string{T(lang, "board.tickets", len(ts))}
+		ls := []string{i18n.T(lang, i18n.BoardTickets, len(ts))}
 		// Oldest first: the longest wait is what residents ask about.
 		for i := len(ts) - 1; i >= 0; i-- {
 			if len(ls) > boardTickets {
-				ls = append(ls, T(lang, "board.more", i+1))
+				ls = append(ls, i18n.T(lang, i18n.BoardMore, i+1))
 				break
 			}
 			t := ts[i]
-			ls = append(ls, T(lang, "board.ticket", t.ID, T(lang, "kind."+t.Kind), T(lang, "status."+t.Status)))
+			ls = append(ls, i18n.T(lang, i18n.BoardTicket, t.ID, i18n.T(lang, i18n.Kind(t.Kind)), i18n.T(lang, i18n.Status(t.Status))))
 		}
 		sections = append(sections, lines(ls...))
 	}
@@ -130,11 +131,11 @@ func BoardBody(tx *store.Tx, comm *store.Community, loc *time.Location) (string,
 }
 
 // boardText is a board as posted: a title, the body, and when it was made.
-func boardText(lang, titleKey string, comm *store.Community, loc *time.Location, body string, now time.Time) string {
+func boardText(lang string, title i18n.Key, comm *store.Community, loc *time.Location, body string, now time.Time) string {
 	if body == "" {
-		body = T(lang, "board.empty")
+		body = i18n.T(lang, i18n.BoardEmpty)
 	}
-	return lines(T(lang, titleKey, comm.Name), body) + "\n\n" + T(lang, "board.footer", FormatTime(lang, loc, now))
+	return lines(i18n.T(lang, title, comm.Name), body) + "\n\n" + i18n.T(lang, i18n.BoardFooter, FormatTime(lang, loc, now))
 }
 
 // oneLine shortens text to its first n characters on one line.
@@ -160,7 +161,7 @@ func (r *req) notices() error {
 	if err != nil {
 		return err
 	}
-	return r.reply(boardText(comm.Lang, "board.title", comm, loc, body, r.tx.Now()))
+	return r.reply(boardText(comm.Lang, i18n.BoardTitle, comm, loc, body, r.tx.Now()))
 }
 
 // noticesDigest shows or sets the time of the daily board (for the
@@ -179,16 +180,16 @@ func (r *req) noticesDigest(arg string) error {
 			return err
 		}
 		if cur == "off" {
-			return r.reply(r.t("digest.is_off"))
+			return r.reply(r.t(i18n.DigestIsOff))
 		}
-		return r.reply(r.t("digest.is", cur))
+		return r.reply(r.t(i18n.DigestIs, cur))
 	}
 	switch strings.ToLower(arg) {
 	case "off", "关闭", "关", "停止":
 		if err := r.tx.SetSetting(digestSetting, "off"); err != nil {
 			return err
 		}
-		return r.reply(r.t("digest.off"))
+		return r.reply(r.t(i18n.DigestOff))
 	}
 	h, m, ok := parseClock(normalizeWidth(arg))
 	if !ok {
@@ -198,7 +199,7 @@ func (r *req) noticesDigest(arg string) error {
 	if err := r.tx.SetSetting(digestSetting, v); err != nil {
 		return err
 	}
-	return r.reply(r.t("digest.set", v))
+	return r.reply(r.t(i18n.DigestSet, v))
 }
 
 // digestTime is the configured digest time, "HH:MM" or "off".
@@ -313,7 +314,7 @@ func RefreshBoards(tx *store.Tx, o BoardOptions) (int, error) {
 			if o.DryRun {
 				continue
 			}
-			out := store.Out{Platform: c.Platform, Chat: c.Key, Text: boardText(comm.Lang, "board.title", comm, loc, *body, now), Pin: b == nil || b.NeedsPin()}
+			out := store.Out{Platform: c.Platform, Chat: c.Key, Text: boardText(comm.Lang, i18n.BoardTitle, comm, loc, *body, now), Pin: b == nil || b.NeedsPin()}
 			if b != nil {
 				out.EditOf = b.OutID
 			}
@@ -390,7 +391,7 @@ func DigestBoards(tx *store.Tx, o BoardOptions) (int, error) {
 		if body == "" {
 			continue
 		}
-		text := boardText(comm.Lang, "board.digest_title", comm, loc, body, now)
+		text := boardText(comm.Lang, i18n.BoardDigestTitle, comm, loc, body, now)
 		for _, c := range chats {
 			if _, err := tx.Enqueue(store.Out{Platform: c.Platform, Chat: c.Key, Text: text}); err != nil {
 				return n, err
@@ -469,66 +470,10 @@ func (s *Service) BoardPinned(ctx context.Context, out bot.Outgoing, msg bot.Mes
 			}
 		}
 		return NotifyCommunityManagers(tx, s.cfg.Lang, comm, func(lang string) string { // the group's managers only
-			return T(lang, "board.no_pin", title, truncate(cause, 120))
+			return i18n.T(lang, i18n.BoardNoPin, title, truncate(cause, 120))
 		})
 	})
 	if uerr != nil {
 		s.log.Error("record board pin", "err", uerr)
 	}
-}
-
-// boardMessages are the replies of the bulletin board.
-var boardMessages = map[string]map[string]string{
-	"zh": {
-		"board.title":         "📌 %s · 公告栏",
-		"board.digest_title":  "📌 %s · 今日公告栏",
-		"board.footer":        "更新于 %s · 随时发送 /notices 查看",
-		"board.empty":         "目前没有新公告、近期活动或处理中的工单。",
-		"board.announcements": "📢 物业公告",
-		"board.announcement":  "· %s %s",
-		"board.date":          "1月2日",
-		"board.activities":    "🎉 近期活动",
-		"board.activity":      "· %s「%s」",
-		"board.join":          " · 报名 /join %d",
-		"board.meetings":      "🏠 业主大会",
-		"board.meeting":       "· %s",
-		"board.agenda":        "想讨论的事：发送 /agenda 内容",
-		"board.tickets":       "🔧 工单进度（未完成 %d 件）",
-		"board.ticket":        "· #%d %s · %s",
-		"board.more":          "· ……另有 %d 项",
-		"board.no_pin":        "⚠ 公告栏无法在群“%s”置顶（%s）。请把机器人设为该群管理员并允许“置顶消息”，公告栏会在下次更新时自动置顶。此提醒只发一次。",
-		"digest.is":           "微信等无法置顶的平台：每天 %s 在业主群发布公告栏。修改：/notices digest 08:30；关闭：/notices digest off",
-		"digest.is_off":       "每日公告栏已关闭。开启：/notices digest 08:00",
-		"digest.set":          "✅ 每日公告栏改为每天 %s 发布（按各小区时区）。",
-		"digest.off":          "✅ 每日公告栏已关闭。业主仍可随时发送 /notices 查看。",
-		"err.bad_digest_time": "“%s”不是有效的时间，请写 24 小时制，例如 08:00 或 20:30；关闭请写 off。",
-		"help.board":          "/notices — 公告栏：公告、近期活动、工单进度",
-		"jobres.board":        "更新公告栏 %d 个，发送每日公告栏 %d 条",
-	},
-	"en": {
-		"board.title":         "📌 %s · Notice board",
-		"board.digest_title":  "📌 %s · Today's notice board",
-		"board.footer":        "Updated %s · send /notices any time to see it",
-		"board.empty":         "No new announcements, upcoming activities or tickets in progress right now.",
-		"board.announcements": "📢 Announcements",
-		"board.announcement":  "· %s %s",
-		"board.date":          "Jan 2",
-		"board.activities":    "🎉 Upcoming activities",
-		"board.activity":      "· %s \"%s\"",
-		"board.join":          " · sign up: /join %d",
-		"board.meetings":      "🏠 Residents' meeting",
-		"board.meeting":       "· %s",
-		"board.agenda":        "Something to discuss? Send /agenda followed by it",
-		"board.tickets":       "🔧 Tickets in progress (%d open)",
-		"board.ticket":        "· #%d %s · %s",
-		"board.more":          "· …and %d more",
-		"board.no_pin":        "⚠ The notice board can't be pinned in \"%s\" (%s). Make the bot an admin of that group with the right to pin messages; the board will be pinned at its next update. You'll only get this note once.",
-		"digest.is":           "On platforms that can't pin (WeChat), the notice board is posted in resident groups every day at %s. Change it: /notices digest 08:30; turn it off: /notices digest off",
-		"digest.is_off":       "The daily notice board is off. Turn it on: /notices digest 08:00",
-		"digest.set":          "✅ The daily notice board now goes out every day at %s (in each community's time zone).",
-		"digest.off":          "✅ The daily notice board is off. Residents can still send /notices any time.",
-		"err.bad_digest_time": "\"%s\" isn't a time. Use the 24-hour clock, like 08:00 or 20:30, or off.",
-		"help.board":          "/notices — notice board: announcements, upcoming activities, ticket progress",
-		"jobres.board":        "%d boards updated, %d daily boards posted",
-	},
 }

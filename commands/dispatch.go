@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -91,7 +92,7 @@ func (r *req) dispatch() error {
 	}
 	if !group && !roles.Belongs() && !strangerCommands[r.p.Cmd] {
 		// A stranger: nothing is filed, followed or shown.
-		return r.reply(r.t("stranger.private"))
+		return r.reply(r.t(i18n.StrangerPrivate))
 	}
 	if r.p.Cmd == "" {
 		return r.touchBoard(r.noCommand())
@@ -235,7 +236,7 @@ func (s *Service) handleEvent(ctx context.Context, m *bot.Message) error {
 			// A new group belongs to no community yet: the company-wide
 			// managers hear of it, and whoever added the bot if they
 			// manage a community (they will want to bind it).
-			text := func(lang string) string { return T(lang, "added.to_group", chat.Title, chat.Key) }
+			text := func(lang string) string { return i18n.T(lang, i18n.AddedToGroup, chat.Title, chat.Key) }
 			if err := NotifyCommunityManagers(tx, s.cfg.Lang, 0, text); err != nil {
 				return err
 			}
@@ -254,7 +255,7 @@ func (s *Service) handleEvent(ctx context.Context, m *bot.Message) error {
 				return nil
 			}
 			return NotifyCommunityManagers(tx, s.cfg.Lang, chat.CommunityID, func(lang string) string {
-				return T(lang, "removed.from_group", chat.Title, chat.Key)
+				return i18n.T(lang, i18n.RemovedFromGroup, chat.Title, chat.Key)
 			})
 		case bot.EventMigrated:
 			if _, err := tx.ChatByKey(m.Platform, m.Chat); store.ErrorCode(err) == store.ENOTFOUND {

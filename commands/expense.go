@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -13,7 +14,7 @@ import (
 func (r *req) expense() error {
 	f, rest := splitArgs(r.p.Args, 1)
 	if len(f) == 0 {
-		return usage("expense")
+		return usage(i18n.UsageExpense)
 	}
 	switch strings.ToLower(f[0]) {
 	case "add", "new", "添加", "记录", "新增":
@@ -23,7 +24,7 @@ func (r *req) expense() error {
 	case "rm", "remove", "del", "delete", "删除":
 		return r.expenseRemove(rest)
 	}
-	return usage("expense")
+	return usage(i18n.UsageExpense)
 }
 
 func (r *req) expenseAdd(args string) error {
@@ -38,7 +39,7 @@ func (r *req) expenseAdd(args string) error {
 				return err
 			}
 		}
-		return usage("expense")
+		return usage(i18n.UsageExpense)
 	}
 	amountText, category := f[0], f[1]
 	fen, err := ParseAmount(amountText)
@@ -57,7 +58,7 @@ func (r *req) expenseAdd(args string) error {
 	if err != nil {
 		return err
 	}
-	return r.reply(r.t("expense.added", e.ID, FormatFen(e.AmountFen), e.Category, r.when(e.At)))
+	return r.reply(r.t(i18n.ExpenseAdded, e.ID, FormatFen(e.AmountFen), e.Category, r.when(e.At)))
 }
 
 func (r *req) expenseList(args string) error {
@@ -79,9 +80,9 @@ func (r *req) expenseList(args string) error {
 	}
 	title := r.monthName(year, month)
 	if len(es) == 0 {
-		return r.reply(r.t("expense.none", title))
+		return r.reply(r.t(i18n.ExpenseNone, title))
 	}
-	out := []string{r.t("expense.header", comm.Name, title)}
+	out := []string{r.t(i18n.ExpenseHeader, comm.Name, title)}
 	var total int64
 	byCat := map[string]int64{}
 	var cats []string
@@ -90,7 +91,7 @@ func (r *req) expenseList(args string) error {
 		if p, err := r.tx.PersonByID(e.CreatedBy); err == nil {
 			who = p.Label()
 		}
-		out = append(out, r.t("expense.line", e.ID, r.when(e.At), e.Category, FormatFen(e.AmountFen), truncate(e.Text, 40), who))
+		out = append(out, r.t(i18n.ExpenseLine, e.ID, r.when(e.At), e.Category, FormatFen(e.AmountFen), truncate(e.Text, 40), who))
 		total += e.AmountFen
 		if _, ok := byCat[e.Category]; !ok {
 			cats = append(cats, e.Category)
@@ -101,12 +102,12 @@ func (r *req) expenseList(args string) error {
 	for _, c := range cats {
 		parts = append(parts, c+" "+FormatFen(byCat[c]))
 	}
-	out = append(out, r.t("expense.by_category", strings.Join(parts, r.t("list.sep"))), r.t("expense.total", FormatFen(total)))
+	out = append(out, r.t(i18n.ExpenseByCategory, strings.Join(parts, r.t(i18n.ListSep))), r.t(i18n.ExpenseTotal, FormatFen(total)))
 	return r.reply(lines(out...))
 }
 
 func (r *req) expenseRemove(args string) error {
-	id, _, err := r.idArg(args, "expense_rm")
+	id, _, err := r.idArg(args, i18n.UsageExpenseRm)
 	if err != nil {
 		return err
 	}
@@ -120,7 +121,7 @@ func (r *req) expenseRemove(args string) error {
 	if err := r.tx.RemoveExpense(id, r.me.ID); err != nil {
 		return err
 	}
-	return r.reply(r.t("expense.removed", e.ID, FormatFen(e.AmountFen), e.Category))
+	return r.reply(r.t(i18n.ExpenseRemoved, e.ID, FormatFen(e.AmountFen), e.Category))
 }
 
 var (

@@ -11,6 +11,7 @@ import (
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/chart"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -69,10 +70,10 @@ func (s *Service) writeExport(ctx context.Context, comm *store.Community, loc *t
 	if err != nil {
 		return "", nil, err
 	}
-	caption := T(lang, "export.caption", comm.Name, MonthName(lang, year, month),
+	caption := i18n.T(lang, i18n.ExportCaption, comm.Name, MonthName(lang, year, month),
 		len(d.Tickets), len(d.Events), len(d.Ratings), len(d.Expenses), len(d.Suggestions))
 	if to.After(d.Now) {
-		caption += T(lang, "report.partial", FormatTime(lang, loc, d.Now))
+		caption += i18n.T(lang, i18n.ReportPartial, FormatTime(lang, loc, d.Now))
 	}
 	return caption, &store.OutAttachment{Kind: "file", Path: path, Name: fileName(comm.Name, year, month, ".xlsx")}, nil
 }
@@ -102,7 +103,7 @@ func MonthChart(tx *store.Tx, dataDir string, comm *store.Community, loc *time.L
 func ChartOut(p bot.PlatformID, chat bot.ChatID, lang string, comm *store.Community, year int, month time.Month, path string) store.Out {
 	return store.Out{
 		Platform: p, Chat: chat,
-		Text:       T(lang, "chart.caption", comm.Name, MonthName(lang, year, month)),
+		Text:       i18n.T(lang, i18n.ChartCaption, comm.Name, MonthName(lang, year, month)),
 		Attachment: &store.OutAttachment{Kind: "photo", Path: path, Name: fileName(comm.Name, year, month, ".png")},
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -32,7 +33,7 @@ func (r *req) metoo() error {
 		if r.p.Form == FormBare {
 			return errSkip // a "+1" in passing, about nothing we track
 		}
-		return usage("metoo")
+		return usage(i18n.UsageMeToo)
 	}
 	// Members of the ticket's community may follow it (in a group, only a
 	// ticket of the group's community); a complaint is its reporter's own.
@@ -44,29 +45,29 @@ func (r *req) metoo() error {
 	}
 	switch {
 	case acc.Reporter:
-		return r.reply(r.t("metoo.own", t.ID))
+		return r.reply(r.t(i18n.MeTooOwn, t.ID))
 	case !acc.Member && !acc.Staff:
 		return store.Errorf(store.ENOTFOUND, "no_ticket", id) // a follower who left: nothing new to follow
 	case t.Kind != store.KindRepair:
-		return r.reply(r.t("metoo.complaint", t.ID))
+		return r.reply(r.t(i18n.MeTooComplaint, t.ID))
 	case !t.Active():
-		return r.reply(r.t("metoo.closed", t.ID))
+		return r.reply(r.t(i18n.MeTooClosed, t.ID))
 	}
 	added, err := r.tx.Follow(t.ID, r.me.ID)
 	if err != nil {
 		return err
 	}
 	if !added {
-		return r.reply(r.t("metoo.already", t.ID))
+		return r.reply(r.t(i18n.MeTooAlready, t.ID))
 	}
 	fs, err := r.tx.Followers(t.ID)
 	if err != nil {
 		return err
 	}
-	if err := r.toStaff(t, r.t("metoo.staff", t.ID, r.me.Label(), len(fs)+1)); err != nil {
+	if err := r.toStaff(t, r.t(i18n.MeTooStaff, t.ID, r.me.Label(), len(fs)+1)); err != nil {
 		return err
 	}
-	return r.reply(r.t("metoo.done", t.ID, len(fs)+1))
+	return r.reply(r.t(i18n.MeTooDone, t.ID, len(fs)+1))
 }
 
 // similarHint points a new ticket's reporter to a recent ticket that looks
@@ -90,7 +91,7 @@ func (r *req) similarHint(t *store.Ticket) error {
 	if !(store.TicketAccess{Member: true}).SeesText(other, origin.Kind == bot.Group) {
 		return nil
 	}
-	_, err = r.tx.Enqueue(storeOut(r, r.t("metoo.hint", o.ID, truncate(o.Text, 30)), o.ID))
+	_, err = r.tx.Enqueue(storeOut(r, r.t(i18n.MeTooHint, o.ID, truncate(o.Text, 30)), o.ID))
 	return err
 }
 

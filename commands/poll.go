@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -29,7 +30,7 @@ func (r *req) poll() error {
 				return r.pollClose(rest)
 			}
 		}
-		return usage("poll")
+		return usage(i18n.UsagePoll)
 	}
 	parts := strings.FieldsFunc(args, func(r rune) bool { return r == '|' || r == '｜' })
 	var question string
@@ -58,7 +59,7 @@ func (r *req) poll() error {
 	if n == 0 {
 		return store.Errorf(store.EINVALID, "none_posted", comm.Name)
 	}
-	return r.reply(r.t("poll.posted", poll.ID, n, r.when(poll.ClosesAt), poll.ID))
+	return r.reply(r.t(i18n.PollPosted, poll.ID, n, r.when(poll.ClosesAt), poll.ID))
 }
 
 // PostPoll queues a poll in every resident group of its community: as a
@@ -85,16 +86,16 @@ func PostPoll(tx *store.Tx, comm *store.Community, loc *time.Location, p *store.
 
 // PollText is a poll as a numbered list, for platforms without native polls.
 func PollText(lang string, loc *time.Location, p *store.Poll) string {
-	ls := []string{T(lang, "poll.title", p.ID, p.Question)}
+	ls := []string{i18n.T(lang, i18n.PollTitle, p.ID, p.Question)}
 	for i, o := range p.Options {
 		ls = append(ls, strconv.Itoa(i+1)+". "+o)
 	}
-	ls = append(ls, T(lang, "poll.how", len(p.Options), FormatTime(lang, loc, p.ClosesAt)))
+	ls = append(ls, i18n.T(lang, i18n.PollHow, len(p.Options), FormatTime(lang, loc, p.ClosesAt)))
 	return lines(ls...)
 }
 
-func (r *req) pollArg(args, usageName string) (*store.Poll, error) {
-	id, _, err := r.idArg(args, usageName)
+func (r *req) pollArg(args string) (*store.Poll, error) {
+	id, _, err := r.idArg(args, i18n.UsagePoll)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +103,7 @@ func (r *req) pollArg(args, usageName string) (*store.Poll, error) {
 }
 
 func (r *req) pollResults(args string) error {
-	p, err := r.pollArg(args, "poll")
+	p, err := r.pollArg(args)
 	if err != nil {
 		return err
 	}
@@ -115,13 +116,13 @@ func (r *req) pollResults(args string) error {
 
 func (r *req) pollResultText(res store.PollResult) string {
 	p := res.Poll
-	state := r.t("poll.open_until", r.when(p.ClosesAt))
+	state := r.t(i18n.PollOpenUntil, r.when(p.ClosesAt))
 	if !p.Open(r.tx.Now()) {
-		state = r.t("poll.closed")
+		state = r.t(i18n.PollClosed)
 	}
-	ls := []string{r.t("poll.title", p.ID, p.Question), state, r.t("poll.total", res.Total)}
+	ls := []string{r.t(i18n.PollTitle, p.ID, p.Question), state, r.t(i18n.PollTotal, res.Total)}
 	for i, o := range p.Options {
-		ls = append(ls, r.t("poll.count", i+1, o, res.Counts[i], Percent(res.Counts[i], res.Total), bar(res.Counts[i], res.Total)))
+		ls = append(ls, r.t(i18n.PollCount, i+1, o, res.Counts[i], Percent(res.Counts[i], res.Total), bar(res.Counts[i], res.Total)))
 	}
 	return lines(ls...)
 }
@@ -144,25 +145,25 @@ func (r *req) pollList() error {
 		return err
 	}
 	if len(ps) == 0 {
-		return r.reply(r.t("poll.none"))
+		return r.reply(r.t(i18n.PollNone))
 	}
-	ls := []string{r.t("poll.header")}
+	ls := []string{r.t(i18n.PollHeader)}
 	for _, p := range ps {
 		res, err := r.tx.PollResult(p)
 		if err != nil {
 			return err
 		}
-		state := r.t("poll.state_open")
+		state := r.t(i18n.PollStateOpen)
 		if !p.Open(r.tx.Now()) {
-			state = r.t("poll.state_closed")
+			state = r.t(i18n.PollStateClosed)
 		}
-		ls = append(ls, r.t("poll.line", p.ID, truncate(p.Question, 30), res.Total, state))
+		ls = append(ls, r.t(i18n.PollLine, p.ID, truncate(p.Question, 30), res.Total, state))
 	}
 	return r.reply(lines(ls...))
 }
 
 func (r *req) pollClose(args string) error {
-	p, err := r.pollArg(args, "poll")
+	p, err := r.pollArg(args)
 	if err != nil {
 		return err
 	}
@@ -176,7 +177,7 @@ func (r *req) pollClose(args string) error {
 	if err != nil {
 		return err
 	}
-	return r.reply(lines(r.t("poll.closed_now", p.ID), r.pollResultText(res)))
+	return r.reply(lines(r.t(i18n.PollClosedNow, p.ID), r.pollResultText(res)))
 }
 
 // voteText is a message that may answer a numbered poll: "2", "２", "回复 2",
@@ -243,11 +244,11 @@ func (r *req) vote(v voteText) error {
 	choice := strconv.Itoa(v.n) + ". " + p.Options[v.n-1]
 	switch prev {
 	case -1:
-		return r.reply(r.t("vote.recorded", r.me.Label(), choice, p.ID))
+		return r.reply(r.t(i18n.VoteRecorded, r.me.Label(), choice, p.ID))
 	case v.n - 1:
-		return r.reply(r.t("vote.same", r.me.Label(), choice, p.ID))
+		return r.reply(r.t(i18n.VoteSame, r.me.Label(), choice, p.ID))
 	}
-	return r.reply(r.t("vote.changed", r.me.Label(), choice, p.ID))
+	return r.reply(r.t(i18n.VoteChanged, r.me.Label(), choice, p.ID))
 }
 
 // pollAnswer records a vote in a native poll (Telegram's poll_answer): one
@@ -327,19 +328,19 @@ func (s *Service) PollPosted(ctx context.Context, out bot.Outgoing, _ bot.Messag
 func (r *req) survey() error {
 	f, rest := splitArgs(r.p.Args, 1)
 	if len(f) == 0 {
-		return usage("survey")
+		return usage(i18n.UsageSurvey)
 	}
 	switch strings.ToLower(f[0]) {
 	case "add", "new", "添加", "发布", "发":
 	default:
 		if !HasLink(f[0]) {
-			return usage("survey")
+			return usage(i18n.UsageSurvey)
 		}
 		rest = strings.TrimSpace(r.p.Args) // "/survey URL [CRON]"
 	}
 	uf, spec := splitArgs(rest, 1)
 	if len(uf) == 0 {
-		return usage("survey")
+		return usage(i18n.UsageSurvey)
 	}
 	link := uf[0]
 	if !HasLink(link) || !strings.HasPrefix(strings.ToLower(link), "http") {
@@ -365,7 +366,7 @@ func (r *req) survey() error {
 		if n == 0 {
 			return store.Errorf(store.EINVALID, "none_posted", comm.Name)
 		}
-		return r.reply(r.t("survey.sent", n))
+		return r.reply(r.t(i18n.SurveySent, n))
 	}
 	jobs, err := r.jobsService()
 	if err != nil {
@@ -382,12 +383,12 @@ func (r *req) survey() error {
 	}
 	r.reload(jobs)
 	msg := []string{
-		r.t("schedule.added", sc.ID, r.t("skind."+store.ScheduleSurvey), comm.Name),
-		r.t("schedule.when", jobs.Describe(spec, r.lang)),
-		r.t("schedule.next", r.timeList(loc, next)),
+		r.t(i18n.ScheduleAdded, sc.ID, r.t(i18n.ScheduleKindSurvey), comm.Name),
+		r.t(i18n.ScheduleWhen, jobs.Describe(spec, r.lang)),
+		r.t(i18n.ScheduleNext, r.timeList(loc, next)),
 	}
 	if r.residentGroupCount([]*store.Community{comm}) == 0 {
-		msg = append(msg, r.t("schedule.no_groups"))
+		msg = append(msg, r.t(i18n.ScheduleNoGroups))
 	}
 	return r.reply(lines(msg...))
 }
@@ -398,81 +399,13 @@ func PollLines(lang string, polls []store.PollResult) []string {
 	if len(polls) == 0 {
 		return nil
 	}
-	ls := []string{T(lang, "report.polls", len(polls))}
+	ls := []string{i18n.T(lang, i18n.ReportPolls, len(polls))}
 	for _, res := range polls {
 		var parts []string
 		for i, o := range res.Poll.Options {
-			parts = append(parts, T(lang, "report.poll_option", o, res.Counts[i], Percent(res.Counts[i], res.Total)))
+			parts = append(parts, i18n.T(lang, i18n.ReportPollOption, o, res.Counts[i], Percent(res.Counts[i], res.Total)))
 		}
-		ls = append(ls, T(lang, "report.poll", res.Poll.ID, truncate(res.Poll.Question, 40), res.Total, strings.Join(parts, T(lang, "list.sep"))))
+		ls = append(ls, i18n.T(lang, i18n.ReportPoll, res.Poll.ID, truncate(res.Poll.Question, 40), res.Total, strings.Join(parts, i18n.T(lang, i18n.ListSep))))
 	}
 	return ls
-}
-
-// pollMessages are the replies of /poll, /survey and votes.
-var pollMessages = map[string]map[string]string{
-	"zh": {
-		"poll.title":            "🗳 投票 #%d：%s",
-		"poll.how":              "回复编号（1–%d）即可投票，例如“回复 2”。每人一票，再回复可改票。截止：%s",
-		"poll.posted":           "✅ 投票 #%d 已发到 %d 个业主群，%s 截止。查看结果：/poll results %d",
-		"poll.open_until":       "进行中，%s 截止",
-		"poll.closed":           "已结束",
-		"poll.closed_now":       "✅ 投票 #%d 已结束，不再计票。",
-		"poll.total":            "共 %d 票：",
-		"poll.count":            "%d. %s — %d 票（%s）%s",
-		"poll.none":             "还没有发起过投票。发起：/poll 问题 | 选项1 | 选项2",
-		"poll.header":           "最近的投票：",
-		"poll.line":             "#%d %s · %d 票 · %s",
-		"poll.state_open":       "进行中",
-		"poll.state_closed":     "已结束",
-		"vote.recorded":         "✅ 已记录 %s 的投票：%s（投票 #%d）",
-		"vote.same":             "%s 已经投过 %s 了（投票 #%d）。",
-		"vote.changed":          "✅ %s 已改投：%s（投票 #%d）",
-		"survey.sent":           "✅ 问卷已发到 %d 个业主群。",
-		"err.bad_poll_question": "投票的问题不能为空，最多 %d 个字。",
-		"err.bad_poll_options":  "投票需要 %d 到 %d 个选项，用 | 分隔，例如：/poll 周末活动选哪天？ | 周六 | 周日",
-		"err.bad_poll_option":   "每个选项最多 %d 个字，且不能为空。",
-		"err.poll_option_twice": "选项“%s”重复了。",
-		"err.no_poll":           "没有找到投票 #%v。",
-		"err.bad_vote":          "请回复 1 到 %d 之间的编号。",
-		"err.none_posted":       "“%s”还没有绑定业主群，没有发出。请先在业主群里发送 /bind 小区名称。",
-		"usage.poll":            "/poll 问题 | 选项1 | 选项2 …（2–10 个选项）；/poll results 编号；/poll list；/poll close 编号",
-		"usage.survey":          "/survey add 问卷链接 [\"0 9 1 * *\"]（不写时间规则则立即发送）",
-		"report.polls":          "投票（%d 个）：",
-		"report.poll":           "· #%d %s（%d 票）：%s",
-		"report.poll_option":    "%s %d（%s）",
-		"help.manager_polls":    "/poll 问题 | 选项1 | 选项2 — 在业主群发起投票；/poll results 3 — 查看结果\n/survey add 链接 [\"0 9 1 * *\"] — 发问卷（立即或定时）\n/notices digest 08:00|off — 微信群每日公告栏的时间",
-	},
-	"en": {
-		"poll.title":            "🗳 Poll #%d: %s",
-		"poll.how":              "Reply with a number (1–%d) to vote, e.g. \"vote 2\". One vote each; reply again to change it. Closes %s.",
-		"poll.posted":           "✅ Poll #%d posted to %d resident group(s); it closes %s. Results: /poll results %d",
-		"poll.open_until":       "Open until %s",
-		"poll.closed":           "Closed",
-		"poll.closed_now":       "✅ Poll #%d is closed; no more votes are counted.",
-		"poll.total":            "%d vote(s):",
-		"poll.count":            "%d. %s — %d (%s)%s",
-		"poll.none":             "No polls yet. Start one: /poll QUESTION | OPTION 1 | OPTION 2",
-		"poll.header":           "Recent polls:",
-		"poll.line":             "#%d %s · %d vote(s) · %s",
-		"poll.state_open":       "open",
-		"poll.state_closed":     "closed",
-		"vote.recorded":         "✅ Vote recorded for %s: %s (poll #%d)",
-		"vote.same":             "%s already voted %s (poll #%d).",
-		"vote.changed":          "✅ %s changed their vote to %s (poll #%d)",
-		"survey.sent":           "✅ Survey posted to %d resident group(s).",
-		"err.bad_poll_question": "A poll needs a question of at most %d characters.",
-		"err.bad_poll_options":  "A poll needs %d to %d options separated by |, e.g. /poll Which day for the picnic? | Saturday | Sunday",
-		"err.bad_poll_option":   "Each option must be 1 to %d characters.",
-		"err.poll_option_twice": "The option \"%s\" is there twice.",
-		"err.no_poll":           "There is no poll #%v.",
-		"err.bad_vote":          "Please reply with a number from 1 to %d.",
-		"err.none_posted":       "\"%s\" has no resident group bound yet, so nothing was posted. Send /bind COMMUNITY in the resident group first.",
-		"usage.poll":            "/poll QUESTION | OPTION 1 | OPTION 2 … (2–10 options); /poll results N; /poll list; /poll close N",
-		"usage.survey":          "/survey add SURVEY_LINK [\"0 9 1 * *\"] (without a time rule it is posted now)",
-		"report.polls":          "Polls (%d):",
-		"report.poll":           "· #%d %s (%d votes): %s",
-		"report.poll_option":    "%s %d (%s)",
-		"help.manager_polls":    "/poll QUESTION | OPTION 1 | OPTION 2 — poll the resident groups; /poll results 3 — its results\n/survey add LINK [\"0 9 1 * *\"] — post a survey (now or on a schedule)\n/notices digest 08:00|off — when WeChat groups get the daily notice board",
-	},
 }

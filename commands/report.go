@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -49,7 +50,7 @@ func (r *req) kpi() error {
 	if err != nil {
 		return err
 	}
-	head := T(r.lang, "kpi.title", comm.Name, MonthName(r.lang, year, month)) + partialNote(r.lang, loc, cur, r.tx.Now())
+	head := i18n.T(r.lang, i18n.KPITitle, comm.Name, MonthName(r.lang, year, month)) + partialNote(r.lang, loc, cur, r.tx.Now())
 	return r.reply(lines(head, FormatKPIs(r.lang, cur, prev)))
 }
 
@@ -104,7 +105,7 @@ func MonthReports(tx *store.Tx, communityID int64, year int, month time.Month, l
 
 func partialNote(lang string, loc *time.Location, rep *store.Report, now time.Time) string {
 	if rep.To.After(now) {
-		return T(lang, "report.partial", FormatTime(lang, loc, now))
+		return i18n.T(lang, i18n.ReportPartial, FormatTime(lang, loc, now))
 	}
 	return ""
 }
@@ -115,45 +116,45 @@ func FormatReport(lang string, comm *store.Community, loc *time.Location, cur, p
 	from := cur.From.In(loc)
 	tot := cur.Totals()
 	ls := []string{
-		T(lang, "report.title", comm.Name, MonthName(lang, from.Year(), from.Month())) + partialNote(lang, loc, cur, now),
-		T(lang, "report.tickets", tot.Opened, tot.Resolved, tot.Open),
+		i18n.T(lang, i18n.ReportTitle, comm.Name, MonthName(lang, from.Year(), from.Month())) + partialNote(lang, loc, cur, now),
+		i18n.T(lang, i18n.ReportTickets, tot.Opened, tot.Resolved, tot.Open),
 	}
 	for _, kind := range []string{store.KindRepair, store.KindComplaint} {
 		k := cur.Kinds[kind]
-		ls = append(ls, T(lang, "report.kind", T(lang, "kind."+kind), k.Opened, k.Resolved, k.Open))
+		ls = append(ls, i18n.T(lang, i18n.ReportKind, i18n.T(lang, i18n.Kind(kind)), k.Opened, k.Resolved, k.Open))
 	}
 	ls = append(ls,
-		spreadLine(lang, "report.first", cur.FirstResponse),
-		spreadLine(lang, "report.resolve", cur.Resolution),
+		spreadLine(lang, i18n.ReportFirst, i18n.ReportFirstNone, cur.FirstResponse),
+		spreadLine(lang, i18n.ReportResolve, i18n.ReportResolveNone, cur.Resolution),
 	)
 	if cur.Resolution.Count > 0 {
-		ls = append(ls, T(lang, "report.sla", Percent(cur.WithinSLA, cur.Resolution.Count), cur.WithinSLA, cur.Resolution.Count))
+		ls = append(ls, i18n.T(lang, i18n.ReportSLA, Percent(cur.WithinSLA, cur.Resolution.Count), cur.WithinSLA, cur.Resolution.Count))
 	} else {
-		ls = append(ls, T(lang, "report.sla_none"))
+		ls = append(ls, i18n.T(lang, i18n.ReportSLANone))
 	}
-	ls = append(ls, T(lang, "report.overdue", cur.Overdue, cur.Escalated))
+	ls = append(ls, i18n.T(lang, i18n.ReportOverdue, cur.Overdue, cur.Escalated))
 	if cur.Ratings > 0 {
-		ls = append(ls, T(lang, "report.rating", cur.MeanRating(), cur.Ratings, Percent(cur.RatingsHigh, cur.Ratings)))
+		ls = append(ls, i18n.T(lang, i18n.ReportRating, cur.MeanRating(), cur.Ratings, Percent(cur.RatingsHigh, cur.Ratings)))
 	} else {
-		ls = append(ls, T(lang, "report.rating_none"))
+		ls = append(ls, i18n.T(lang, i18n.ReportRatingNone))
 	}
 	if len(cur.Complaints) > 0 {
-		ls = append(ls, T(lang, "report.complaints", complaintList(lang, cur.Complaints)))
+		ls = append(ls, i18n.T(lang, i18n.ReportComplaints, complaintList(lang, cur.Complaints)))
 	} else {
-		ls = append(ls, T(lang, "report.complaints_none"))
+		ls = append(ls, i18n.T(lang, i18n.ReportComplaintsNone))
 	}
 	if len(cur.Expenses) > 0 {
-		ls = append(ls, T(lang, "report.expenses", expenseList(lang, cur.Expenses), FormatFen(cur.ExpenseTotal)))
+		ls = append(ls, i18n.T(lang, i18n.ReportExpenses, expenseList(lang, cur.Expenses), FormatFen(cur.ExpenseTotal)))
 	} else {
-		ls = append(ls, T(lang, "report.expenses_none"))
+		ls = append(ls, i18n.T(lang, i18n.ReportExpensesNone))
 	}
-	ls = append(ls, T(lang, "report.participation", cur.Participants))
+	ls = append(ls, i18n.T(lang, i18n.ReportParticipation, cur.Participants))
 	if cur.Activities > 0 {
-		ls = append(ls, T(lang, "report.activities", cur.Activities, cur.Signups))
+		ls = append(ls, i18n.T(lang, i18n.ReportActivities, cur.Activities, cur.Signups))
 	}
 	ls = append(ls, PollLines(lang, cur.Polls)...)
 	pm := prev.From.In(loc)
-	ls = append(ls, "\n"+T(lang, "report.kpi_header", MonthName(lang, pm.Year(), pm.Month())), FormatKPIs(lang, cur, prev))
+	ls = append(ls, "\n"+i18n.T(lang, i18n.ReportKPIHeader, MonthName(lang, pm.Year(), pm.Month())), FormatKPIs(lang, cur, prev))
 	return lines(ls...)
 }
 
@@ -163,31 +164,31 @@ func ResidentSummary(lang string, comm *store.Community, loc *time.Location, cur
 	from := cur.From.In(loc)
 	rep, comp := cur.Kinds[store.KindRepair], cur.Kinds[store.KindComplaint]
 	ls := []string{
-		T(lang, "summary.title", comm.Name, MonthName(lang, from.Year(), from.Month())),
-		T(lang, "summary.tickets", rep.Opened, comp.Opened, cur.Totals().Resolved),
+		i18n.T(lang, i18n.SummaryTitle, comm.Name, MonthName(lang, from.Year(), from.Month())),
+		i18n.T(lang, i18n.SummaryTickets, rep.Opened, comp.Opened, cur.Totals().Resolved),
 	}
 	if cur.FirstResponse.Count > 0 {
-		ls = append(ls, T(lang, "summary.first", FormatSpan(lang, cur.FirstResponse.Median)))
+		ls = append(ls, i18n.T(lang, i18n.SummaryFirst, FormatSpan(lang, cur.FirstResponse.Median)))
 	}
 	if cur.Resolution.Count > 0 {
-		ls = append(ls, T(lang, "summary.resolve", FormatSpan(lang, cur.Resolution.Median), Percent(cur.WithinSLA, cur.Resolution.Count)))
+		ls = append(ls, i18n.T(lang, i18n.SummaryResolve, FormatSpan(lang, cur.Resolution.Median), Percent(cur.WithinSLA, cur.Resolution.Count)))
 	}
 	if cur.Ratings > 0 {
-		ls = append(ls, T(lang, "summary.rating", cur.MeanRating(), cur.Ratings))
+		ls = append(ls, i18n.T(lang, i18n.SummaryRating, cur.MeanRating(), cur.Ratings))
 	}
 	if len(cur.Complaints) > 0 {
-		ls = append(ls, T(lang, "summary.complaints", complaintList(lang, cur.Complaints)))
+		ls = append(ls, i18n.T(lang, i18n.SummaryComplaints, complaintList(lang, cur.Complaints)))
 	}
 	if len(cur.Expenses) > 0 {
-		ls = append(ls, T(lang, "summary.expenses", FormatFen(cur.ExpenseTotal), expenseList(lang, cur.Expenses)))
+		ls = append(ls, i18n.T(lang, i18n.SummaryExpenses, FormatFen(cur.ExpenseTotal), expenseList(lang, cur.Expenses)))
 	}
 	if cur.Activities > 0 {
-		ls = append(ls, T(lang, "summary.activities", cur.Activities, cur.Signups))
+		ls = append(ls, i18n.T(lang, i18n.SummaryActivities, cur.Activities, cur.Signups))
 	}
 	if cur.Participants > 0 {
-		ls = append(ls, T(lang, "summary.thanks", cur.Participants))
+		ls = append(ls, i18n.T(lang, i18n.SummaryThanks, cur.Participants))
 	} else {
-		ls = append(ls, T(lang, "summary.thanks_all"))
+		ls = append(ls, i18n.T(lang, i18n.SummaryThanksAll))
 	}
 	return lines(ls...)
 }
@@ -196,45 +197,46 @@ func ResidentSummary(lang string, comm *store.Community, loc *time.Location, cur
 func FormatKPIs(lang string, cur, prev *store.Report) string {
 	var ls []string
 	for _, k := range store.KPIs(cur, prev) {
-		name := T(lang, "kpi.name."+k.Name)
+		name := i18n.T(lang, i18n.KPIName(k.Name))
 		value := func(v float64) string {
 			switch k.Name {
 			case store.KPISatisfaction:
-				return T(lang, "kpi.score", v)
+				return i18n.T(lang, i18n.KPIScore, v)
 			case store.KPIResolution:
 				return FormatSpan(lang, time.Duration(v)*time.Second)
 			}
-			return T(lang, "kpi.people", int(v))
+			return i18n.T(lang, i18n.KPIPeople, int(v))
 		}
-		target := T(lang, "kpi.target."+k.Name, k.Target*100)
+		target := i18n.T(lang, i18n.KPITarget(k.Name), k.Target*100)
 		switch k.Status {
 		case store.KPINoBaseline:
-			ls = append(ls, T(lang, "kpi.no_baseline", name, target))
+			ls = append(ls, i18n.T(lang, i18n.KPINoBaseline, name, target))
 		case store.KPINoData:
-			ls = append(ls, T(lang, "kpi.no_data", name, value(k.Prev), target))
+			ls = append(ls, i18n.T(lang, i18n.KPINoData, name, value(k.Prev), target))
 		default:
-			change := T(lang, "kpi.change", signedPercent(k.Change))
+			change := i18n.T(lang, i18n.KPIChange, signedPercent(k.Change))
 			if k.Name == store.KPIResolution {
-				change = T(lang, "kpi.faster", Percent1(k.Change))
+				change = i18n.T(lang, i18n.KPIFaster, Percent1(k.Change))
 				if k.Change < 0 {
-					change = T(lang, "kpi.slower", Percent1(-k.Change))
+					change = i18n.T(lang, i18n.KPISlower, Percent1(-k.Change))
 				}
 			}
-			mark := T(lang, "kpi.met")
+			mark := i18n.T(lang, i18n.KPIMet)
 			if k.Status == store.KPINotMet {
-				mark = T(lang, "kpi.not_met")
+				mark = i18n.T(lang, i18n.KPINotMet)
 			}
-			ls = append(ls, T(lang, "kpi.line", name, value(k.Cur), value(k.Prev), change, target, mark))
+			ls = append(ls, i18n.T(lang, i18n.KPILine, name, value(k.Cur), value(k.Prev), change, target, mark))
 		}
 	}
 	return lines(ls...)
 }
 
-func spreadLine(lang, key string, s store.Spread) string {
+// spreadLine is a report's line on a Spread, or none's without data.
+func spreadLine(lang string, line, none i18n.Key, s store.Spread) string {
 	if s.Count == 0 {
-		return T(lang, key+"_none")
+		return i18n.T(lang, none)
 	}
-	return T(lang, key, FormatSpan(lang, s.Median), FormatSpan(lang, s.P90), s.Count)
+	return i18n.T(lang, line, FormatSpan(lang, s.Median), FormatSpan(lang, s.P90), s.Count)
 }
 
 func complaintList(lang string, cs []store.NamedCount) string {
@@ -242,7 +244,7 @@ func complaintList(lang string, cs []store.NamedCount) string {
 	for _, c := range cs {
 		parts = append(parts, CategoryName(lang, c.Name)+" "+strconv.Itoa(c.Count))
 	}
-	return strings.Join(parts, T(lang, "list.sep"))
+	return strings.Join(parts, i18n.T(lang, i18n.ListSep))
 }
 
 func expenseList(lang string, es []store.NamedAmount) string {
@@ -250,14 +252,14 @@ func expenseList(lang string, es []store.NamedAmount) string {
 	for _, e := range es {
 		parts = append(parts, e.Name+" "+FormatFen(e.Fen))
 	}
-	return strings.Join(parts, T(lang, "list.sep"))
+	return strings.Join(parts, i18n.T(lang, i18n.ListSep))
 }
 
 // CategoryName shows a complaint category in lang: the built-in ones are
 // translated, the ones managers added are shown as typed.
 func CategoryName(lang, c string) string {
-	if msg, ok := catalog[lang]["cat."+c]; ok {
-		return msg
+	if k, ok := i18n.Category(c); ok {
+		return i18n.T(lang, k)
 	}
 	return c
 }
@@ -288,11 +290,11 @@ func signedPercent(f float64) string {
 func FormatSpan(lang string, d time.Duration) string {
 	switch {
 	case d < time.Hour:
-		return T(lang, "span.minutes", int(math.Round(d.Minutes())))
+		return i18n.T(lang, i18n.SpanMinutes, int(math.Round(d.Minutes())))
 	case d < 48*time.Hour:
-		return T(lang, "span.hours", oneDecimal(d.Hours()))
+		return i18n.T(lang, i18n.SpanHours, oneDecimal(d.Hours()))
 	}
-	return T(lang, "span.days", oneDecimal(d.Hours()/24))
+	return i18n.T(lang, i18n.SpanDays, oneDecimal(d.Hours()/24))
 }
 
 func oneDecimal(f float64) string {
@@ -313,35 +315,35 @@ func (r *req) keywordList() error {
 		}
 		byCat[k.Category] = append(byCat[k.Category], k.Keyword)
 	}
-	out := []string{r.t("keywords.header")}
+	out := []string{r.t(i18n.KeywordsHeader)}
 	for _, c := range order {
-		out = append(out, r.t("keywords.line", CategoryName(r.lang, c), strings.Join(byCat[c], r.t("list.sep"))))
+		out = append(out, r.t(i18n.KeywordsLine, CategoryName(r.lang, c), strings.Join(byCat[c], r.t(i18n.ListSep))))
 	}
-	out = append(out, r.t("keywords.hint"))
+	out = append(out, r.t(i18n.KeywordsHint))
 	return r.reply(lines(out...))
 }
 
 func (r *req) keywordEdit(f []string) error {
 	if len(f) == 0 {
-		return usage("keyword")
+		return usage(i18n.UsageKeyword)
 	}
 	switch strings.ToLower(f[0]) {
 	case "add", "set", "添加":
 		if len(f) != 3 {
-			return usage("keyword")
+			return usage(i18n.UsageKeyword)
 		}
 		if err := r.tx.SetComplaintKeyword(f[1], f[2]); err != nil {
 			return err
 		}
-		return r.reply(r.t("keywords.set", f[1], f[2]))
+		return r.reply(r.t(i18n.KeywordsSet, f[1], f[2]))
 	case "rm", "remove", "del", "删除":
 		if len(f) != 2 {
-			return usage("keyword")
+			return usage(i18n.UsageKeyword)
 		}
 		if err := r.tx.RemoveComplaintKeyword(f[1]); err != nil {
 			return err
 		}
-		return r.reply(r.t("keywords.removed", f[1]))
+		return r.reply(r.t(i18n.KeywordsRemoved, f[1]))
 	}
-	return usage("keyword")
+	return usage(i18n.UsageKeyword)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -84,7 +85,7 @@ func (s *Service) zone(tz string) *time.Location {
 
 // FormatTime shows t in loc the way lang reads times.
 func FormatTime(lang string, loc *time.Location, t time.Time) string {
-	return t.In(loc).Format(T(lang, "time.format"))
+	return t.In(loc).Format(i18n.T(lang, i18n.TimeFormat))
 }
 
 // Broadcast queues a message of a kind (announcement, survey, activity,
@@ -95,7 +96,7 @@ func Broadcast(tx *store.Tx, comm *store.Community, kind, text string) (int, err
 	if err != nil {
 		return 0, err
 	}
-	body := T(comm.Lang, "post."+kind, strings.TrimSpace(text))
+	body := i18n.T(comm.Lang, i18n.Post(kind), strings.TrimSpace(text))
 	if kind == store.ScheduleAnnouncement && len(chats) > 0 {
 		// Kept for the bulletin board (board.go).
 		if err := tx.AddAnnouncement(comm.ID, text); err != nil {
@@ -151,15 +152,15 @@ func (r *req) schedule() error {
 	case "list", "ls", "列表", "查看":
 		return r.scheduleList()
 	case "rm", "remove", "del", "delete", "删除":
-		return r.scheduleSet(rest, "rm")
+		return r.scheduleSet(rest, "rm", i18n.UsageScheduleRm, i18n.ScheduleRmd)
 	case "pause", "stop", "暂停":
-		return r.scheduleSet(rest, "pause")
+		return r.scheduleSet(rest, "pause", i18n.UsageSchedulePause, i18n.SchedulePaused)
 	case "resume", "start", "恢复", "继续":
-		return r.scheduleSet(rest, "resume")
+		return r.scheduleSet(rest, "resume", i18n.UsageScheduleResume, i18n.ScheduleResumed)
 	case "preview", "test", "预览":
 		return r.schedulePreview(rest)
 	}
-	return usage("schedule")
+	return usage(i18n.UsageSchedule)
 }
 
 // scheduleAdd parses `"CRON" KIND TARGET TEXT`. The spec may also be typed
@@ -188,12 +189,12 @@ func (r *req) scheduleAdd(args string) error {
 	}
 	if kind == "" {
 		if strings.TrimSpace(args) == "" {
-			return usage("schedule_add")
+			return usage(i18n.UsageScheduleAdd)
 		}
 		return store.Errorf(store.EINVALID, "schedule_no_kind")
 	}
 	if target == "" {
-		return usage("schedule_add")
+		return usage(i18n.UsageScheduleAdd)
 	}
 	comms, comm, err := r.targetCommunities(target)
 	if err != nil {
@@ -224,12 +225,12 @@ func (r *req) scheduleAdd(args string) error {
 	}
 	r.reload(jobs)
 	msg := []string{
-		r.t("schedule.added", sc.ID, r.t("skind."+kind), r.targetName(comm)),
-		r.t("schedule.when", jobs.Describe(spec, r.lang)),
-		r.t("schedule.next", r.timeList(loc, next)),
+		r.t(i18n.ScheduleAdded, sc.ID, r.t(i18n.ScheduleKind(kind)), r.targetName(comm)),
+		r.t(i18n.ScheduleWhen, jobs.Describe(spec, r.lang)),
+		r.t(i18n.ScheduleNext, r.timeList(loc, next)),
 	}
 	if groups := r.residentGroupCount(comms); groups == 0 {
-		msg = append(msg, r.t("schedule.no_groups"))
+		msg = append(msg, r.t(i18n.ScheduleNoGroups))
 	}
 	return r.reply(lines(msg...))
 }
@@ -247,7 +248,7 @@ func (r *req) residentGroupCount(comms []*store.Community) int {
 
 func (r *req) targetName(c *store.Community) string {
 	if c == nil {
-		return r.t("schedule.all")
+		return r.t(i18n.ScheduleAll)
 	}
 	return c.Name
 }
@@ -258,9 +259,9 @@ func (r *req) timeList(loc *time.Location, ts []time.Time) string {
 		parts = append(parts, FormatTime(r.lang, loc, t))
 	}
 	if len(parts) == 0 {
-		return r.t("schedule.never")
+		return r.t(i18n.ScheduleNever)
 	}
-	return strings.Join(parts, r.t("list.sep"))
+	return strings.Join(parts, r.t(i18n.ListSep))
 }
 
 func (r *req) scheduleList() error {
@@ -273,9 +274,9 @@ func (r *req) scheduleList() error {
 		return err
 	}
 	if len(all) == 0 {
-		return r.reply(r.t("schedule.none"))
+		return r.reply(r.t(i18n.ScheduleNone))
 	}
-	out := []string{r.t("schedule.header", len(all))}
+	out := []string{r.t(i18n.ScheduleHeader, len(all))}
 	for _, sc := range all {
 		out = append(out, r.scheduleLines(jobs, sc, 3))
 	}
@@ -289,40 +290,42 @@ func (r *req) scheduleLines(jobs Jobs, sc *store.Schedule, n int) string {
 		comm, _ = r.tx.CommunityByID(sc.CommunityID)
 	}
 	loc := r.s.zone(sc.TZ)
-	head := r.t("schedule.line", sc.ID, r.t("skind."+sc.Kind), r.targetName(comm), jobs.Describe(sc.Spec, r.lang))
+	head := r.t(i18n.ScheduleLine, sc.ID, r.t(i18n.ScheduleKind(sc.Kind)), r.targetName(comm), jobs.Describe(sc.Spec, r.lang))
 	if !sc.Enabled {
-		head += r.t("schedule.paused_mark")
+		head += r.t(i18n.SchedulePausedMark)
 	}
-	ls := []string{head, r.t("schedule.text", truncate(sc.Text, 40))}
+	ls := []string{head, r.t(i18n.ScheduleText, truncate(sc.Text, 40))}
 	if sc.Enabled {
 		next, err := jobs.Preview(sc.Spec, loc, r.tx.Now(), n)
 		if err != nil {
-			ls = append(ls, r.t("schedule.broken", r.errorText(err)))
+			ls = append(ls, r.t(i18n.ScheduleBroken, r.errorText(err)))
 		} else {
-			ls = append(ls, "  "+r.t("schedule.next", r.timeList(loc, next)))
+			ls = append(ls, "  "+r.t(i18n.ScheduleNext, r.timeList(loc, next)))
 		}
 	}
 	if !sc.LastRunAt.IsZero() {
-		ls = append(ls, r.t("schedule.last", FormatTime(r.lang, loc, sc.LastRunAt), r.resultText(sc.LastOK, sc.LastResult)))
+		ls = append(ls, r.t(i18n.ScheduleLast, FormatTime(r.lang, loc, sc.LastRunAt), r.resultText(sc.LastOK, sc.LastResult)))
 	}
 	return lines(ls...)
 }
 
 func (r *req) resultText(ok bool, result string) string {
 	if ok {
-		return r.t("job.ok", result)
+		return r.t(i18n.JobOK, result)
 	}
-	return r.t("job.failed", result)
+	return r.t(i18n.JobFailed, result)
 }
 
-func (r *req) scheduleSet(args, op string) error {
+// scheduleSet runs /schedule rm, pause or resume (op): line is its usage,
+// done its answer.
+func (r *req) scheduleSet(args, op string, line, done i18n.Key) error {
 	jobs, err := r.jobsService()
 	if err != nil {
 		return err
 	}
 	f := Fields(args)
 	if len(f) == 0 {
-		return usage("schedule_" + op)
+		return usage(line)
 	}
 	id, err := ParseTicketNumber(f[0])
 	if err != nil {
@@ -344,11 +347,11 @@ func (r *req) scheduleSet(args, op string) error {
 		return err
 	}
 	r.reload(jobs)
-	msg := r.t("schedule."+op+"d", sc.ID, r.t("skind."+sc.Kind))
+	msg := r.t(done, sc.ID, r.t(i18n.ScheduleKind(sc.Kind)))
 	if op == "resume" {
 		loc := r.s.zone(sc.TZ)
 		if next, err := jobs.Preview(sc.Spec, loc, r.tx.Now(), 1); err == nil {
-			msg = lines(msg, r.t("schedule.next", r.timeList(loc, next)))
+			msg = lines(msg, r.t(i18n.ScheduleNext, r.timeList(loc, next)))
 		}
 	}
 	return r.reply(msg)
@@ -367,7 +370,7 @@ func (r *req) schedulePreview(args string) error {
 		}
 	}
 	if spec == "" {
-		return usage("schedule_preview")
+		return usage(i18n.UsageSchedulePreview)
 	}
 	loc := r.s.location(r.comm)
 	next, err := jobs.Preview(spec, loc, r.tx.Now(), 5)
@@ -376,16 +379,16 @@ func (r *req) schedulePreview(args string) error {
 	}
 	var ls []string
 	for _, t := range next {
-		ls = append(ls, "· "+FormatTime(r.lang, loc, t)+" "+r.t("weekday."+t.In(loc).Weekday().String()))
+		ls = append(ls, "· "+FormatTime(r.lang, loc, t)+" "+r.t(i18n.Weekday(t.In(loc).Weekday())))
 	}
-	return r.reply(lines(r.t("schedule.preview", jobs.Describe(spec, r.lang), loc.String()), strings.Join(ls, "\n")))
+	return r.reply(lines(r.t(i18n.SchedulePreview, jobs.Describe(spec, r.lang), loc.String()), strings.Join(ls, "\n")))
 }
 
 // announce: /announce TARGET TEXT, posted now in the resident groups.
 func (r *req) announce() error {
 	f, text := splitArgs(r.p.Args, 1)
 	if len(f) == 0 || text == "" {
-		return usage("announce")
+		return usage(i18n.UsageAnnounce)
 	}
 	comms, comm, err := r.targetCommunities(f[0])
 	if err != nil {
@@ -405,7 +408,7 @@ func (r *req) announce() error {
 	if n == 0 {
 		return store.Errorf(store.EINVALID, "no_resident_groups", r.targetName(comm))
 	}
-	return r.reply(r.t("announce.done", n))
+	return r.reply(r.t(i18n.AnnounceDone, n))
 }
 
 // jobs lists the built-in jobs and the schedules with next run and last result.
@@ -419,16 +422,16 @@ func (r *req) jobs() error {
 		return err
 	}
 	loc := r.s.location(r.comm)
-	out := []string{r.t("jobs.header")}
+	out := []string{r.t(i18n.JobsHeader)}
 	for _, j := range jobs.Builtins(r.tx.Now()) {
-		l := r.t("jobs.line", j.Name, jobs.Describe(j.Spec, r.lang))
+		l := r.t(i18n.JobsLine, j.Name, jobs.Describe(j.Spec, r.lang))
 		if !j.Next.IsZero() {
-			l += r.t("jobs.next", FormatTime(r.lang, loc, j.Next))
+			l += r.t(i18n.JobsNext, FormatTime(r.lang, loc, j.Next))
 		}
 		if run, ok := runs[j.Name]; ok {
-			l = lines(l, "  "+r.t("jobs.last", FormatTime(r.lang, loc, run.StartedAt), r.resultText(run.OK, run.Result)))
+			l = lines(l, "  "+r.t(i18n.JobsLast, FormatTime(r.lang, loc, run.StartedAt), r.resultText(run.OK, run.Result)))
 		} else {
-			l = lines(l, "  "+r.t("jobs.never"))
+			l = lines(l, "  "+r.t(i18n.JobsNever))
 		}
 		out = append(out, l)
 	}
@@ -437,12 +440,12 @@ func (r *req) jobs() error {
 		return err
 	}
 	if len(all) > 0 {
-		out = append(out, "", r.t("jobs.schedules"))
+		out = append(out, "", r.t(i18n.JobsSchedules))
 		for _, sc := range all {
 			out = append(out, r.scheduleLines(jobs, sc, 1))
 		}
 	}
-	out = append(out, "", r.t("jobs.hint"))
+	out = append(out, "", r.t(i18n.JobsHint))
 	return r.reply(strings.Join(out, "\n"))
 }
 
@@ -455,7 +458,7 @@ func (r *req) runjob() error {
 	}
 	name := strings.ToLower(strings.TrimSpace(r.p.Args))
 	if name == "" {
-		return usage("runjob")
+		return usage(i18n.UsageRunJob)
 	}
 	var names []string
 	found := false
@@ -469,9 +472,9 @@ func (r *req) runjob() error {
 	m, lang, db, log := r.m, r.lang, r.s.db, r.s.log
 	r.afterCommit(func(ctx context.Context) {
 		result, err := jobs.RunJob(ctx, name)
-		text := T(lang, "runjob.ok", name, result)
+		text := i18n.T(lang, i18n.RunJobOK, name, result)
 		if err != nil {
-			text = T(lang, "runjob.failed", name, jobError(err))
+			text = i18n.T(lang, i18n.RunJobFailed, name, jobError(err))
 		}
 		if err := db.Update(ctx, func(tx *store.Tx) error {
 			_, err := tx.Enqueue(store.Out{Platform: m.Platform, Chat: m.Chat, Thread: m.Thread, ReplyTo: m.ID, Text: text})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -427,11 +428,11 @@ func tellGranted(tx *store.Tx, defLang string, p *store.Person, weak bool) error
 			lang, where = c.Lang, c.Name
 		}
 		if where == "" {
-			where = T(lang, "community.all")
+			where = i18n.T(lang, i18n.CommunityAll)
 		}
-		text := T(lang, "grant.applied", g.Ref(), p.Label(), where, T(lang, "role."+g.Role))
+		text := i18n.T(lang, i18n.GrantApplied, g.Ref(), p.Label(), where, i18n.T(lang, i18n.Role(g.Role)))
 		if weak {
-			text = lines(text, T(lang, "grant.friend_rule", p.Label()))
+			text = lines(text, i18n.T(lang, i18n.GrantFriendRule, p.Label()))
 		}
 		if _, err := tx.Enqueue(store.Out{Platform: by.Platform, Chat: by.PrivateChat, Text: text}); err != nil {
 			return err
@@ -449,22 +450,21 @@ func (r *req) setCommunity(c *store.Community) {
 func (r *req) errorText(err error) string {
 	var ue *store.Error
 	if !errors.As(err, &ue) {
-		return r.t("err.internal")
+		return r.t(i18n.ErrInternal)
 	}
 	if ue.Code == store.EUNAUTHORIZED && r.unvouched {
-		return r.t("err.unvouched", r.me.Label())
+		return r.t(i18n.ErrUnvouched, r.me.Label())
 	}
-	switch ue.Key {
-	case "usage":
-		return r.t("err.usage", r.t("usage."+ue.Args[0].(string)))
+	if ue.Key == "usage" {
+		return r.t(i18n.ErrUsage, r.t(ue.Args[0].(i18n.Key)))
 	}
-	if _, ok := catalog["zh"]["err."+ue.Key]; ok {
-		return r.t("err."+ue.Key, ue.Args...)
+	if k, ok := i18n.Err(ue.Key); ok {
+		return r.t(k, ue.Args...)
 	}
-	return r.t("err.internal")
+	return r.t(i18n.ErrInternal)
 }
 
-func (r *req) t(key string, args ...any) string { return T(r.lang, key, args...) }
+func (r *req) t(k i18n.Key, args ...any) string { return i18n.T(r.lang, k, args...) }
 
 // reply answers the message in its chat (threaded where the platform can).
 func (r *req) reply(text string) error {
@@ -473,7 +473,7 @@ func (r *req) reply(text string) error {
 }
 
 // usage is a user error that shows a command's usage line.
-func usage(name string) error { return store.Errorf(store.EINVALID, "usage", name) }
+func usage(line i18n.Key) error { return store.Errorf(store.EINVALID, "usage", line) }
 
 // requireCommunity returns the request's community or a polite refusal.
 func (r *req) requireCommunity() (*store.Community, error) {
@@ -485,7 +485,7 @@ func (r *req) requireCommunity() (*store.Community, error) {
 
 // when formats a time in the community's zone and language.
 func (r *req) when(t time.Time) string {
-	return t.In(r.s.location(r.comm)).Format(r.t("time.format"))
+	return t.In(r.s.location(r.comm)).Format(r.t(i18n.TimeFormat))
 }
 
 func (s *Service) location(c *store.Community) *time.Location {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -25,7 +26,7 @@ func (r *req) newTicket(kind string) error {
 		if kind == store.KindComplaint {
 			example = map[string]string{"zh": "#投诉", "en": "#complaint"}[r.lang]
 		}
-		return store.Errorf(store.EINVALID, "empty_text", example)
+		return store.Errorf(store.EINVALID, "empty_ticket", example)
 	}
 	if err := store.CheckTicketText(text); err != nil {
 		return err
@@ -102,29 +103,29 @@ func (r *req) postStaffCards(t *store.Ticket, photo *store.TicketAttachment) (in
 	return first, nil
 }
 
-func (r *req) kindName(t *store.Ticket) string { return r.t("kind." + t.Kind) }
+func (r *req) kindName(t *store.Ticket) string { return r.t(i18n.Kind(t.Kind)) }
 
 // residentCard is what the resident sees: number, kind, text, status, due times.
 func (r *req) residentCard(t *store.Ticket) string {
 	due := []string{}
 	if t.FirstResponseAt.IsZero() {
-		due = append(due, r.t("card.first_due", r.when(t.FirstResponseDue)))
+		due = append(due, r.t(i18n.CardFirstDue, r.when(t.FirstResponseDue)))
 	}
 	if t.Active() {
-		due = append(due, r.t("card.resolve_due", r.when(t.ResolveDue)))
+		due = append(due, r.t(i18n.CardResolveDue, r.when(t.ResolveDue)))
 	}
 	ls := []string{
-		r.t("card.title", t.ID, r.kindName(t)),
-		r.t("card.text", t.Text),
-		r.t("card.status", r.t("status."+t.Status)),
+		r.t(i18n.CardTitle, t.ID, r.kindName(t)),
+		r.t(i18n.CardText, t.Text),
+		r.t(i18n.CardStatus, r.t(i18n.Status(t.Status))),
 	}
 	if t.AssigneeID != 0 {
 		if a, err := r.person(t.AssigneeID); err == nil {
-			ls = append(ls, r.t("card.assignee", a.Label()))
+			ls = append(ls, r.t(i18n.CardAssignee, a.Label()))
 		}
 	}
 	if t.Rating != 0 {
-		ls = append(ls, r.t("card.rating", t.Rating))
+		ls = append(ls, r.t(i18n.CardRating, t.Rating))
 	}
 	return lines(append(ls, due...)...)
 }
@@ -150,30 +151,30 @@ func (r *req) staffCard(t *store.Ticket, p bot.PlatformID) string {
 		commName = c.Name
 	}
 	ls := []string{
-		r.t("card.staff_title", t.ID, r.kindName(t), commName),
-		r.t("card.reporter", reporter),
-		r.t("card.text", t.Text),
-		r.t("card.status", r.t("status."+t.Status)),
+		r.t(i18n.CardStaffTitle, t.ID, r.kindName(t), commName),
+		r.t(i18n.CardReporter, reporter),
+		r.t(i18n.CardText, t.Text),
+		r.t(i18n.CardStatus, r.t(i18n.Status(t.Status))),
 	}
 	if t.AssigneeID != 0 {
 		if a, err := r.person(t.AssigneeID); err == nil {
-			ls = append(ls, r.t("card.assignee", a.Label()))
+			ls = append(ls, r.t(i18n.CardAssignee, a.Label()))
 		}
 	}
 	if t.FirstResponseAt.IsZero() && t.Active() {
-		ls = append(ls, r.t("card.first_due", r.when(t.FirstResponseDue)))
+		ls = append(ls, r.t(i18n.CardFirstDue, r.when(t.FirstResponseDue)))
 	}
 	if t.Active() {
-		ls = append(ls, r.t("card.resolve_due", r.when(t.ResolveDue)))
+		ls = append(ls, r.t(i18n.CardResolveDue, r.when(t.ResolveDue)))
 	}
 	if t.Rating != 0 {
-		ls = append(ls, r.t("card.rating", t.Rating))
+		ls = append(ls, r.t(i18n.CardRating, t.Rating))
 	}
 	if t.Status == store.StatusOpen {
 		if quotes(p) {
-			ls = append(ls, r.t("card.staff_hint", t.ID, t.ID))
+			ls = append(ls, r.t(i18n.CardStaffHint, t.ID, t.ID))
 		} else {
-			ls = append(ls, r.t("card.staff_hint_ref", t.ID, t.ID, t.ID))
+			ls = append(ls, r.t(i18n.CardStaffHintRef, t.ID, t.ID, t.ID))
 		}
 	}
 	return lines(ls...)
@@ -186,11 +187,11 @@ func (r *req) staffButtons(p bot.PlatformID, t *store.Ticket) [][]bot.Button {
 	id := strconv.FormatInt(t.ID, 10)
 	switch t.Status {
 	case store.StatusOpen:
-		return [][]bot.Button{{{Text: r.t("btn.take"), Data: "t:" + id + ":take"}, {Text: r.t("btn.resolve"), Data: "t:" + id + ":resolve"}}}
+		return [][]bot.Button{{{Text: r.t(i18n.BtnTake), Data: "t:" + id + ":take"}, {Text: r.t(i18n.BtnResolve), Data: "t:" + id + ":resolve"}}}
 	case store.StatusInProgress, store.StatusOnHold:
-		return [][]bot.Button{{{Text: r.t("btn.resolve"), Data: "t:" + id + ":resolve"}}}
+		return [][]bot.Button{{{Text: r.t(i18n.BtnResolve), Data: "t:" + id + ":resolve"}}}
 	case store.StatusResolved, store.StatusClosed:
-		return [][]bot.Button{{{Text: r.t("btn.reopen"), Data: "t:" + id + ":reopen"}}}
+		return [][]bot.Button{{{Text: r.t(i18n.BtnReopen), Data: "t:" + id + ":reopen"}}}
 	}
 	return nil
 }
@@ -250,15 +251,16 @@ func (r *req) argID() (int64, error) {
 }
 
 // ticketWithNote reads a staff command's "N text": the ticket and the text
-// after its number. cmd's usage is the answer when the text is required and
-// absent; a text given is checked like a ticket's.
-func (r *req) ticketWithNote(cmd string, required bool) (*store.Ticket, string, error) {
+// after its number. Without a text, the answer is noteUsage, the command's
+// usage line; the zero Key makes the text optional. A text given is checked
+// like a ticket's.
+func (r *req) ticketWithNote(noteUsage i18n.Key) (*store.Ticket, string, error) {
 	id, note, err := r.ticketArg(r.p.Args)
 	if err != nil {
 		return nil, "", err
 	}
-	if note == "" && required {
-		return nil, "", usage(cmd)
+	if note == "" && noteUsage != (i18n.Key{}) {
+		return nil, "", usage(noteUsage)
 	}
 	if note != "" {
 		if err := store.CheckTicketText(note); err != nil {
@@ -284,7 +286,7 @@ func (r *req) whichCommunity(t *store.Ticket) string {
 	} else if c, err := r.tx.CommunityByID(t.CommunityID); err == nil {
 		name = c.Name
 	}
-	return r.t("card.community", name)
+	return r.t(i18n.CardCommunity, name)
 }
 
 // toResident tells the reporter about a change, in the ticket's thread.
@@ -418,10 +420,10 @@ func (r *req) take() error {
 	if t, err = r.change(t, store.Change{Action: store.ActTake, Assignee: r.me}); err != nil {
 		return err
 	}
-	if err := r.toResident(t, r.t("ticket.taken", t.ID, r.me.Label()), nil); err != nil {
+	if err := r.toResident(t, r.t(i18n.TicketTaken, t.ID, r.me.Label()), nil); err != nil {
 		return err
 	}
-	return r.ack(r.t("ack.take", t.ID))
+	return r.ack(r.t(i18n.AckTake, t.ID))
 }
 
 func (r *req) assign() error {
@@ -438,7 +440,7 @@ func (r *req) assign() error {
 		return err
 	}
 	if a == nil {
-		return usage("assign")
+		return usage(i18n.UsageAssign)
 	}
 	// Only the community's staff get its tickets (and their reminders).
 	roles, err := r.tx.Memberships(a.ID)
@@ -451,14 +453,14 @@ func (r *req) assign() error {
 	if t, err = r.change(t, store.Change{Action: store.ActAssign, Assignee: a}); err != nil {
 		return err
 	}
-	if err := r.toResident(t, r.t("ticket.assigned", t.ID, a.Label()), nil); err != nil {
+	if err := r.toResident(t, r.t(i18n.TicketAssigned, t.ID, a.Label()), nil); err != nil {
 		return err
 	}
-	return r.ack(r.t("ack.assign", t.ID, a.Label()))
+	return r.ack(r.t(i18n.AckAssign, t.ID, a.Label()))
 }
 
 func (r *req) progress() error {
-	t, text, err := r.ticketWithNote("progress", true)
+	t, text, err := r.ticketWithNote(i18n.UsageProgress)
 	if err != nil {
 		return err
 	}
@@ -466,41 +468,41 @@ func (r *req) progress() error {
 	if t, err = r.change(t, store.Change{Action: store.ActProgress, Note: text}); err != nil {
 		return err
 	}
-	msg := r.t("ticket.reply", t.ID, r.me.Label(), text)
+	msg := r.t(i18n.TicketReply, t.ID, r.me.Label(), text)
 	if wasHeld {
-		msg = r.t("ticket.resumed", t.ID, r.me.Label(), text)
+		msg = r.t(i18n.TicketResumed, t.ID, r.me.Label(), text)
 	}
 	if err := r.toResident(t, msg, nil); err != nil {
 		return err
 	}
-	return r.ack(r.t("ack.progress", t.ID))
+	return r.ack(r.t(i18n.AckProgress, t.ID))
 }
 
 func (r *req) hold() error {
-	t, reason, err := r.ticketWithNote("hold", true)
+	t, reason, err := r.ticketWithNote(i18n.UsageHold)
 	if err != nil {
 		return err
 	}
 	if t, err = r.change(t, store.Change{Action: store.ActHold, Note: reason}); err != nil {
 		return err
 	}
-	if err := r.toResident(t, r.t("ticket.held", t.ID, reason), nil); err != nil {
+	if err := r.toResident(t, r.t(i18n.TicketHeld, t.ID, reason), nil); err != nil {
 		return err
 	}
-	return r.ack(r.t("ack.hold", t.ID))
+	return r.ack(r.t(i18n.AckHold, t.ID))
 }
 
 func (r *req) resolve() error {
-	t, note, err := r.ticketWithNote("resolve", false)
+	t, note, err := r.ticketWithNote(i18n.Key{})
 	if err != nil {
 		return err
 	}
 	if t, err = r.change(t, store.Change{Action: store.ActResolve, Note: note}); err != nil {
 		return err
 	}
-	msg := r.t("ticket.resolved", t.ID, r.me.Label())
+	msg := r.t(i18n.TicketResolved, t.ID, r.me.Label())
 	if note != "" {
-		msg = r.t("ticket.resolved_note", t.ID, r.me.Label(), note)
+		msg = r.t(i18n.TicketResolvedNote, t.ID, r.me.Label(), note)
 	}
 	origin, err := r.tx.ChatByID(t.OriginChatID)
 	if err != nil {
@@ -508,19 +510,19 @@ func (r *req) resolve() error {
 	}
 	var buttons [][]bot.Button
 	if r.s.cfg.Buttons[origin.Platform] {
-		msg = lines(msg, r.t("ticket.rate_buttons"))
+		msg = lines(msg, r.t(i18n.TicketRateButtons))
 		row := make([]bot.Button, 0, 5)
 		for i := 1; i <= 5; i++ {
 			row = append(row, bot.Button{Text: strings.Repeat("★", i), Data: fmt.Sprintf("rate:%d:%d", t.ID, i)})
 		}
 		buttons = [][]bot.Button{row[:3], row[3:]}
 	} else {
-		msg = lines(msg, r.t("ticket.rate_ask", t.ID))
+		msg = lines(msg, r.t(i18n.TicketRateAsk, t.ID))
 	}
 	if err := r.toResident(t, msg, buttons); err != nil {
 		return err
 	}
-	return r.ack(r.t("ack.resolve", t.ID))
+	return r.ack(r.t(i18n.AckResolve, t.ID))
 }
 
 func (r *req) reopen() error {
@@ -536,15 +538,15 @@ func (r *req) reopen() error {
 		return err
 	}
 	if acc.Reporter {
-		if err := r.toStaff(t, r.t("ticket.reopened", t.ID)); err != nil {
+		if err := r.toStaff(t, r.t(i18n.TicketReopened, t.ID)); err != nil {
 			return err
 		}
-		return r.reply(r.t("ticket.reopened", t.ID))
+		return r.reply(r.t(i18n.TicketReopened, t.ID))
 	}
-	if err := r.toResident(t, r.t("ticket.reopened", t.ID), nil); err != nil {
+	if err := r.toResident(t, r.t(i18n.TicketReopened, t.ID), nil); err != nil {
 		return err
 	}
-	return r.ack(r.t("ack.reopen", t.ID))
+	return r.ack(r.t(i18n.AckReopen, t.ID))
 }
 
 func (r *req) cancel() error {
@@ -559,10 +561,10 @@ func (r *req) cancel() error {
 	if t, err = r.change(t, store.Change{Action: store.ActCancel}); err != nil {
 		return err
 	}
-	if err := r.toStaff(t, r.t("ticket.cancelled", t.ID)); err != nil {
+	if err := r.toStaff(t, r.t(i18n.TicketCancelled, t.ID)); err != nil {
 		return err
 	}
-	return r.reply(r.t("ticket.cancelled", t.ID))
+	return r.reply(r.t(i18n.TicketCancelled, t.ID))
 }
 
 // rate stores a 1–5 rating and closes the ticket. "/rate 12 5 great" names
@@ -574,7 +576,7 @@ func (r *req) rate() error {
 	switch {
 	case r.p.Form == FormBare || len(f) == 1:
 		if len(f) == 0 {
-			return usage("rate")
+			return usage(i18n.UsageRate)
 		}
 		latest, err := r.tx.ResolvedByReporter(r.me.ID)
 		if err != nil {
@@ -592,7 +594,7 @@ func (r *req) rate() error {
 			if r.p.Form == FormBare {
 				return errSkip // "评分 5" said in passing, with nothing to rate
 			}
-			return usage("rate")
+			return usage(i18n.UsageRate)
 		}
 		t, scoreText = latest, f[0]
 		comment = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.p.Args), f[0]))
@@ -608,7 +610,7 @@ func (r *req) rate() error {
 		rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.p.Args), f[0]))
 		comment = strings.TrimSpace(strings.TrimPrefix(rest, f[1]))
 	default:
-		return usage("rate")
+		return usage(i18n.UsageRate)
 	}
 	score, err := strconv.Atoi(scoreText)
 	if err != nil || score < 1 || score > 5 {
@@ -625,12 +627,12 @@ func (r *req) rate() error {
 	if score <= 2 {
 		reporter := r.me.Label()
 		if err := r.notifyManagers(t.CommunityID, func(lang string) string {
-			return T(lang, "ticket.low_rating", t.ID, score, reporter, truncate(t.Text, 80), t.ID)
+			return i18n.T(lang, i18n.TicketLowRating, t.ID, score, reporter, truncate(t.Text, 80), t.ID)
 		}); err != nil {
 			return err
 		}
 	}
-	return r.ack(r.t("ticket.rated", t.ID))
+	return r.ack(r.t(i18n.TicketRated, t.ID))
 }
 
 // comment records a reply on a ticket: staff answers are relayed to the
@@ -669,18 +671,18 @@ func (r *req) comment(id int64, text string, viaRef bool) error {
 		}
 	}
 	if staffReply {
-		if err := r.toResident(t, r.t("ticket.reply", t.ID, r.me.Label(), text), nil); err != nil {
+		if err := r.toResident(t, r.t(i18n.TicketReply, t.ID, r.me.Label(), text), nil); err != nil {
 			return err
 		}
 		if r.chat.Role == store.RoleStaffChat || r.chat.Kind == bot.Private {
-			return r.reply(r.t("ack.comment", t.ID))
+			return r.reply(r.t(i18n.AckComment, t.ID))
 		}
 		return nil
 	}
-	if err := r.toStaff(t, r.t("ticket.followup", t.ID, r.me.Label(), text)); err != nil {
+	if err := r.toStaff(t, r.t(i18n.TicketFollowup, t.ID, r.me.Label(), text)); err != nil {
 		return err
 	}
-	return r.reply(r.t("ack.followup", t.ID))
+	return r.reply(r.t(i18n.AckFollowup, t.ID))
 }
 
 // leadingRef is a "#12" at the start of a comment, with what separates it
@@ -710,15 +712,15 @@ func (r *req) status() error {
 	if err != nil {
 		return err
 	}
-	hist := []string{r.t("status.history")}
+	hist := []string{r.t(i18n.StatusHistory)}
 	for _, e := range evs {
-		who := r.t("system")
+		who := r.t(i18n.System)
 		if e.ActorID != 0 {
 			if p, err := r.tx.PersonByID(e.ActorID); err == nil {
 				who = p.Label()
 			}
 		}
-		line := r.when(e.At) + " " + r.t("event."+e.Action, who)
+		line := r.when(e.At) + " " + r.t(i18n.Event(e.Action), who)
 		if e.Note != "" && e.Action != "assign" && e.Action != "take" {
 			line += "：" + truncate(e.Note, 60)
 			if r.lang == "en" {
@@ -738,18 +740,18 @@ func (r *req) boardView(t *store.Ticket, acc store.TicketAccess) string {
 	if c, err := r.tx.ChatByID(t.OriginChatID); err == nil {
 		public = c.Kind == bot.Group
 	}
-	ls := []string{r.t("card.title", t.ID, r.kindName(t))}
+	ls := []string{r.t(i18n.CardTitle, t.ID, r.kindName(t))}
 	if acc.SeesText(t, public) {
-		ls = append(ls, r.t("card.text", truncate(t.Text, 200)))
+		ls = append(ls, r.t(i18n.CardText, truncate(t.Text, 200)))
 	}
-	ls = append(ls, r.t("card.status", r.t("status."+t.Status)))
+	ls = append(ls, r.t(i18n.CardStatus, r.t(i18n.Status(t.Status))))
 	switch {
 	case acc.Follower:
-		ls = append(ls, r.t("status.following"))
+		ls = append(ls, r.t(i18n.StatusFollowing))
 	case t.Kind == store.KindRepair && t.Active():
-		ls = append(ls, r.t("status.neighbour_metoo", t.ID))
+		ls = append(ls, r.t(i18n.StatusNeighbourMeToo, t.ID))
 	default:
-		ls = append(ls, r.t("status.neighbour"))
+		ls = append(ls, r.t(i18n.StatusNeighbour))
 	}
 	return lines(ls...)
 }
@@ -760,9 +762,9 @@ func (r *req) mine() error {
 		return err
 	}
 	if len(ts) == 0 {
-		return r.reply(r.t("tickets.mine_none"))
+		return r.reply(r.t(i18n.TicketsMineNone))
 	}
-	return r.reply(lines(r.t("tickets.mine_header"), r.ticketLines(ts, 20)))
+	return r.reply(lines(r.t(i18n.TicketsMineHeader), r.ticketLines(ts, 20)))
 }
 
 // tickets lists active (default) or overdue tickets: in a group, of the
@@ -797,13 +799,13 @@ func (r *req) tickets() error {
 		ts = append(ts, some...)
 	}
 	if len(ts) == 0 {
-		return r.reply(r.t("tickets.none"))
+		return r.reply(r.t(i18n.TicketsNone))
 	}
 	slices.SortFunc(ts, func(a, b *store.Ticket) int { return cmp.Compare(b.ID, a.ID) })
 	if len(ts) > f.Limit {
 		ts = ts[:f.Limit]
 	}
-	return r.reply(lines(r.t("tickets.header", len(ts)), r.ticketLines(ts, 50)))
+	return r.reply(lines(r.t(i18n.TicketsHeader, len(ts)), r.ticketLines(ts, 50)))
 }
 
 func (r *req) ticketLines(ts []*store.Ticket, max int) string {
@@ -825,16 +827,16 @@ func (r *req) ticketLines(ts []*store.Ticket, max int) string {
 	}
 	for i, t := range ts {
 		if i == max {
-			ls = append(ls, r.t("tickets.more", len(ts)-max))
+			ls = append(ls, r.t(i18n.TicketsMore, len(ts)-max))
 			break
 		}
-		l := r.t("tickets.line", t.ID, r.kindName(t), r.t("status."+t.Status), truncate(t.Text, 30))
+		l := r.t(i18n.TicketsLine, t.ID, r.kindName(t), r.t(i18n.Status(t.Status)), truncate(t.Text, 30))
 		if name := names[t.CommunityID]; name != "" {
-			l = r.t("tickets.in", name) + l
+			l = r.t(i18n.TicketsIn, name) + l
 		}
 		if t.Active() && t.Status != store.StatusOnHold &&
 			((t.FirstResponseAt.IsZero() && !now.Before(t.FirstResponseDue)) || !now.Before(t.ResolveDue)) {
-			l += r.t("tickets.overdue")
+			l += r.t(i18n.TicketsOverdue)
 		}
 		ls = append(ls, l)
 	}
@@ -847,12 +849,12 @@ func (r *req) help() error {
 	if r.chat.Kind == bot.Group {
 		staffHelp, managerHelp = r.me.IsStaff(), r.me.IsManager()
 	}
-	text := lines(r.t("help.resident"), r.t("help.board"))
+	text := lines(r.t(i18n.HelpResident), r.t(i18n.HelpBoard))
 	if staffHelp {
-		text = lines(text, "", r.t("help.staff"))
+		text = lines(text, "", r.t(i18n.HelpStaff))
 	}
 	if managerHelp {
-		text = lines(text, "", r.t("help.manager"), r.t("help.manager_polls"), r.t("help.export"))
+		text = lines(text, "", r.t(i18n.HelpManager), r.t(i18n.HelpManagerPolls), r.t(i18n.HelpExport))
 	}
 	return r.reply(text)
 }
@@ -861,9 +863,9 @@ func (r *req) help() error {
 // their communities a private chat acts in.
 func (r *req) whoami() error {
 	roles := r.me.Memberships
-	ls := []string{r.t("whoami", r.me.Label())}
+	ls := []string{r.t(i18n.WhoAmI, r.me.Label())}
 	if roles.CompanyWide() {
-		ls = append(ls, r.t("whoami.line", r.t("community.all"), r.t("role."+store.RoleManager)))
+		ls = append(ls, r.t(i18n.WhoAmILine, r.t(i18n.CommunityAll), r.t(i18n.RoleManager)))
 	}
 	ids := roles.Communities()
 	for _, id := range ids {
@@ -881,19 +883,19 @@ func (r *req) whoami() error {
 				role = store.RoleStaff
 			}
 		}
-		ls = append(ls, r.t("whoami.line", c.Name, r.t("role."+role)))
+		ls = append(ls, r.t(i18n.WhoAmILine, c.Name, r.t(i18n.Role(role))))
 	}
 	if roles.Has(0, store.RoleStaff) {
-		ls = append(ls, r.t("whoami.unplaced"))
+		ls = append(ls, r.t(i18n.WhoAmIUnplaced))
 	}
 	switch {
 	case !roles.Belongs():
-		ls = append(ls, r.t("stranger.private"))
+		ls = append(ls, r.t(i18n.StrangerPrivate))
 	case r.chat.Kind == bot.Private && r.comm != nil && (len(ids) > 1 || roles.CompanyWide()):
-		ls = append(ls, r.t("whoami.private", r.comm.Name))
+		ls = append(ls, r.t(i18n.WhoAmIPrivate, r.comm.Name))
 	}
 	if r.unvouched {
-		ls = append(ls, r.t("err.unvouched", r.me.Label()))
+		ls = append(ls, r.t(i18n.ErrUnvouched, r.me.Label()))
 	}
 	return r.reply(lines(ls...))
 }
@@ -952,13 +954,13 @@ func (r *req) photoFollowup() error {
 			if att == nil {
 				continue
 			}
-			if _, err := r.tx.Enqueue(store.Out{Platform: c.Platform, Chat: c.Key, Text: r.t("photo.staff", t.ID, r.me.Label()),
+			if _, err := r.tx.Enqueue(store.Out{Platform: c.Platform, Chat: c.Key, Text: r.t(i18n.PhotoStaff, t.ID, r.me.Label()),
 				Attachment: att, TicketID: t.ID, LinkRole: "relay"}); err != nil {
 				return err
 			}
 		}
 	}
-	return r.reply(r.t("photo.added", t.ID))
+	return r.reply(r.t(i18n.PhotoAdded, t.ID))
 }
 
 // quotes reports whether replies on a platform say what they reply to. WeChat's
@@ -968,7 +970,7 @@ func quotes(p bot.PlatformID) bool { return p != bot.WeChat }
 
 func (r *req) createdHint(t *store.Ticket) string {
 	if quotes(r.m.Platform) {
-		return r.t("card.created_ok")
+		return r.t(i18n.CardCreatedOK)
 	}
-	return r.t("card.created_ok_ref", t.ID)
+	return r.t(i18n.CardCreatedOKRef, t.ID)
 }

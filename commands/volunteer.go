@@ -2,6 +2,8 @@ package commands
 
 import (
 	"strings"
+
+	"github.com/linli/linli/i18n"
 )
 
 // volunteer joins the volunteer roll ("/volunteer [SKILL]") or leaves it ("/volunteer leave").
@@ -14,9 +16,9 @@ func (r *req) volunteer() error {
 			return err
 		}
 		if !left {
-			return r.reply(r.t("volunteer.not_in"))
+			return r.reply(r.t(i18n.VolunteerNotIn))
 		}
-		return r.reply(r.t("volunteer.left"))
+		return r.reply(r.t(i18n.VolunteerLeft))
 	}
 	comm, err := r.requireCommunity()
 	if err != nil {
@@ -30,9 +32,9 @@ func (r *req) volunteer() error {
 	}
 	skill := ""
 	if arg != "" {
-		skill = r.t("volunteer.skill", arg)
+		skill = r.t(i18n.VolunteerSkill, arg)
 	}
-	return r.reply(r.t("volunteer.joined", skill))
+	return r.reply(r.t(i18n.VolunteerJoined, skill))
 }
 
 // volunteers lists the roll for managers.
@@ -46,9 +48,9 @@ func (r *req) volunteers() error {
 		return err
 	}
 	if len(vs) == 0 {
-		return r.reply(r.t("volunteers.none"))
+		return r.reply(r.t(i18n.VolunteersNone))
 	}
-	ls := []string{r.t("volunteers.header", len(vs))}
+	ls := []string{r.t(i18n.VolunteersHeader, len(vs))}
 	for _, v := range vs {
 		skill := ""
 		if v.Skill != "" {
@@ -57,7 +59,7 @@ func (r *req) volunteers() error {
 				skill = " (" + v.Skill + ")"
 			}
 		}
-		ls = append(ls, r.t("volunteers.line", v.Person.Label(), skill, r.when(v.JoinedAt)))
+		ls = append(ls, r.t(i18n.VolunteersLine, v.Person.Label(), skill, r.when(v.JoinedAt)))
 	}
 	return r.reply(lines(ls...))
 }

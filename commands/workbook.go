@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -32,7 +33,7 @@ func Workbook(lang string, loc *time.Location, d *store.ExportData) (*excelize.F
 	}
 	f.SetActiveSheet(0)
 	err := f.SetDocProps(&excelize.DocProperties{
-		Title:   T(lang, "export.title", d.Community.Name, MonthName(lang, d.From.In(loc).Year(), d.From.In(loc).Month())),
+		Title:   i18n.T(lang, i18n.ExportTitle, d.Community.Name, MonthName(lang, d.From.In(loc).Year(), d.From.In(loc).Month())),
 		Creator: "Linli", Created: d.Now.UTC().Format(time.RFC3339), Language: lang,
 	})
 	if err != nil {
@@ -106,7 +107,7 @@ func (w *workbook) styles() error {
 func ptr[T any](v T) *T { return &v }
 
 // t is the message key in the workbook's language.
-func (w *workbook) t(key string, args ...any) string { return T(w.lang, key, args...) }
+func (w *workbook) t(k i18n.Key, args ...any) string { return i18n.T(w.lang, k, args...) }
 
 // when is a time as an Excel cell: its wall clock in the zone, or empty.
 func (w *workbook) when(t time.Time) any {
@@ -120,74 +121,77 @@ func (w *workbook) status(s string) any {
 	if s == "" {
 		return nil
 	}
-	return w.t("status." + s)
+	return w.t(i18n.Status(s))
 }
 
 // action names an event's action; one the catalogue does not know (a newer
 // feature's) is shown as stored.
 func (w *workbook) action(a string) string {
-	if msg, ok := catalog[w.lang]["export.action."+a]; ok {
-		return msg
+	if k, ok := i18n.ExportAction(a); ok {
+		return w.t(k)
 	}
 	return a
 }
 
-func (w *workbook) cols(keys ...string) []column {
-	cs := make([]column, len(keys))
-	for i, k := range keys {
-		cs[i] = column{header: w.t("export.col." + k), kind: colKinds[k]}
+// cols are the columns of a sheet, by their headers.
+func (w *workbook) cols(headers ...i18n.Key) []column {
+	cs := make([]column, len(headers))
+	for i, h := range headers {
+		cs[i] = column{header: w.t(h), kind: colKinds[h]}
 	}
 	return cs
 }
 
 // colKinds says how each column is written; the rest are plain text.
-var colKinds = map[string]colKind{
-	"number": colInt, "ticket": colInt, "level": colInt, "rating": colInt,
-	"text": colLongText, "note": colLongText, "comment": colLongText, "answer": colLongText,
-	"created": colDateTime, "first_response": colDateTime, "first_due": colDateTime, "resolved": colDateTime,
-	"resolve_due": colDateTime, "closed": colDateTime, "at": colDateTime, "rated_at": colDateTime,
-	"day": colDate, "amount": colMoney,
+var colKinds = map[i18n.Key]colKind{
+	i18n.ExportColNumber: colInt, i18n.ExportColTicket: colInt, i18n.ExportColLevel: colInt, i18n.ExportColRating: colInt,
+	i18n.ExportColText: colLongText, i18n.ExportColNote: colLongText, i18n.ExportColComment: colLongText, i18n.ExportColAnswer: colLongText,
+	i18n.ExportColCreated: colDateTime, i18n.ExportColFirstResponse: colDateTime, i18n.ExportColFirstDue: colDateTime, i18n.ExportColResolved: colDateTime,
+	i18n.ExportColResolveDue: colDateTime, i18n.ExportColClosed: colDateTime, i18n.ExportColAt: colDateTime, i18n.ExportColRatedAt: colDateTime,
+	i18n.ExportColDay: colDate, i18n.ExportColAmount: colMoney,
 }
 
 func (w *workbook) sheets(d *store.ExportData) []sheetData {
-	tickets := sheetData{name: w.t("export.sheet.tickets"), cols: w.cols("number", "kind", "status", "text", "community", "reporter", "assignee",
-		"created", "first_response", "first_due", "resolved", "resolve_due", "closed", "level", "rating", "comment")}
+	tickets := sheetData{name: w.t(i18n.ExportSheetTickets), cols: w.cols(
+		i18n.ExportColNumber, i18n.ExportColKind, i18n.ExportColStatus, i18n.ExportColText, i18n.ExportColCommunity, i18n.ExportColReporter,
+		i18n.ExportColAssignee, i18n.ExportColCreated, i18n.ExportColFirstResponse, i18n.ExportColFirstDue, i18n.ExportColResolved,
+		i18n.ExportColResolveDue, i18n.ExportColClosed, i18n.ExportColLevel, i18n.ExportColRating, i18n.ExportColComment)}
 	for _, t := range d.Tickets {
 		var rating any
 		if t.Rating != 0 {
 			rating = t.Rating
 		}
-		tickets.rows = append(tickets.rows, []any{t.ID, w.t("kind." + t.Kind), w.status(t.Status), t.Text, d.Community.Name, t.Reporter, t.Assignee,
+		tickets.rows = append(tickets.rows, []any{t.ID, w.t(i18n.Kind(t.Kind)), w.status(t.Status), t.Text, d.Community.Name, t.Reporter, t.Assignee,
 			w.when(t.CreatedAt), w.when(t.FirstResponseAt), w.when(t.FirstResponseDue), w.when(t.ResolvedAt), w.when(t.ResolveDue),
 			w.when(t.ClosedAt), t.EscalationLevel, rating, t.RatingComment})
 	}
 
-	events := sheetData{name: w.t("export.sheet.events"), cols: w.cols("ticket", "at", "action", "by", "from", "to", "note")}
+	events := sheetData{name: w.t(i18n.ExportSheetEvents), cols: w.cols(i18n.ExportColTicket, i18n.ExportColAt, i18n.ExportColAction, i18n.ExportColBy, i18n.ExportColFrom, i18n.ExportColTo, i18n.ExportColNote)}
 	for _, e := range d.Events {
 		by := e.Actor
 		if by == "" {
-			by = w.t("system")
+			by = w.t(i18n.System)
 		}
 		events.rows = append(events.rows, []any{e.TicketID, w.when(e.At), w.action(e.Action), by, w.status(e.From), w.status(e.To), e.Note})
 	}
 
-	ratings := sheetData{name: w.t("export.sheet.ratings"), cols: w.cols("ticket", "kind", "rating", "comment", "rated_at", "assignee")}
+	ratings := sheetData{name: w.t(i18n.ExportSheetRatings), cols: w.cols(i18n.ExportColTicket, i18n.ExportColKind, i18n.ExportColRating, i18n.ExportColComment, i18n.ExportColRatedAt, i18n.ExportColAssignee)}
 	for _, r := range d.Ratings {
-		ratings.rows = append(ratings.rows, []any{r.TicketID, w.t("kind." + r.Kind), r.Rating, r.Comment, w.when(r.At), r.Assignee})
+		ratings.rows = append(ratings.rows, []any{r.TicketID, w.t(i18n.Kind(r.Kind)), r.Rating, r.Comment, w.when(r.At), r.Assignee})
 	}
 
-	expenses := sheetData{name: w.t("export.sheet.expenses"), cols: w.cols("at", "category", "amount", "note", "recorded_by")}
+	expenses := sheetData{name: w.t(i18n.ExportSheetExpenses), cols: w.cols(i18n.ExportColAt, i18n.ExportColCategory, i18n.ExportColAmount, i18n.ExportColNote, i18n.ExportColRecordedBy)}
 	var total int64
 	for _, e := range d.Expenses {
 		total += e.AmountFen
 		expenses.rows = append(expenses.rows, []any{w.when(e.At), e.Category, yuan(e.AmountFen), e.Text, e.RecordedBy})
 	}
 	if len(d.Expenses) > 0 {
-		expenses.total = []any{w.t("export.total"), nil, yuan(total)}
+		expenses.total = []any{w.t(i18n.ExportTotal), nil, yuan(total)}
 	}
 
 	// Suggestions keep only their day: no time, no sender, no id.
-	suggestions := sheetData{name: w.t("export.sheet.suggestions"), cols: w.cols("day", "text", "answer")}
+	suggestions := sheetData{name: w.t(i18n.ExportSheetSuggestions), cols: w.cols(i18n.ExportColDay, i18n.ExportColText, i18n.ExportColAnswer)}
 	for _, s := range d.Suggestions {
 		var day any = s.Day
 		if t, err := time.Parse(time.DateOnly, s.Day); err == nil {

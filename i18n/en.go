@@ -85,7 +85,8 @@ var en = map[Key]string{
 
 	// errors and refusals
 	ErrInternal:            "Sorry, something went wrong on our side. Please try again in a moment; we've logged the problem.",
-	ErrEmptyText:           "Please describe the problem after the tag, for example: %s the lift button in building 3 is broken",
+	ErrEmptyText:           "That text is empty. Please write what it is about.",
+	ErrEmptyTicket:         "Please describe the problem after the tag, for example: %s the lift button in building 3 is broken",
 	ErrTextTooLong:         "That's too long (%[2]d characters). Please keep it under %[1]d; you can add details in follow-up messages.",
 	ErrBadText:             "That message has characters we can't read. Please type it again.",
 	ErrNoTicket:            "There is no ticket #%v.",
@@ -111,9 +112,10 @@ var en = map[Key]string{
 	ErrBadCommunityName:    "A community name must be 1 to 60 characters.",
 	ErrNoPerson:            "I couldn't find \"%v\". Use @username, a user id, or a name I've seen in the group.",
 	ErrAmbiguousPerson:     "Several people are called \"%v\". Please use @username or a user id.",
-	ErrBadRole:             "The role must be staff or manager.",
+	ErrBadRole:             "\"%s\" isn't a role: the role must be staff or manager.",
 	ErrBadRating:           "Please rate with a whole number from 1 to 5, for example: /rate %d 5",
 	ErrAlreadyRated:        "#%v has already been rated. Thank you!",
+	ErrBadDuration:         "\"%s\" isn't a duration. Write it like 30m, 24h or 7d.",
 	ErrBadSLA:              "That time limit isn't valid. Example: /sla Sunshine first=24h resolve=7d (30m, 24h and 7d all work).",
 	ErrUnknownCommand:      "I don't know that command. Send /help to see what I can do.",
 	ErrUsage:               "Usage: %s",

@@ -85,6 +85,7 @@ var (
 	// errors and refusals
 	ErrInternal            = key("err.internal")
 	ErrEmptyText           = key("err.empty_text")
+	ErrEmptyTicket         = key("err.empty_ticket")
 	ErrTextTooLong         = key("err.text_too_long")
 	ErrBadText             = key("err.bad_text")
 	ErrNoTicket            = key("err.no_ticket")
@@ -113,6 +114,7 @@ var (
 	ErrBadRole             = key("err.bad_role")
 	ErrBadRating           = key("err.bad_rating")
 	ErrAlreadyRated        = key("err.already_rated")
+	ErrBadDuration         = key("err.bad_duration")
 	ErrBadSLA              = key("err.bad_sla")
 	ErrUnknownCommand      = key("err.unknown_command")
 	ErrUsage               = key("err.usage")

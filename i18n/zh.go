@@ -85,7 +85,8 @@ var zh = map[Key]string{
 
 	// errors and refusals
 	ErrInternal:            "抱歉，系统出了点问题，请稍后再试。我们已记录这个问题。",
-	ErrEmptyText:           "请在后面写上具体情况，例如：%s 3号楼电梯按钮坏了",
+	ErrEmptyText:           "内容是空的，请写上具体情况。",
+	ErrEmptyTicket:         "请在后面写上具体情况，例如：%s 3号楼电梯按钮坏了",
 	ErrTextTooLong:         "内容太长了（%[2]d 字），请控制在 %[1]d 字以内，可以分几条补充。",
 	ErrBadText:             "这条消息包含无法识别的字符，请重新输入。",
 	ErrNoTicket:            "没有找到工单 #%v。",
@@ -111,9 +112,10 @@ var zh = map[Key]string{
 	ErrBadCommunityName:    "小区名称不能为空，最多 60 个字。",
 	ErrNoPerson:            "没有找到“%v”。可以写 @用户名、用户编号，或机器人见过的群昵称。",
 	ErrAmbiguousPerson:     "有多人叫“%v”，请改用 @用户名 或用户编号。",
-	ErrBadRole:             "角色只能是 staff（工作人员）或 manager（经理）。",
+	ErrBadRole:             "“%s”不是角色：角色只能是 staff（工作人员）或 manager（经理）。",
 	ErrBadRating:           "评分请写 1 到 5 之间的整数，例如：/rate %d 5",
 	ErrAlreadyRated:        "#%v 已经评过分了，谢谢！",
+	ErrBadDuration:         "“%s”不是有效的时长，请写成 30m、24h 或 7d 这样的格式。",
 	ErrBadSLA:              "时限格式不对。例如：/sla 阳光花园 first=24h resolve=7d（支持 30m、24h、7d）。",
 	ErrUnknownCommand:      "不认识这个命令。发送 /help 查看可用命令。",
 	ErrUsage:               "用法：%s",

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/commands"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -27,7 +28,7 @@ func (s *Scheduler) activityNotice(ctx context.Context) (string, error) {
 				return err
 			}
 			loc := comms.loc(comm)
-			lead := commands.T(comm.Lang, "activity.remind", untilText(comm.Lang, loc, now, a.StartsAt))
+			lead := i18n.T(comm.Lang, i18n.ActivityRemind, untilText(comm.Lang, loc, now, a.StartsAt))
 			text := lead + "\n" + commands.ActivityText(comm.Lang, loc, a)
 			if _, err := commands.Broadcast(tx, comm, "activity_reminder", text); err != nil {
 				return err
@@ -39,7 +40,7 @@ func (s *Scheduler) activityNotice(ctx context.Context) (string, error) {
 		}
 		return nil
 	})
-	return commands.T(s.cfg.Lang, "jobres.activity", sent), err
+	return i18n.T(s.cfg.Lang, i18n.JobResultActivity, sent), err
 }
 
 // meetingReminder posts the reminders of the resident meetings, a week and
@@ -64,7 +65,7 @@ func (s *Scheduler) meetingReminder(ctx context.Context) (string, error) {
 				return err
 			}
 			loc := comms.loc(comm)
-			lead := commands.T(comm.Lang, "meeting.remind", untilText(comm.Lang, loc, now, m.StartsAt))
+			lead := i18n.T(comm.Lang, i18n.MeetingRemind, untilText(comm.Lang, loc, now, m.StartsAt))
 			text := lead + "\n" + commands.MeetingText(comm.Lang, loc, m, agenda)
 			if _, err := commands.Broadcast(tx, comm, "meeting_reminder", text); err != nil {
 				return err
@@ -76,7 +77,7 @@ func (s *Scheduler) meetingReminder(ctx context.Context) (string, error) {
 		}
 		return nil
 	})
-	return commands.T(s.cfg.Lang, "jobres.meeting", sent), err
+	return i18n.T(s.cfg.Lang, i18n.JobResultMeeting, sent), err
 }
 
 // untilText says when start is, counted in calendar days in loc: "今天",
@@ -87,9 +88,9 @@ func untilText(lang string, loc *time.Location, now, start time.Time) string {
 		time.Date(a.Year(), a.Month(), a.Day(), 12, 0, 0, 0, time.UTC)) / (24 * time.Hour))
 	switch days {
 	case 0:
-		return commands.T(lang, "remind.today")
+		return i18n.T(lang, i18n.RemindToday)
 	case 1:
-		return commands.T(lang, "remind.tomorrow")
+		return i18n.T(lang, i18n.RemindTomorrow)
 	}
-	return commands.T(lang, "remind.in_days", days)
+	return i18n.T(lang, i18n.RemindInDays, days)
 }

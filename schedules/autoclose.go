@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/linli/linli/commands"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -30,12 +30,12 @@ func (s *Scheduler) autoclose(ctx context.Context) (string, error) {
 			if t, err = tx.Apply(t, store.Change{Action: store.ActClose}); err != nil {
 				return err
 			}
-			if err := toResidentThread(tx, t, commands.T(comm.Lang, "autoclose.resident", t.ID, t.ID)); err != nil {
+			if err := toResidentThread(tx, t, i18n.T(comm.Lang, i18n.AutoCloseResident, t.ID, t.ID)); err != nil {
 				return err
 			}
 			closed++
 		}
 		return nil
 	})
-	return commands.T(s.cfg.Lang, "jobres.autoclose", closed), err
+	return i18n.T(s.cfg.Lang, i18n.JobResultAutoClose, closed), err
 }

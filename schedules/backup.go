@@ -4,7 +4,7 @@ import (
 	"context"
 	"path/filepath"
 
-	"github.com/linli/linli/commands"
+	"github.com/linli/linli/i18n"
 )
 
 // backup (daily) writes a consistent copy of the database next to it and
@@ -14,5 +14,5 @@ func (s *Scheduler) backup(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return commands.T(s.cfg.Lang, "jobres.backup", filepath.Base(path)), nil
+	return i18n.T(s.cfg.Lang, i18n.JobResultBackup, filepath.Base(path)), nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/commands"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/internal/fixture"
 	"github.com/linli/linli/store"
 )
@@ -40,7 +41,7 @@ func BenchmarkEscalationScan(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if !strings.HasPrefix(res, commands.T("zh", "jobres.escalate", 0, 0, 0, 0)) {
+		if !strings.HasPrefix(res, i18n.T("zh", i18n.JobResultEscalate, 0, 0, 0, 0)) {
 			b.Fatalf("the scan found work in a caught-up fixture: %s", res)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/commands"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -32,5 +33,5 @@ func (s *Scheduler) board(ctx context.Context) (string, error) {
 		digests, err = commands.DigestBoards(tx, o)
 		return err
 	})
-	return commands.T(s.cfg.Lang, "jobres.board", refreshed, digests), err
+	return i18n.T(s.cfg.Lang, i18n.JobResultBoard, refreshed, digests), err
 }

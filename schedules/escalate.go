@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/commands"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -73,7 +74,7 @@ func (s *Scheduler) escalate(ctx context.Context) (string, error) {
 		}
 		return nil
 	})
-	return commands.T(s.cfg.Lang, "jobres.escalate", tickets, level1, level2, reminders), err
+	return i18n.T(s.cfg.Lang, i18n.JobResultEscalate, tickets, level1, level2, reminders), err
 }
 
 func (s *Scheduler) escalate1(tx *store.Tx, comms *communities, comm *store.Community, t *store.Ticket) error {
@@ -81,11 +82,11 @@ func (s *Scheduler) escalate1(tx *store.Tx, comms *communities, comm *store.Comm
 		return err
 	}
 	lang, loc := comm.Lang, comms.loc(comm)
-	if err := toResidentThread(tx, t, commands.T(lang, "esc.resident_1", t.ID)); err != nil {
+	if err := toResidentThread(tx, t, i18n.T(lang, i18n.EscResident1, t.ID)); err != nil {
 		return err
 	}
-	_, err := toStaffGroups(tx, comm.ID, t.ID, commands.T(lang, "esc.staff_1",
-		t.ID, commands.T(lang, "kind."+t.Kind), clip(t.Text, 80), commands.FormatTime(lang, loc, t.FirstResponseDue), t.ID))
+	_, err := toStaffGroups(tx, comm.ID, t.ID, i18n.T(lang, i18n.EscStaff1,
+		t.ID, i18n.T(lang, i18n.Kind(t.Kind)), clip(t.Text, 80), commands.FormatTime(lang, loc, t.FirstResponseDue), t.ID))
 	return err
 }
 
@@ -94,7 +95,7 @@ func (s *Scheduler) escalate2(tx *store.Tx, comms *communities, comm *store.Comm
 		return err
 	}
 	lang, loc := comm.Lang, comms.loc(comm)
-	if err := toResidentThread(tx, t, commands.T(lang, "esc.resident_2", t.ID)); err != nil {
+	if err := toResidentThread(tx, t, i18n.T(lang, i18n.EscResident2, t.ID)); err != nil {
 		return err
 	}
 	assignee := func(lang string) string {
@@ -103,10 +104,10 @@ func (s *Scheduler) escalate2(tx *store.Tx, comms *communities, comm *store.Comm
 				return p.Label()
 			}
 		}
-		return commands.T(lang, "esc.nobody")
+		return i18n.T(lang, i18n.EscNobody)
 	}
-	if _, err := toStaffGroups(tx, comm.ID, t.ID, commands.T(lang, "esc.staff_2",
-		t.ID, commands.T(lang, "kind."+t.Kind), clip(t.Text, 80), commands.FormatTime(lang, loc, t.ResolveDue), assignee(lang))); err != nil {
+	if _, err := toStaffGroups(tx, comm.ID, t.ID, i18n.T(lang, i18n.EscStaff2,
+		t.ID, i18n.T(lang, i18n.Kind(t.Kind)), clip(t.Text, 80), commands.FormatTime(lang, loc, t.ResolveDue), assignee(lang))); err != nil {
 		return err
 	}
 	// Only the ticket's community's managers (and the company-wide ones)
@@ -116,8 +117,8 @@ func (s *Scheduler) escalate2(tx *store.Tx, comms *communities, comm *store.Comm
 		return err
 	}
 	for _, m := range ms {
-		text := commands.T(lang, "esc.manager_2", t.ID, commands.T(lang, "kind."+t.Kind), comm.Name, clip(t.Text, 120),
-			commands.T(lang, "status."+t.Status), assignee(lang), commands.FormatTime(lang, loc, t.ResolveDue))
+		text := i18n.T(lang, i18n.EscManager2, t.ID, i18n.T(lang, i18n.Kind(t.Kind)), comm.Name, clip(t.Text, 120),
+			i18n.T(lang, i18n.Status(t.Status)), assignee(lang), commands.FormatTime(lang, loc, t.ResolveDue))
 		if _, err := tx.Enqueue(store.Out{Platform: m.Platform, Chat: m.PrivateChat, Text: text, TicketID: t.ID, LinkRole: "relay"}); err != nil {
 			return err
 		}
@@ -170,9 +171,9 @@ func (s *Scheduler) sendReminder(tx *store.Tx, comms *communities, comm *store.C
 	text := func(lang string) string {
 		msg := clip(strings.TrimSpace(t.Text), 80)
 		if kind == store.ReminderFirst {
-			return commands.T(lang, "remind.first", t.ID, commands.FormatTime(lang, loc, due), msg)
+			return i18n.T(lang, i18n.RemindFirst, t.ID, commands.FormatTime(lang, loc, due), msg)
 		}
-		return commands.T(lang, "remind.resolve", t.ID, commands.FormatTime(lang, loc, due), t.ID, msg)
+		return i18n.T(lang, i18n.RemindResolve, t.ID, commands.FormatTime(lang, loc, due), t.ID, msg)
 	}
 	if t.AssigneeID != 0 {
 		a, err := tx.PersonByID(t.AssigneeID)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/commands"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -73,7 +74,7 @@ func (s *Scheduler) monthlyReport(ctx context.Context) (string, error) {
 		}
 		return nil
 	})
-	return commands.T(s.cfg.Lang, "jobres.report", label, sent, before), err
+	return i18n.T(s.cfg.Lang, i18n.JobResultReport, label, sent, before), err
 }
 
 // previousMonth is the month before the one t falls in.

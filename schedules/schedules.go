@@ -25,6 +25,7 @@ import (
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/commands"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -384,7 +385,7 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, catchup bool) (string, e
 	if err != nil {
 		text = errText(err)
 	} else if catchup {
-		text += commands.T(s.cfg.Lang, "jobres.catchup")
+		text += i18n.T(s.cfg.Lang, i18n.JobResultCatchUp)
 	}
 	s.count(j.name, err)
 	// The record survives a cancelled context: it says what happened.
@@ -451,9 +452,9 @@ func (s *Scheduler) runSchedule(ctx context.Context, id int64, catchup bool) {
 				}
 				groups += n
 			}
-			result = commands.T(s.cfg.Lang, "jobres.schedule", groups)
+			result = i18n.T(s.cfg.Lang, i18n.JobResultSchedule, groups)
 			if catchup {
-				result += commands.T(s.cfg.Lang, "jobres.catchup")
+				result += i18n.T(s.cfg.Lang, i18n.JobResultCatchUp)
 			}
 			return tx.MarkScheduleRun(sc.ID, true, result)
 		})

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/linli/linli/commands"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -51,8 +51,9 @@ func TestParseSpecRefusesWithAReason(t *testing.T) {
 		}
 		// Every reason reads as a sentence in both languages.
 		for _, lang := range []string{"zh", "en"} {
-			msg := commands.T(lang, "err."+ue.Key, ue.Args...)
-			if strings.HasPrefix(msg, "err.") || strings.Contains(msg, "%!") {
+			k, ok := i18n.Err(ue.Key)
+			msg := i18n.T(lang, k, ue.Args...)
+			if !ok || strings.Contains(msg, "%!") {
 				t.Errorf("%q in %s: %q", c.spec, lang, msg)
 			}
 		}

@@ -74,7 +74,7 @@ func (tx *Tx) SeeChat(p bot.PlatformID, key bot.ChatID, kind bot.ChatKind, title
 func (tx *Tx) ChatByKey(p bot.PlatformID, key bot.ChatID) (*Chat, error) {
 	c, err := scanChat(tx.queryRow(`SELECT `+chatCols+` FROM chats WHERE platform = ? AND chat_key = ?`, p, key))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "no_chat", key)
+		return nil, Errorf(ENOTFOUND, "no_chat")
 	}
 	return c, err
 }
@@ -83,7 +83,7 @@ func (tx *Tx) ChatByKey(p bot.PlatformID, key bot.ChatID) (*Chat, error) {
 func (tx *Tx) ChatByID(id int64) (*Chat, error) {
 	c, err := scanChat(tx.queryRow(`SELECT `+chatCols+` FROM chats WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "no_chat", id)
+		return nil, Errorf(ENOTFOUND, "no_chat")
 	}
 	return c, err
 }

@@ -124,7 +124,7 @@ func CheckTicketText(text string) error {
 // records the "created" event and a link from the resident's message.
 func (tx *Tx) CreateTicket(n NewTicket) (*Ticket, error) {
 	if n.Kind != KindRepair && n.Kind != KindComplaint {
-		return nil, Errorf(EINVALID, "bad_kind", n.Kind)
+		return nil, Errorf(EINVALID, "bad_kind")
 	}
 	if err := CheckTicketText(n.Text); err != nil {
 		return nil, err
@@ -281,7 +281,7 @@ func (tx *Tx) Apply(t *Ticket, c Change) (*Ticket, error) {
 	}
 	if c.Action == ActRate {
 		if c.Rating < 1 || c.Rating > 5 {
-			return nil, Errorf(EINVALID, "bad_rating")
+			return nil, Errorf(EINVALID, "bad_rating", t.ID)
 		}
 		if t.Rating != 0 {
 			return nil, Errorf(ECONFLICT, "already_rated", t.ID)

@@ -11,6 +11,7 @@ import (
 	"github.com/linli/linli/bot/telegram"
 	"github.com/linli/linli/bot/wechat"
 	"github.com/linli/linli/commands"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -43,10 +44,10 @@ func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 			SessionFile: m.Config.WeChatSession, Log: m.Log, Out: m.Stderr, Now: m.Now,
 			Pace: m.Config.WeChatPace, Transport: m.WeChatTransport,
 			OnLoginURL: func(url string) {
-				m.alertManagers(bot.WeChat, func(lang string) string { return commands.T(lang, "wechat.login", url) })
+				m.alertManagers(bot.WeChat, func(lang string) string { return i18n.T(lang, i18n.WeChatLogin, url) })
 			},
 			OnAlert: func(text string) {
-				m.alertManagers(bot.WeChat, func(lang string) string { return commands.T(lang, "wechat.alert", text) })
+				m.alertManagers(bot.WeChat, func(lang string) string { return i18n.T(lang, i18n.WeChatAlert, text) })
 			},
 			OnStatus: func(up bool, _ string) {
 				if !up {
@@ -106,16 +107,16 @@ func (m *Main) checkWeChatGroups(ctx context.Context, wc *wechat.WeChat) {
 		return
 	}
 	for _, name := range names {
-		key := ""
+		var msg i18n.Key
 		switch wc.Group(name) {
 		case wechat.GroupUnknown:
-			key = "wechat.missing"
+			msg = i18n.WeChatMissing
 		case wechat.GroupShared:
-			key = "wechat.shared"
+			msg = i18n.WeChatShared
 		default:
 			continue
 		}
-		m.alertManagers(bot.WeChat, func(lang string) string { return commands.T(lang, key, name) })
+		m.alertManagers(bot.WeChat, func(lang string) string { return i18n.T(lang, msg, name) })
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/commands"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -36,7 +37,7 @@ func (q alertingQueue) ChatGone(ctx context.Context, p bot.PlatformID, chat bot.
 		// when the platform reports the removal (commands.handleEvent).
 		err := q.m.DB.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 			return commands.NotifyCommunityManagers(tx, q.m.Config.Lang, was.CommunityID, func(lang string) string {
-				return commands.T(lang, "removed.from_group", was.Title, was.Key)
+				return i18n.T(lang, i18n.RemovedFromGroup, was.Title, was.Key)
 			})
 		})
 		if err != nil {
