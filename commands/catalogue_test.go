@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/store"
@@ -48,4 +49,30 @@ func setLang(t *testing.T, h *harness, community, lang string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// What code used to word by language: a history note, a volunteer's skill
+// and a month, each in both languages.
+func TestWordsOnceChosenByCode(t *testing.T) {
+	h := newHarness(t)
+	h.group(residentGroup, li, "#报修 3号楼电梯按钮坏了")
+	h.group(staffGroup, zhang, "/hold 1 等配件")
+	h.group(residentGroup, li, "/volunteer 会修电器")
+	me := bot.ChatID(manager.id)
+	contains(t, one(t, h.group(residentGroup, li, "/status 1"), residentGroup), "张师傅 暂缓：等配件")
+	contains(t, one(t, h.private(manager, "/volunteers"), me), "李阿姨（会修电器）")
+	contains(t, one(t, h.private(manager, "/expense list"), me), "2026年")
+	setLang(t, h, "阳光花园", "en")
+	contains(t, one(t, h.group(residentGroup, li, "/status 1"), residentGroup), "张师傅 put it on hold: 等配件")
+	contains(t, one(t, h.private(manager, "/volunteers"), me), "李阿姨 (会修电器) · joined")
+	contains(t, one(t, h.private(manager, "/expense list"), me), "No expenses recorded for "+t0.In(shanghai(t)).Month().String()+" 2026.")
+}
+
+func shanghai(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

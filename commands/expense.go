@@ -255,8 +255,5 @@ func (r *req) monthName(year int, month time.Month) string { return MonthName(r.
 
 // MonthName names a month in lang.
 func MonthName(lang string, year int, month time.Month) string {
-	if lang == "en" {
-		return month.String() + " " + strconv.Itoa(year)
-	}
-	return strconv.Itoa(year) + "年" + strconv.Itoa(int(month)) + "月"
+	return time.Date(year, month, 1, 0, 0, 0, 0, time.UTC).Format(i18n.T(lang, i18n.MonthFormat))
 }

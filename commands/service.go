@@ -76,9 +76,7 @@ type seenKey struct {
 
 // New returns a Service over db.
 func New(db *store.DB, cfg Config) *Service {
-	if cfg.Lang != "en" {
-		cfg.Lang = "zh"
-	}
+	cfg.Lang = i18n.Normalize(cfg.Lang)
 	if cfg.Location == nil {
 		cfg.Location = time.Local
 	}

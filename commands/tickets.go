@@ -19,14 +19,7 @@ import (
 func (r *req) newTicket(kind string) error {
 	text := r.p.Args
 	if strings.TrimSpace(text) == "" {
-		example := "#报修"
-		if r.lang == "en" {
-			example = "#repair"
-		}
-		if kind == store.KindComplaint {
-			example = map[string]string{"zh": "#投诉", "en": "#complaint"}[r.lang]
-		}
-		return store.Errorf(store.EINVALID, "empty_ticket", example)
+		return store.Errorf(store.EINVALID, "empty_ticket", r.t(i18n.Tag(kind)))
 	}
 	if err := store.CheckTicketText(text); err != nil {
 		return err
@@ -722,10 +715,7 @@ func (r *req) status() error {
 		}
 		line := r.when(e.At) + " " + r.t(i18n.Event(e.Action), who)
 		if e.Note != "" && e.Action != "assign" && e.Action != "take" {
-			line += "：" + truncate(e.Note, 60)
-			if r.lang == "en" {
-				line = strings.Replace(line, "：", ": ", 1)
-			}
+			line = r.t(i18n.StatusHistoryNote, line, truncate(e.Note, 60))
 		}
 		hist = append(hist, line)
 	}

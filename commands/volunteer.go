@@ -54,10 +54,7 @@ func (r *req) volunteers() error {
 	for _, v := range vs {
 		skill := ""
 		if v.Skill != "" {
-			skill = "（" + v.Skill + "）"
-			if r.lang == "en" {
-				skill = " (" + v.Skill + ")"
-			}
+			skill = r.t(i18n.VolunteersSkill, v.Skill)
 		}
 		ls = append(ls, r.t(i18n.VolunteersLine, v.Person.Label(), skill, r.when(v.JoinedAt)))
 	}

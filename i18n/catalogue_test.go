@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // verb is one printf verb of a message: the argument it takes (1-based,
@@ -306,4 +307,52 @@ func moduleRoot(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return root
+}
+
+func TestListAndOrdinal(t *testing.T) {
+	for _, c := range []struct {
+		lang  string
+		items []string
+		want  string
+	}{
+		{English, nil, ""},
+		{English, []string{"Monday"}, "Monday"},
+		{English, []string{"Monday", "Friday"}, "Monday and Friday"},
+		{English, []string{"Monday", "Wednesday", "Friday"}, "Monday, Wednesday and Friday"},
+		{Chinese, []string{"周一", "三", "五"}, "周一、三、五"},
+		{Chinese, []string{"周一", "五"}, "周一、五"},
+	} {
+		if got := List(c.lang, c.items); got != c.want {
+			t.Errorf("List(%s, %q) = %q, want %q", c.lang, c.items, got, c.want)
+		}
+	}
+	want := map[int]string{1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 11: "11th", 12: "12th", 13: "13th",
+		21: "21st", 22: "22nd", 23: "23rd", 30: "30th", 31: "31st", 101: "101st", 111: "111th", 112: "112th"}
+	for n, w := range want {
+		if got := Ordinal(English, n); got != w {
+			t.Errorf("Ordinal(en, %d) = %q, want %q", n, got, w)
+		}
+		if got := Ordinal(Chinese, n); got != strconv.Itoa(n) {
+			t.Errorf("Ordinal(zh, %d) = %q", n, got)
+		}
+	}
+}
+
+// The description's weekdays and months, over every value.
+func TestDescLookups(t *testing.T) {
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		for _, k := range []Key{DescWeekday(d), DescWeekdayAfter(d)} {
+			if !Has(k) {
+				t.Errorf("%v: %v is not in the catalogue", d, k)
+			}
+		}
+	}
+	if T(Chinese, DescWeekday(time.Wednesday)) != "周三" || T(Chinese, DescWeekdayAfter(time.Wednesday)) != "三" {
+		t.Error("Chinese weekdays are wrong")
+	}
+	for m := time.January; m <= time.December; m++ {
+		if k := DescMonth(m); !Has(k) || T(English, k) != m.String() || T(Chinese, k) != strconv.Itoa(int(m)) {
+			t.Errorf("DescMonth(%v) = %v, %q", m, k, T(English, k))
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -13,6 +14,9 @@ import (
 
 // Kind names a ticket kind (store.KindRepair, store.KindComplaint).
 func Kind(kind string) Key { return lookup(kinds, "kind.", kind) }
+
+// Tag is the tag that files a ticket of a kind, as an example ("#报修").
+func Tag(kind string) Key { return lookup(tags, "tag.", kind) }
 
 // Status names a ticket status (store.StatusOpen …).
 func Status(status string) Key { return lookup(statuses, "status.", status) }
@@ -55,6 +59,7 @@ func Err(code string) (Key, bool) { return known(errs, "err.", code) }
 
 var (
 	kinds         = map[string]Key{"repair": KindRepair, "complaint": KindComplaint}
+	tags          = map[string]Key{"repair": TagRepair, "complaint": TagComplaint}
 	statuses      = map[string]Key{"open": StatusOpen, "in_progress": StatusInProgress, "on_hold": StatusOnHold, "resolved": StatusResolved, "closed": StatusClosed, "cancelled": StatusCancelled}
 	roles         = map[string]Key{"resident": RoleResident, "staff": RoleStaff, "manager": RoleManager}
 	scheduleKinds = map[string]Key{"announcement": ScheduleKindAnnouncement, "survey": ScheduleKindSurvey, "activity": ScheduleKindActivity, "meeting": ScheduleKindMeeting}
@@ -111,3 +116,27 @@ func known(m map[string]Key, prefix, code string) (Key, bool) {
 	}
 	return k, true
 }
+
+// DescWeekday names a day of the week in a schedule's description, in full
+// ("周一", "Monday").
+func DescWeekday(d time.Weekday) Key {
+	return lookup(descWeekdays, "desc.weekday.", strconv.Itoa(int(d)))
+}
+
+// DescWeekdayAfter names a day of the week that follows another in a
+// list ("周一、三、五": "三").
+func DescWeekdayAfter(d time.Weekday) Key {
+	return lookup(descWeekdaysAfter, "desc.weekday_after.", strconv.Itoa(int(d)))
+}
+
+// DescMonth names a month in a schedule's description ("1" before "月", "January").
+func DescMonth(m time.Month) Key { return lookup(descMonths, "desc.month.", strconv.Itoa(int(m))) }
+
+var (
+	descWeekdays = map[string]Key{"0": DescSunday, "1": DescMonday, "2": DescTuesday, "3": DescWednesday,
+		"4": DescThursday, "5": DescFriday, "6": DescSaturday}
+	descWeekdaysAfter = map[string]Key{"0": DescSundayAfter, "1": DescMondayAfter, "2": DescTuesdayAfter, "3": DescWednesdayAfter,
+		"4": DescThursdayAfter, "5": DescFridayAfter, "6": DescSaturdayAfter}
+	descMonths = map[string]Key{"1": DescJanuary, "2": DescFebruary, "3": DescMarch, "4": DescApril, "5": DescMay, "6": DescJune,
+		"7": DescJuly, "8": DescAugust, "9": DescSeptember, "10": DescOctober, "11": DescNovember, "12": DescDecember}
+)

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/linli/linli/i18n"
 )
 
 // Describe says in words, in lang ("zh" or "en"), when a spec runs: "每周一
@@ -15,10 +17,7 @@ func (s *Scheduler) Describe(spec, lang string) string { return Describe(spec, l
 
 // Describe says in words, in lang, when a spec runs.
 func Describe(spec, lang string) string {
-	w := words[lang]
-	if w == nil {
-		w = words["zh"]
-	}
+	w := words(lang)
 	body := NormalizeSpec(spec)
 	zone := ""
 	if strings.HasPrefix(body, "TZ=") || strings.HasPrefix(body, "CRON_TZ=") {
@@ -29,117 +28,42 @@ func Describe(spec, lang string) string {
 	}
 	d := describe(body, w)
 	if d == "" {
-		d = fmt.Sprintf(w.raw, spec)
+		d = w.t(i18n.DescRaw, spec)
 	}
 	if zone != "" {
-		d += fmt.Sprintf(w.zone, zone)
+		d += w.t(i18n.DescZone, zone)
 	}
 	return d
 }
 
-// vocabulary is how one language says schedules.
-type vocabulary struct {
-	raw, zone                       string
-	everyMinute, everyNMinutes      string
-	everyHourAt, hoursRangeAt       string
-	rangeEveryN                     string
-	everyDuration                   string
-	daily, weekly, monthly, yearly  string // day part, then "%s" for the time
-	weekdays                        [7]string
-	weekdayList                     func([]string) string
-	weekdayRange                    string
-	dayOfMonth                      func([]int) string
-	months                          func([]int) string
-	join                            func(day, at string, intra bool) string
-	atTimes                         func([]string) string
-	hourly                          string
-	descriptorDaily, descriptorWeek string
-	descriptorMonth, descriptorYear string
-	descriptorHourly                string
-}
+// words says the parts of a description in one language, from the
+// catalogue's "desc." entries.
+type words string
 
-var words = map[string]*vocabulary{
-	"zh": {
-		raw: "按规则 %s", zone: "（%s 时间）",
-		everyMinute: "每分钟", everyNMinutes: "每 %d 分钟",
-		everyHourAt: "每小时第 %d 分", hoursRangeAt: "%d–%d 点每小时第 %d 分",
-		rangeEveryN:   "%d–%d 点每 %d 分钟",
-		everyDuration: "每 %s",
-		daily:         "每天", weekly: "每%s", monthly: "每月 %s", yearly: "每年 %s",
-		weekdays:     [7]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"},
-		weekdayList:  func(ds []string) string { return strings.Join(ds, "、") },
-		weekdayRange: "%s至%s",
-		dayOfMonth: func(ds []int) string {
-			return joinInts(ds, "、") + " 日"
-		},
-		months:          func(ms []int) string { return joinInts(ms, "、") + " 月" },
-		join:            func(day, at string, _ bool) string { return day + " " + at },
-		atTimes:         func(ts []string) string { return strings.Join(ts, "、") },
-		hourly:          "每小时整点",
-		descriptorDaily: "每天 00:00", descriptorWeek: "每周日 00:00", descriptorMonth: "每月 1 日 00:00",
-		descriptorYear: "每年 1 月 1 日 00:00", descriptorHourly: "每小时整点",
-	},
-	"en": {
-		raw: "cron rule %s", zone: " (%s time)",
-		everyMinute: "every minute", everyNMinutes: "every %d minutes",
-		everyHourAt: "every hour at minute %d", hoursRangeAt: "every hour from %d to %d at minute %d",
-		rangeEveryN:   "from %d:00 to %d:59 every %d minutes",
-		everyDuration: "every %s",
-		daily:         "every day", weekly: "every %s", monthly: "on the %s of every month", yearly: "every year on %s",
-		weekdays: [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
-		weekdayList: func(ds []string) string {
-			if len(ds) == 1 {
-				return ds[0]
-			}
-			return strings.Join(ds[:len(ds)-1], ", ") + " and " + ds[len(ds)-1]
-		},
-		weekdayRange: "%s to %s",
-		dayOfMonth: func(ds []int) string {
-			var parts []string
-			for _, d := range ds {
-				parts = append(parts, ordinal(d))
-			}
-			return strings.Join(parts, ", ")
-		},
-		months: func(ms []int) string {
-			var parts []string
-			for _, m := range ms {
-				parts = append(parts, time.Month(m).String())
-			}
-			return strings.Join(parts, ", ")
-		},
-		join: func(day, at string, intra bool) string {
-			if intra {
-				return day + ", " + at // "every Monday, every 15 minutes"
-			}
-			return day + " at " + at
-		},
-		atTimes:         func(ts []string) string { return strings.Join(ts, ", ") },
-		hourly:          "every hour on the hour",
-		descriptorDaily: "every day at 00:00", descriptorWeek: "every Sunday at 00:00", descriptorMonth: "on the 1st of every month at 00:00",
-		descriptorYear: "every year on January 1st at 00:00", descriptorHourly: "every hour on the hour",
-	},
-}
+func (w words) t(k i18n.Key, args ...any) string { return i18n.T(string(w), k, args...) }
 
-func describe(body string, w *vocabulary) string {
+// list joins items the language's way: "一、三、五", "Monday, Wednesday and Friday".
+func (w words) list(items []string) string { return i18n.List(string(w), items) }
+
+func describe(body string, w words) string {
 	switch body {
 	case "@daily", "@midnight":
-		return w.descriptorDaily
+		return w.t(i18n.DescDescriptorDaily)
 	case "@weekly":
-		return w.descriptorWeek
+		return w.t(i18n.DescDescriptorWeekly)
 	case "@monthly":
-		return w.descriptorMonth
+		return w.t(i18n.DescDescriptorMonthly)
 	case "@yearly", "@annually":
-		return w.descriptorYear
+		return w.t(i18n.DescDescriptorYearly)
 	case "@hourly":
-		return w.descriptorHourly
+		return w.t(i18n.DescHourly)
 	}
 	if rest, ok := strings.CutPrefix(body, "@every "); ok {
 		d, err := time.ParseDuration(strings.TrimSpace(rest))
 		if err != nil {
 			return ""
 		}
-		return fmt.Sprintf(w.everyDuration, humanDuration(d, w == words["en"]))
+		return w.every(d)
 	}
 	f := strings.Fields(body)
 	if len(f) != 5 {
@@ -159,36 +83,39 @@ func describe(body string, w *vocabulary) string {
 		if intraDay {
 			return at
 		}
-		day = w.daily
+		day = w.t(i18n.DescDaily)
 	case everyDay && anyMonth:
 		ds, ok := values(dow, 0, 7, dowNames)
 		if !ok {
 			return ""
 		}
-		day = fmt.Sprintf(w.weekly, weekdayText(ds, w))
+		day = w.t(i18n.DescWeekly, weekdayText(ds, w))
 	case anyDow && anyMonth:
 		ds, ok := values(dom, 1, 31, nil)
 		if !ok {
 			return ""
 		}
-		day = fmt.Sprintf(w.monthly, w.dayOfMonth(ds))
+		day = w.t(i18n.DescMonthly, daysText(ds, w))
 	case anyDow && !everyDay:
 		ds, ok1 := values(dom, 1, 31, nil)
 		ms, ok2 := values(month, 1, 12, monthNames)
 		if !ok1 || !ok2 {
 			return ""
 		}
-		day = fmt.Sprintf(w.yearly, w.months(ms)+" "+w.dayOfMonth(ds))
+		day = w.t(i18n.DescYearly, monthsText(ms, w)+" "+daysText(ds, w))
 	default:
 		return ""
 	}
-	return w.join(day, at, intraDay)
+	if intraDay {
+		return w.t(i18n.DescDayIntraday, day, at) // "every Monday, every 15 minutes"
+	}
+	return w.t(i18n.DescDayAt, day, at)
 }
 
 // timeOfDay describes the minute and hour fields: "09:00", "09:00、18:30",
 // "every 15 minutes", "every hour at minute 5". intra is set for rules that
 // run several times an hour.
-func timeOfDay(minute, hour string, w *vocabulary) (text string, intra bool) {
+func timeOfDay(minute, hour string, w words) (text string, intra bool) {
 	ms, mok := values(minute, 0, 59, nil)
 	hs, hok := values(hour, 0, 23, nil)
 	anyHour := hour == "*" || hour == "?"
@@ -200,49 +127,84 @@ func timeOfDay(minute, hour string, w *vocabulary) (text string, intra bool) {
 				ts = append(ts, fmt.Sprintf("%02d:%02d", h, m))
 			}
 		}
-		return w.atTimes(ts), false
+		return strings.Join(ts, w.t(i18n.ListSep)), false
 	case mok && len(ms) == 1 && anyHour:
 		if ms[0] == 0 {
-			return w.hourly, true
+			return w.t(i18n.DescHourly), true
 		}
-		return fmt.Sprintf(w.everyHourAt, ms[0]), true
+		return w.t(i18n.DescEveryHourAt, ms[0]), true
 	case mok && len(ms) == 1 && isRange(hour):
 		a, b := rangeBounds(hour)
-		return fmt.Sprintf(w.hoursRangeAt, a, b, ms[0]), true
+		return w.t(i18n.DescHoursRangeAt, a, b, ms[0]), true
 	case (minute == "*" || minute == "?") && anyHour:
-		return w.everyMinute, true
+		return w.t(i18n.DescEveryMinute), true
 	case strings.HasPrefix(minute, "*/") && (anyHour || isRange(hour)):
 		n, err := strconv.Atoi(minute[2:])
 		if err != nil {
 			return "", false
 		}
 		if anyHour {
-			return fmt.Sprintf(w.everyNMinutes, n), true
+			return w.t(i18n.DescEveryNMinutes, n), true
 		}
 		a, b := rangeBounds(hour)
-		return fmt.Sprintf(w.rangeEveryN, a, b, n), true
+		return w.t(i18n.DescRangeEveryN, a, b, n), true
 	}
 	return "", false
 }
 
-func weekdayText(ds []int, w *vocabulary) string {
+// weekdayText names days of the week (0 is Sunday): a run of three or more
+// as a range, others as a list, where the days after the first take their
+// short form ("周一、三、五").
+func weekdayText(ds []int, w words) string {
 	for i := range ds {
 		ds[i] %= 7
 	}
 	if len(ds) >= 3 && contiguous(ds) {
-		return fmt.Sprintf(w.weekdayRange, w.weekdays[ds[0]], w.weekdays[ds[len(ds)-1]])
+		return w.t(i18n.DescWeekdayRange, w.t(i18n.DescWeekday(time.Weekday(ds[0]))), w.t(i18n.DescWeekday(time.Weekday(ds[len(ds)-1]))))
 	}
-	var names []string
+	names := []string{w.t(i18n.DescWeekday(time.Weekday(ds[0])))}
+	for _, d := range ds[1:] {
+		names = append(names, w.t(i18n.DescWeekdayAfter(time.Weekday(d))))
+	}
+	return w.list(names)
+}
+
+// daysText names days of the month: "1、15 日", "1st, 15th".
+func daysText(ds []int, w words) string {
+	var parts []string
 	for _, d := range ds {
-		names = append(names, w.weekdays[d])
+		parts = append(parts, i18n.Ordinal(string(w), d))
 	}
-	if w == words["zh"] && len(names) > 1 {
-		// 每周一、三、五
-		for i := 1; i < len(names); i++ {
-			names[i] = strings.TrimPrefix(names[i], "周")
+	return w.t(i18n.DescDays, strings.Join(parts, w.t(i18n.ListSep)))
+}
+
+// monthsText names months: "1、7 月", "January, July".
+func monthsText(ms []int, w words) string {
+	var parts []string
+	for _, m := range ms {
+		parts = append(parts, w.t(i18n.DescMonth(time.Month(m))))
+	}
+	return w.t(i18n.DescMonths, strings.Join(parts, w.t(i18n.ListSep)))
+}
+
+// every says "@every d" in whole days, hours or minutes where it can:
+// "每 2 小时", "every 2 hours", "every hour".
+func (w words) every(d time.Duration) string {
+	count := func(n time.Duration, one, many i18n.Key) string {
+		if n == 1 {
+			return w.t(one)
 		}
+		return w.t(many, int(n))
 	}
-	return w.weekdayList(names)
+	switch {
+	case d%(24*time.Hour) == 0:
+		return count(d/(24*time.Hour), i18n.DescEveryOneDay, i18n.DescEveryNDays)
+	case d%time.Hour == 0:
+		return count(d/time.Hour, i18n.DescEveryOneHour, i18n.DescEveryNHours)
+	case d%time.Minute == 0:
+		return count(d/time.Minute, i18n.DescEveryOneMinute, i18n.DescEveryNMinutes)
+	}
+	return w.t(i18n.DescEveryDuration, d.String())
 }
 
 var (
@@ -317,49 +279,4 @@ func contiguous(ds []int) bool {
 		}
 	}
 	return true
-}
-
-func joinInts(ns []int, sep string) string {
-	var parts []string
-	for _, n := range ns {
-		parts = append(parts, strconv.Itoa(n))
-	}
-	return strings.Join(parts, sep)
-}
-
-func ordinal(n int) string {
-	suffix := "th"
-	switch {
-	case n%100 >= 11 && n%100 <= 13:
-	case n%10 == 1:
-		suffix = "st"
-	case n%10 == 2:
-		suffix = "nd"
-	case n%10 == 3:
-		suffix = "rd"
-	}
-	return strconv.Itoa(n) + suffix
-}
-
-// humanDuration shows "2h", "90m", "1d12h" as "2 小时", "1.5 hours"…
-func humanDuration(d time.Duration, en bool) string {
-	unit := func(n float64, zh, one, many string) string {
-		s := strconv.FormatFloat(n, 'f', -1, 64)
-		if !en {
-			return s + " " + zh
-		}
-		if n == 1 {
-			return one
-		}
-		return s + " " + many
-	}
-	switch {
-	case d%(24*time.Hour) == 0:
-		return unit(float64(d/(24*time.Hour)), "天", "day", "days")
-	case d%time.Hour == 0:
-		return unit(float64(d/time.Hour), "小时", "hour", "hours")
-	case d%time.Minute == 0:
-		return unit(float64(d/time.Minute), "分钟", "minute", "minutes")
-	}
-	return d.String()
 }

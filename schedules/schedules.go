@@ -97,9 +97,7 @@ func New(db *store.DB, cfg Config) (*Scheduler, error) {
 	if cfg.Location == nil {
 		cfg.Location = time.Local
 	}
-	if cfg.Lang != "en" {
-		cfg.Lang = "zh"
-	}
+	cfg.Lang = i18n.Normalize(cfg.Lang)
 	if cfg.Grace == 0 {
 		cfg.Grace = DefaultGrace
 	}

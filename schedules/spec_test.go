@@ -135,6 +135,21 @@ func TestDescribe(t *testing.T) {
 		{"@every 90m", "每 90 分钟", "every 90 minutes"},
 		{"CRON_TZ=Asia/Tokyo 0 9 * * *", "每天 09:00（Asia/Tokyo 时间）", "every day at 09:00 (Asia/Tokyo time)"},
 		{"0 9 1-7 * 1", "按规则 0 9 1-7 * 1", "cron rule 0 9 1-7 * 1"},
+		// Ordinals follow each language's rule; "@every" in whole units.
+		{"0 9 2,3,11,21,22,23 * *", "每月 2、3、11、21、22、23 日 09:00", "on the 2nd, 3rd, 11th, 21st, 22nd, 23rd of every month at 09:00"},
+		{"0 8 12,13 * *", "每月 12、13 日 08:00", "on the 12th, 13th of every month at 08:00"},
+		{"@every 24h", "每 1 天", "every day"},
+		{"@every 48h", "每 2 天", "every 2 days"},
+		{"@every 1m", "每 1 分钟", "every minute"},
+		{"@every 90s", "每 1m30s", "every 1m30s"},
+		{"@weekly", "每周日 00:00", "every Sunday at 00:00"},
+		{"@monthly", "每月 1 日 00:00", "on the 1st of every month at 00:00"},
+		{"@yearly", "每年 1 月 1 日 00:00", "every year on January 1st at 00:00"},
+		{"@hourly", "每小时整点", "every hour on the hour"},
+		{"0 * * * *", "每小时整点", "every hour on the hour"},
+		{"15 8-18 * * *", "8–18 点每小时第 15 分", "every hour from 8 to 18 at minute 15"},
+		{"0 9 * * 2,4", "每周二、四 09:00", "every Tuesday and Thursday at 09:00"},
+		{"0 10 25 12 *", "每年 12 月 25 日 10:00", "every year on December 25th at 10:00"},
 	} {
 		if got := Describe(c.spec, "zh"); got != c.zh {
 			t.Errorf("zh %q = %q, want %q", c.spec, got, c.zh)

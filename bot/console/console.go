@@ -46,7 +46,10 @@ type Config struct {
 	BotName       string
 	Operator      string
 	People        []Person
-	Lang          string
+	// Say words the console's own lines (not the bot's messages) for the
+	// operator, in the demo's language; cmd/bot renders them from the
+	// catalogue. Without it a line shows as its number and arguments.
+	Say func(l Line, args ...any) string
 	// WaitIdle, if set, is called after each message so the bot's replies are
 	// printed before the next line is read.
 	WaitIdle func(ctx context.Context) error
@@ -95,20 +98,53 @@ func (c *Console) nextID(prefix string) bot.MessageID {
 	return bot.MessageID(fmt.Sprintf("%s%s-%d", prefix, c.run, c.n))
 }
 
-func (c *Console) text(zh, en string) string {
-	if c.cfg.Lang == "en" {
-		return en
+// Line is one of the console's own lines to the operator. The comment of
+// each says what fills it.
+type Line int
+
+// The console's lines.
+const (
+	LineWelcome        Line = iota + 1 // the demo starts: the person, the chat
+	LineUsageAs                        // ":as" without a name
+	LineNowAs                          // after ":as": the person, the chat
+	LineUsageIn                        // ":in" without a known chat
+	LineNowIn                          // after ":in": the person, the chat
+	LineWho                            // ":who": the person, the chat (the people follow)
+	LineUsageReply                     // ":reply" without an id or a text
+	LineHelp                           // ":help"
+	LineUnknownControl                 // any other ":" line
+	LinePrivateChat                    // a private chat's title: the person
+	LineReplyingTo                     // after a bot message's chat: whom it replies to
+	LineUpdated                        // after a bot message's chat: it edits an earlier one
+	LineFile                           // a file the bot sent: where it was saved
+	LinePhoto                          // a photo the bot sent: where it was saved
+	LineFileEmpty                      // a file or photo sent without content: its name
+	LineFileNotSaved                   // a file or photo that could not be saved: why
+	endLines
+)
+
+// Lines lists every Line, for a Say to be checked against.
+func Lines() []Line {
+	var ls []Line
+	for l := LineWelcome; l < endLines; l++ {
+		ls = append(ls, l)
 	}
-	return zh
+	return ls
+}
+
+// say words a line through Config.Say.
+func (c *Console) say(l Line, args ...any) string {
+	if c.cfg.Say == nil {
+		return fmt.Sprint(append([]any{"console line ", int(l), ": "}, args...)...)
+	}
+	return c.cfg.Say(l, args...)
 }
 
 // Run reads lines until EOF, ":quit" or ctx ends.
 func (c *Console) Run(ctx context.Context, in bot.Inbound) error {
 	sc := bufio.NewScanner(c.cfg.In)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	c.printf("%s\n", c.text(
-		"邻里 Linli 控制台演示。输入 :help 查看说明。现在你是 "+c.as+"，在"+c.chatTitle(c.in)+"。",
-		"Linli console demo. Type :help for help. You are "+c.as+", in "+c.chatTitle(c.in)+"."))
+	c.printf("%s\n", c.say(LineWelcome, c.as, c.chatTitle(c.in)))
 	lines := make(chan string)
 	errc := make(chan error, 1)
 	go func() {
@@ -219,7 +255,7 @@ func (c *Console) chatTitle(id bot.ChatID) string {
 	case id == StaffChat:
 		return c.cfg.StaffTitle
 	case strings.HasPrefix(string(id), "private:"):
-		return c.text("私聊·", "private·") + strings.TrimPrefix(string(id), "private:")
+		return c.say(LinePrivateChat, strings.TrimPrefix(string(id), "private:"))
 	}
 	return string(id)
 }
@@ -234,14 +270,14 @@ func (c *Console) control(line string) (bool, *bot.Message) {
 	switch cmd {
 	case "as":
 		if arg == "" {
-			fmt.Fprintln(c.cfg.Out, c.text("用法：:as 名字", "usage: :as NAME"))
+			fmt.Fprintln(c.cfg.Out, c.say(LineUsageAs))
 			return false, nil
 		}
 		c.as = arg
 		if strings.HasPrefix(string(c.in), "private:") {
 			c.in = PrivateChat(arg)
 		}
-		fmt.Fprintf(c.cfg.Out, c.text("现在你是 %s，在%s。\n", "You are now %s, in %s.\n"), c.as, c.chatTitle(c.in))
+		fmt.Fprintln(c.cfg.Out, c.say(LineNowAs, c.as, c.chatTitle(c.in)))
 	case "in":
 		switch arg {
 		case "resident", "业主群":
@@ -251,50 +287,32 @@ func (c *Console) control(line string) (bool, *bot.Message) {
 		case "private", "私聊":
 			c.in = PrivateChat(c.as)
 		default:
-			fmt.Fprintln(c.cfg.Out, c.text("用法：:in resident|staff|private", "usage: :in resident|staff|private"))
+			fmt.Fprintln(c.cfg.Out, c.say(LineUsageIn))
 			return false, nil
 		}
-		fmt.Fprintf(c.cfg.Out, c.text("%s 现在在%s。\n", "%s is now in %s.\n"), c.as, c.chatTitle(c.in))
+		fmt.Fprintln(c.cfg.Out, c.say(LineNowIn, c.as, c.chatTitle(c.in)))
 	case "who":
-		fmt.Fprintf(c.cfg.Out, c.text("你是 %s，在%s。\n", "You are %s, in %s.\n"), c.as, c.chatTitle(c.in))
+		fmt.Fprintln(c.cfg.Out, c.say(LineWho, c.as, c.chatTitle(c.in)))
 		for _, p := range c.cfg.People {
 			fmt.Fprintf(c.cfg.Out, "  %s — %s\n", p.Name, p.Role)
 		}
 	case "reply":
 		id, text, _ := strings.Cut(arg, " ")
 		if id == "" || strings.TrimSpace(text) == "" {
-			fmt.Fprintln(c.cfg.Out, c.text("用法：:reply 消息编号 内容", "usage: :reply MESSAGE-ID TEXT"))
+			fmt.Fprintln(c.cfg.Out, c.say(LineUsageReply))
 			return false, nil
 		}
 		m := c.messageLocked(strings.TrimSpace(text), bot.MessageID(id))
 		return false, &m
 	case "help":
-		fmt.Fprintln(c.cfg.Out, c.text(helpZH, helpEN))
+		fmt.Fprintln(c.cfg.Out, c.say(LineHelp))
 	case "quit", "q", "exit":
 		return true, nil
 	default:
-		fmt.Fprintln(c.cfg.Out, c.text("不认识的控制命令，输入 :help 查看。", "unknown control; type :help."))
+		fmt.Fprintln(c.cfg.Out, c.say(LineUnknownControl))
 	}
 	return false, nil
 }
-
-const helpZH = `控制命令（以冒号开头）：
-  :as 名字          以某人的身份说话（王经理、张师傅、李阿姨、Tom，或任何新名字）
-  :in resident|staff|private   切换到业主群、物业群，或与机器人的私聊
-  :reply 编号 内容   回复某条消息（编号见每条机器人消息的方括号）
-  :who              当前身份和演示中的人
-  :help             本说明
-  :quit             退出
-其他内容都会作为聊天消息发出，例如：#报修 3号楼电梯按钮坏了、/help、/take 1`
-
-const helpEN = `Console controls (start with a colon):
-  :as NAME          speak as someone (王经理, 张师傅, 李阿姨, Tom, or any new name)
-  :in resident|staff|private   switch to the resident group, the staff group, or a private chat
-  :reply ID TEXT    reply to a message (the id is in brackets on each bot message)
-  :who              who you are and the people of the demo
-  :help             this text
-  :quit             leave
-Anything else is sent as a chat message, e.g. #repair lift button broken, /help, /take 1`
 
 // Send implements bot.Platform: it prints the message with the chat it went to.
 func (c *Console) Send(_ context.Context, out bot.Outgoing) (bot.MessageID, error) {
@@ -308,11 +326,11 @@ func (c *Console) Send(_ context.Context, out bot.Outgoing) (bot.MessageID, erro
 	head := fmt.Sprintf("── %s · %s", c.chatTitle(out.Chat), c.cfg.BotName)
 	if out.ReplyTo != "" {
 		if who, ok := c.seen[out.ReplyTo]; ok {
-			head += c.text("（回复 "+who+"）", " (replying to "+who+")")
+			head += c.say(LineReplyingTo, who)
 		}
 	}
 	if out.Edit != "" {
-		head += c.text("（更新）", " (updated)")
+		head += c.say(LineUpdated)
 	}
 	fmt.Fprintf(c.cfg.Out, "%s [%s]\n", head, id)
 	for _, l := range strings.Split(out.Text, "\n") {

@@ -14,12 +14,12 @@ import (
 // or a note when it cannot be saved. A terminal cannot show the bytes; the
 // path opens in a spreadsheet or an image viewer. c.mu is held.
 func (c *Console) saveAttachment(a *bot.Attachment) string {
-	label := c.text("↳ 文件：", "↳ file: ")
+	label := LineFile
 	if a.Kind == "photo" {
-		label = c.text("↳ 图片：", "↳ photo: ")
+		label = LinePhoto
 	}
 	if len(a.Data) == 0 {
-		return label + c.text("（未附内容）"+a.Name, "(no content) "+a.Name)
+		return c.say(label, c.say(LineFileEmpty, a.Name))
 	}
 	dir := c.cfg.Files
 	if dir == "" {
@@ -27,12 +27,12 @@ func (c *Console) saveAttachment(a *bot.Attachment) string {
 	}
 	path, err := writeNew(dir, fileName(a), a.Data)
 	if err != nil {
-		return label + c.text("无法保存（"+err.Error()+"）", "not saved ("+err.Error()+")")
+		return c.say(label, c.say(LineFileNotSaved, err.Error()))
 	}
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	return label + path
+	return c.say(label, path)
 }
 
 // fileName is the attachment's own name made safe for a file system, or a

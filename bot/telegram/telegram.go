@@ -98,7 +98,7 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Limits paces sends; zero fields take Telegram's documented limits.
 	Limits Limits
-	// Menu is the command menu set with setMyCommands; nil means DefaultMenu().
+	// Menu is the command menu set with setMyCommands; nil sets none.
 	Menu *Menu
 	// Lang is the language of the menu shown to users whose language has no
 	// menu of its own ("zh" or "en"; default "zh").
@@ -175,10 +175,6 @@ func New(cfg Config) (*Telegram, error) {
 	}
 	if cfg.Lang == "" {
 		cfg.Lang = "zh"
-	}
-	if cfg.Menu == nil {
-		m := DefaultMenu()
-		cfg.Menu = &m
 	}
 	if w := cfg.Webhook; w != nil {
 		u, err := url.Parse(w.PublicURL)

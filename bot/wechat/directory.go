@@ -2,7 +2,6 @@ package wechat
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/eatmoreapple/openwechat"
@@ -238,17 +237,10 @@ func (w *WeChat) refreshAsync(s *session) {
 	}()
 }
 
-func sharedNameAlert(name string, n int) string {
-	return fmt.Sprintf("微信里有 %d 个群或好友都叫「%s」，机器人分不清，不会往这个名字发消息，也不处理来自它们的消息。请把其中一个改名（绑定的群改名后请在群里重新 /bind）。\n"+
-		"WeChat: %d chats are named %q. The bot cannot tell them apart, so it will neither post there nor handle their messages until one is renamed.", n, name, n, name)
+func sharedNameAlert(name string, n int) bot.Alert {
+	return bot.Alert{Kind: bot.AlertNameShared, Name: name, Count: n}
 }
 
-func missingAlert(name string) string {
-	return fmt.Sprintf("微信：通讯录里找不到「%s」，发往它的消息暂时发不出去。如果这是已绑定的群，请在手机上打开这个群 → 聊天信息 → 打开「保存到通讯录」；群名必须和绑定时完全一致。\n"+
-		"WeChat: no group or friend named %q in the contact list, so messages to it wait. If it is a bound group, open it on the phone → Chat Info → turn on \"Save to Contacts\" (保存到通讯录); the name must match the binding exactly.", name, name)
-}
+func missingAlert(name string) bot.Alert { return bot.Alert{Kind: bot.AlertChatMissing, Name: name} }
 
-func unsavedAlert(name string) string {
-	return fmt.Sprintf("微信：群「%s」没有保存到通讯录。现在还能发消息，但下次登录后机器人会找不到它。请在手机上打开这个群 → 聊天信息 → 打开「保存到通讯录」。\n"+
-		"WeChat: group %q is not saved to contacts. Sending works now, but after the next login the bot will not find it. Open it on the phone → Chat Info → turn on \"Save to Contacts\" (保存到通讯录).", name, name)
-}
+func unsavedAlert(name string) bot.Alert { return bot.Alert{Kind: bot.AlertGroupUnsaved, Name: name} }

@@ -93,7 +93,7 @@ type status struct {
 type adapter struct {
 	*wechat.WeChat
 	in      *inbox
-	alerts  chan string
+	alerts  chan bot.Alert
 	urls    chan string
 	statusC chan status
 	out     *lockedBuffer
@@ -128,7 +128,7 @@ func start(t *testing.T, srv *wechattest.Server, session string, edit ...func(*w
 	t.Helper()
 	a := &adapter{
 		in:      &inbox{t: t, ch: make(chan bot.Message, 100)},
-		alerts:  make(chan string, 100),
+		alerts:  make(chan bot.Alert, 100),
 		urls:    make(chan string, 10),
 		statusC: make(chan status, 100),
 		out:     &lockedBuffer{},
@@ -142,7 +142,7 @@ func start(t *testing.T, srv *wechattest.Server, session string, edit ...func(*w
 		Pace:        pace,
 		Transport:   srv.Transport(),
 		OnLoginURL:  func(url string) { a.urls <- url },
-		OnAlert:     func(text string) { a.alerts <- text },
+		OnAlert:     func(al bot.Alert) { a.alerts <- al },
 		OnStatus:    func(up bool, detail string) { a.statusC <- status{up, detail} },
 		RetryBase:   20 * time.Millisecond,
 		RetryMax:    200 * time.Millisecond,
@@ -203,30 +203,30 @@ func (a *adapter) waitStatus(t *testing.T, up bool) status {
 	}
 }
 
-// waitAlert waits for an alert that contains want.
-func (a *adapter) waitAlert(t *testing.T, want string) string {
+// waitAlert waits for an alert of that kind about name ("": about anything).
+func (a *adapter) waitAlert(t *testing.T, kind bot.AlertKind, name string) bot.Alert {
 	t.Helper()
 	deadline := time.After(wait)
 	for {
 		select {
-		case s := <-a.alerts:
-			if strings.Contains(s, want) {
-				return s
+		case al := <-a.alerts:
+			if al.Kind == kind && (name == "" || al.Name == name) {
+				return al
 			}
 		case <-deadline:
-			t.Fatalf("no alert containing %q within the deadline", want)
+			t.Fatalf("no %s alert about %q within the deadline", kind, name)
 		}
 	}
 }
 
-// noAlert checks that no alert containing want is pending.
-func (a *adapter) noAlert(t *testing.T, want string) {
+// noAlert checks that no alert naming name is pending.
+func (a *adapter) noAlert(t *testing.T, name string) {
 	t.Helper()
 	for {
 		select {
-		case s := <-a.alerts:
-			if strings.Contains(s, want) {
-				t.Errorf("unexpected alert %q", s)
+		case al := <-a.alerts:
+			if strings.Contains(al.Name, name) || strings.Contains(al.Reason, name) {
+				t.Errorf("unexpected alert %+v", al)
 			}
 		default:
 			return

@@ -192,7 +192,7 @@ func TestRename(t *testing.T) {
 	if !errors.Is(err, wechat.ErrUnknownChat) || errors.Is(err, bot.ErrPermanent) {
 		t.Errorf("Send to the old name = %v, want ErrUnknownChat", err)
 	}
-	a.waitAlert(t, "保存到通讯录")
+	a.waitAlert(t, bot.AlertChatMissing, groupSaved)
 }
 
 // A panic while translating a message is logged; the next message goes on.

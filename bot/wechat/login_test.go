@@ -119,7 +119,9 @@ func TestLogoutAndRelogin(t *testing.T) {
 
 	srv.SetAutoConfirm(false)
 	srv.Logout()
-	a.waitAlert(t, "掉线")
+	if al := a.waitAlert(t, bot.AlertLoggedOut, ""); al.Reason == "" {
+		t.Error("the logged-out alert gives no reason")
+	}
 	a.waitStatus(t, false)
 	if up, detail := a.Status(); up || detail == "" {
 		t.Errorf("Status() while logged out = %v %q", up, detail)
@@ -140,7 +142,9 @@ func TestLogoutAndRelogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.waitStatus(t, true)
-	a.waitAlert(t, "重新登录")
+	if al := a.waitAlert(t, bot.AlertLoggedIn, ""); al.Name == "" {
+		t.Error("the logged-in alert names no account")
+	}
 	if srv.PushCount() != 1 || srv.LoginCount() != 2 {
 		t.Errorf("PushCount %d LoginCount %d, want a push login", srv.PushCount(), srv.LoginCount())
 	}
@@ -173,7 +177,7 @@ func TestLogoutFallsBackToQR(t *testing.T) {
 	<-a.urls // the first QR code
 	srv.SetAutoConfirm(false)
 	srv.Logout()
-	a.waitAlert(t, "掉线")
+	a.waitAlert(t, bot.AlertLoggedOut, "")
 	if _, err := srv.WaitLoginRequest(wait); err != nil {
 		t.Fatal(err)
 	}

@@ -180,9 +180,9 @@ func (w *WeChat) resolveLocked(ctx context.Context, s *session, chat bot.ChatID,
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	alertOnce := func(key, text string) {
+	alertOnce := func(key string, a bot.Alert) {
 		if alert {
-			s.alertOnceLocked(key, text)
+			s.alertOnceLocked(key, a)
 		}
 	}
 	switch len(found) {

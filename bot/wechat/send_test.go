@@ -72,7 +72,9 @@ func TestSendToUnknownSharedAndUnsavedNames(t *testing.T) {
 		wechattest.WithFriend("甲", "同名"), wechattest.WithFriend("乙", "同名"),
 		wechattest.WithGroup(wechattest.Group{NickName: "2期业主群", Members: []wechattest.Member{{NickName: "赵六"}}}))
 	a := loggedIn(t, srv)
-	a.waitAlert(t, "同名") // found in the contact list at login
+	if al := a.waitAlert(t, bot.AlertNameShared, "同名"); al.Count != 2 { // found in the contact list at login
+		t.Errorf("alert %+v, want 2 chats", al)
+	}
 
 	_, err := a.Send(context.Background(), bot.Outgoing{Platform: bot.WeChat, Chat: "同名", Text: "x"})
 	if !errors.Is(err, bot.ErrPermanent) || !strings.Contains(err.Error(), "同名") {
@@ -87,7 +89,7 @@ func TestSendToUnknownSharedAndUnsavedNames(t *testing.T) {
 	if srv.Hits("webwxgetcontact") != fetches+1 {
 		t.Errorf("webwxgetcontact hits %d, want one more fetch than %d", srv.Hits("webwxgetcontact"), fetches)
 	}
-	a.waitAlert(t, "保存到通讯录")
+	a.waitAlert(t, bot.AlertChatMissing, "2期业主群")
 	// Once per name: the next attempt neither fetches nor alerts again.
 	_, err = a.Send(context.Background(), bot.Outgoing{Platform: bot.WeChat, Chat: "2期业主群", Text: "x"})
 	if !errors.Is(err, wechat.ErrUnknownChat) || srv.Hits("webwxgetcontact") != fetches+1 {
@@ -108,7 +110,7 @@ func TestSendToUnknownSharedAndUnsavedNames(t *testing.T) {
 		t.Fatalf("got %+v", m)
 	}
 	send(t, a, "2期业主群", "收到")
-	a.waitAlert(t, "没有保存到通讯录")
+	a.waitAlert(t, bot.AlertGroupUnsaved, "2期业主群")
 	if sent := srv.Sent(); len(sent) != 1 || sent[0].ToNick != "2期业主群" {
 		t.Errorf("Sent() = %+v", sent)
 	}
@@ -119,7 +121,7 @@ func TestSharedNameInbound(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, wechattest.WithFriend("冒名者", groupSaved))
 	a := loggedIn(t, srv)
-	a.waitAlert(t, groupSaved)
+	a.waitAlert(t, bot.AlertNameShared, groupSaved)
 	srv.GroupText(groupSaved, "张三", "分不清是哪个群")
 	id := srv.PrivateText("王五", "私聊")
 	if m := a.in.next(t); string(m.ID) != id {

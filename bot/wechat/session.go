@@ -255,7 +255,7 @@ func (w *WeChat) loggedIn(ctx context.Context, s *session) {
 	w.sess = s
 	w.state = ""
 	if relogin {
-		w.alertLocked("微信已重新登录（" + s.selfNick + "），未发出的消息将陆续补发。\nWeChat is logged in again (" + s.selfNick + "); pending messages will now go out.")
+		w.alertLocked(bot.Alert{Kind: bot.AlertLoggedIn, Name: s.selfNick})
 	}
 	w.mu.Unlock()
 	w.log.Info("wechat logged in", "account", s.selfNick)
@@ -283,8 +283,7 @@ func (w *WeChat) loggedOut(s *session, reason error) {
 		return
 	}
 	w.state = fmt.Sprintf("logged out (%v); logging in again", reason)
-	w.alertLocked(fmt.Sprintf("微信已掉线（%v），机器人正在重新登录：请留意手机上的登录确认；如需扫码，会另发二维码链接。未发出的消息会保留，登录后补发。\n"+
-		"WeChat logged out (%v). Logging in again: confirm on the phone, or scan the QR link that follows. Pending messages are kept.", reason, reason))
+	w.alertLocked(bot.Alert{Kind: bot.AlertLoggedOut, Reason: reason.Error()})
 	w.mu.Unlock()
 	w.log.Warn("wechat logged out", "reason", reason)
 	w.reportStatus()
@@ -351,12 +350,12 @@ func (s *session) onSyncCheck(resp openwechat.SyncCheckResponse) {
 
 // alertOnceLocked queues an alert unless this session already sent one with
 // that key. w.mu is held.
-func (s *session) alertOnceLocked(key, text string) {
+func (s *session) alertOnceLocked(key string, a bot.Alert) {
 	if s.alerted[key] {
 		return
 	}
 	s.alerted[key] = true
-	s.w.alertLocked(text)
+	s.w.alertLocked(a)
 }
 
 // backoff is base·2^attempt capped at max, less up to a quarter at random so

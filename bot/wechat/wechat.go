@@ -81,10 +81,11 @@ type Config struct {
 	// OnLoginURL is called with the URL of the login QR code each time one is
 	// shown, so the link can be sent to managers on another platform.
 	OnLoginURL func(url string)
-	// OnAlert is called with a text for managers: the session ended, a name is
-	// shared by two chats, a bound group is not saved to contacts. It is never
-	// called with a lock held.
-	OnAlert func(text string)
+	// OnAlert is called with what managers should hear of: the session
+	// ended or is back, a name is shared by two chats, a chat is missing
+	// from the contacts or a group not saved to them. cmd/bot words it. It
+	// is never called with a lock held.
+	OnAlert func(bot.Alert)
 	// OnStatus, if set, is called with Status() after each login (once the
 	// contact names are resolved) and each logout.
 	OnStatus func(up bool, detail string)
@@ -136,7 +137,7 @@ type WeChat struct {
 	lastSendEnd time.Time
 	known       idRing // message ids a quote may name (ReplyTo)
 	tagged      map[personKey]time.Time
-	alerts      []string // pending, fired by flushAlerts outside locks
+	alerts      []bot.Alert // pending, fired by flushAlerts outside locks
 
 	// textSent holds the outbox rows whose text went out before their
 	// attachment failed, so that a retry sends only the attachment (media.go).
@@ -217,21 +218,21 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// alertLocked queues a text for managers; flushAlerts sends it. w.mu is held.
-func (w *WeChat) alertLocked(text string) {
-	w.alerts = append(w.alerts, text)
+// alertLocked queues an alert for managers; flushAlerts sends it. w.mu is held.
+func (w *WeChat) alertLocked(a bot.Alert) {
+	w.alerts = append(w.alerts, a)
 }
 
-// flushAlerts calls OnAlert for the queued texts. Call it with no lock held.
+// flushAlerts calls OnAlert for the queued alerts. Call it with no lock held.
 func (w *WeChat) flushAlerts() {
 	w.mu.Lock()
 	pending := w.alerts
 	w.alerts = nil
 	w.mu.Unlock()
-	for _, text := range pending {
-		w.log.Warn("wechat alert", "text", text)
+	for _, a := range pending {
+		w.log.Warn("wechat alert", "kind", a.Kind, "name", a.Name, "count", a.Count, "reason", a.Reason)
 		if w.cfg.OnAlert != nil {
-			w.callback(func() { w.cfg.OnAlert(text) })
+			w.callback(func() { w.cfg.OnAlert(a) })
 		}
 	}
 }

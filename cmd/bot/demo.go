@@ -112,14 +112,6 @@ func seed(tx *store.Tx) error {
 	return nil
 }
 
-func roleLabel(lang, role string) string {
-	zh := map[string]string{store.RoleManager: "经理", store.RoleStaff: "物业工作人员", store.RoleResident: "业主"}
-	if lang == "en" {
-		return role
-	}
-	return zh[role]
-}
-
 // isTerminal reports whether r is an interactive terminal (then the console
 // shows a prompt; piped input is echoed instead).
 func isTerminal(r any) bool {

@@ -26,6 +26,7 @@ import (
 	"github.com/linli/linli/bot/telegram"
 	"github.com/linli/linli/bot/wechat"
 	"github.com/linli/linli/commands"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/schedules"
 	"github.com/linli/linli/store"
 )
@@ -181,7 +182,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if c.Lang != "zh" && c.Lang != "en" {
+	if !i18n.Supported(c.Lang) {
 		return fmt.Errorf("-lang must be zh or en, not %q", c.Lang)
 	}
 	if _, err := parseManagers(c.Managers); err != nil {

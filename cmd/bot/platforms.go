@@ -21,7 +21,7 @@ func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 	if m.Config.TelegramToken != "" {
 		cfg := telegram.Config{
 			Token: m.Config.TelegramToken, APIURL: m.Config.TelegramAPI, Log: m.Log,
-			Offsets: settingOffsets{db: m.DB, key: "telegram.offset"}, Lang: m.Config.Lang,
+			Offsets: settingOffsets{db: m.DB, key: "telegram.offset"}, Lang: m.Config.Lang, Menu: telegramMenu(),
 		}
 		if m.Config.TelegramWebhook != "" {
 			cfg.Webhook = &telegram.WebhookConfig{PublicURL: m.Config.TelegramWebhook, Listen: m.Config.TelegramListen, Secret: m.Config.TelegramSecret}
@@ -46,8 +46,8 @@ func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 			OnLoginURL: func(url string) {
 				m.alertManagers(bot.WeChat, func(lang string) string { return i18n.T(lang, i18n.WeChatLogin, url) })
 			},
-			OnAlert: func(text string) {
-				m.alertManagers(bot.WeChat, func(lang string) string { return i18n.T(lang, i18n.WeChatAlert, text) })
+			OnAlert: func(a bot.Alert) {
+				m.alertManagers(bot.WeChat, func(lang string) string { return alertText(lang, a) })
 			},
 			OnStatus: func(up bool, _ string) {
 				if !up {
@@ -77,7 +77,7 @@ func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 	c := console.New(console.Config{
 		In: m.Stdin, Out: m.Stdout, Prompt: isTerminal(m.Stdin),
 		ResidentTitle: demo.residentTitle, StaffTitle: demo.staffTitle,
-		BotName: "Linli", Operator: demoManager, People: demo.people, Lang: demo.lang,
+		BotName: "Linli", Operator: demoManager, People: demo.people, Say: consoleSay(demo.lang),
 		WaitIdle: func(ctx context.Context) error {
 			if s := m.Senders[bot.Console]; s != nil {
 				return s.WaitIdle(ctx)
