@@ -80,7 +80,7 @@ func (r *req) activityAdd(args string) error {
 		last := f[len(f)-1]
 		if n, ok := parseCapacity(last); ok {
 			capacity, f = n, f[:len(f)-1]
-		} else if signedNumberRe.MatchString(normalizeWidth(last)) {
+		} else if signedNumberRe.MatchString(foldWidth(last)) {
 			return store.Errorf(store.EINVALID, "bad_capacity") // "0", "-3": a capacity, but a wrong one
 		}
 	}
@@ -370,7 +370,7 @@ var (
 
 // parseCapacity reads "30", "30人" or "30people" as a capacity.
 func parseCapacity(s string) (int, bool) {
-	m := capacityRe.FindStringSubmatch(strings.ToLower(normalizeWidth(s)))
+	m := capacityRe.FindStringSubmatch(strings.ToLower(foldWidth(s)))
 	if m == nil {
 		return 0, false
 	}
@@ -397,18 +397,18 @@ func ParseWhen(fields []string, now time.Time, loc *time.Location) (time.Time, i
 		return time.Time{}, 0, store.Errorf(store.EINVALID, "no_date")
 	}
 	raw := fields[0]
-	m := dateRe.FindStringSubmatch(normalizeWidth(raw))
+	m := dateRe.FindStringSubmatch(foldWidth(raw))
 	if m == nil {
 		return time.Time{}, 0, store.Errorf(store.EINVALID, "bad_date", truncate(raw, 30))
 	}
 	used := 1
 	hour, minute := defaultHour, 0
 	timeText := m[4]
-	if timeText == "" && len(fields) > 1 && timeRe.MatchString(normalizeWidth(fields[1])) {
+	if timeText == "" && len(fields) > 1 && timeRe.MatchString(foldWidth(fields[1])) {
 		timeText, used = fields[1], 2
 	}
 	if timeText != "" {
-		t := timeRe.FindStringSubmatch(normalizeWidth(timeText))
+		t := timeRe.FindStringSubmatch(foldWidth(timeText))
 		if t == nil {
 			return time.Time{}, 0, store.Errorf(store.EINVALID, "bad_date", truncate(raw, 30))
 		}
@@ -458,18 +458,4 @@ func ParseWhen(fields []string, now time.Time, loc *time.Location) (time.Time, i
 		return time.Time{}, 0, store.Errorf(store.EINVALID, "date_far")
 	}
 	return when, used, nil
-}
-
-// normalizeWidth turns full-width ASCII (what Chinese input methods type:
-// "１２：３０", "＊") into ASCII and the ideographic space into a space.
-func normalizeWidth(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= '！' && r <= '～':
-			return r - '！' + '!'
-		case r == '\u3000':
-			return ' '
-		}
-		return r
-	}, s)
 }

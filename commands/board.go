@@ -191,7 +191,7 @@ func (r *req) noticesDigest(arg string) error {
 		}
 		return r.reply(r.t(i18n.DigestOff))
 	}
-	h, m, ok := parseClock(normalizeWidth(arg))
+	h, m, ok := parseClock(foldWidth(arg))
 	if !ok {
 		return store.Errorf(store.EINVALID, "bad_digest_time", truncate(arg, 20))
 	}

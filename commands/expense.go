@@ -6,6 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
 	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
@@ -135,7 +138,7 @@ var (
 // reason.
 func ParseAmount(s string) (int64, error) {
 	raw := s
-	s = strings.TrimSpace(normalizeWidth(s))
+	s = strings.TrimSpace(foldWidth(s))
 	s = strings.ReplaceAll(s, "。", ".")
 	for _, p := range []string{"¥", "￥", "rmb", "RMB", "CNY", "cny"} {
 		s = strings.TrimPrefix(s, p)
@@ -184,32 +187,23 @@ func ParseAmount(s string) (int64, error) {
 }
 
 func looksNumeric(s string) bool {
-	return strings.ContainsAny(normalizeWidth(s), "0123456789")
+	return strings.ContainsAny(foldWidth(s), "0123456789")
 }
 
-// FormatFen shows an amount in fen as yuan: "¥1,234.50".
+// FormatFen shows an amount in fen as yuan: "¥1,234.50", in both
+// languages (Chinese groups digits by thousands too).
 func FormatFen(fen int64) string {
 	sign := ""
 	if fen < 0 {
 		sign, fen = "-", -fen
 	}
-	yuan := strconv.FormatInt(fen/100, 10)
-	var b strings.Builder
-	for i, c := range yuan {
-		if i > 0 && (len(yuan)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return sign + "¥" + b.String() + "." + pad2(fen%100)
+	return sign + "¥" + groups.Sprintf("%d.%02d", fen/100, fen%100)
 }
 
-func pad2(n int64) string {
-	if n < 10 {
-		return "0" + strconv.FormatInt(n, 10)
-	}
-	return strconv.FormatInt(n, 10)
-}
+// groups prints integers with their thousands grouped, the way the
+// Chinese locale writes them (golang.org/x/text/message, CLDR's number
+// patterns), instead of by hand.
+var groups = message.NewPrinter(language.Chinese)
 
 // MonthWindow returns the first instant of a month in loc and of the next.
 func MonthWindow(year int, month time.Month, loc *time.Location) (time.Time, time.Time) {
@@ -224,7 +218,7 @@ var monthRe = regexp.MustCompile(`^(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*月?份
 // refused.
 func ParseMonth(s string, now time.Time, loc *time.Location) (int, time.Month, error) {
 	local := now.In(loc)
-	t := strings.ToLower(strings.TrimSpace(normalizeWidth(s)))
+	t := strings.ToLower(strings.TrimSpace(foldWidth(s)))
 	switch t {
 	case "this", "本月", "这个月", "current":
 		return local.Year(), local.Month(), nil

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/width"
 )
 
 // Command is the canonical, English name of a command ("repair", "complain", ...).
@@ -208,7 +210,7 @@ func parseTrimmed(s string, names []string) Parsed {
 // remainder glued to the name). A name must start with a letter, so "/",
 // "/ x" and "/:)" are not commands.
 func parseSlash(s string, names []string) (Parsed, bool) {
-	rest, ok := cutRune(s, '/', '／')
+	rest, ok := cutRune(s, '/')
 	if !ok {
 		return Parsed{}, false
 	}
@@ -219,14 +221,14 @@ func parseSlash(s string, names []string) (Parsed, bool) {
 	cmd, after, ok := matchAlias(rest, allAliases, glued)
 	if !ok {
 		cmd = unknown
-		end := strings.IndexFunc(rest, func(r rune) bool { return isSpace(r) || r == '@' || r == '＠' })
+		end := strings.IndexFunc(rest, func(r rune) bool { return isSpace(r) || fold(r) == '@' })
 		if end < 0 {
 			end = len(rest)
 		}
 		after = rest[end:]
 	}
 	p.Cmd = cmd
-	if at, ok := cutRune(after, '@', '＠'); ok {
+	if at, ok := cutRune(after, '@'); ok {
 		var ours bool
 		after, ours, p.OtherBot = cutBotSuffix(at, names)
 		p.Mention = ours
@@ -249,14 +251,15 @@ func cutBotSuffix(s string, names []string) (rest string, ours, other bool) {
 	return s[end:], false, end > 0
 }
 
-type tagBracket struct{ open, close string }
+type tagBracket struct{ open, close rune }
 
-var tagBrackets = []tagBracket{{"【", "】"}, {"[", "]"}, {"［", "］"}, {"〔", "〕"}, {"〖", "〗"}}
+// tagBrackets open and close a tag; "［报修］" folds to "[报修]".
+var tagBrackets = []tagBracket{{'【', '】'}, {'[', ']'}, {'〔', '〕'}, {'〖', '〗'}}
 
 // parseTag parses "#报修 …", "#报修：…", "#报修#…" and "【报修】…". Only
 // repair and complain are tags; "#12 …" is a ticket reference, not a tag.
 func parseTag(s string) (Parsed, bool) {
-	if rest, ok := cutRune(s, '#', '＃'); ok {
+	if rest, ok := cutRune(s, '#'); ok {
 		if startsWithDigit(rest) {
 			return Parsed{}, false
 		}
@@ -266,25 +269,25 @@ func parseTag(s string) (Parsed, bool) {
 		}
 		// "#报修#电梯坏了": a closing hash, as in Weibo-style topics; but
 		// "#报修#12" keeps its reference ("#报修#1号楼…" has none).
-		if h, ok := cutRune(after, '#', '＃'); ok && !startsWithRef(h) {
+		if h, ok := cutRune(after, '#'); ok && !startsWithRef(h) {
 			after = h
 		}
 		return Parsed{Cmd: cmd, Form: FormTag, Args: argsOf(after)}, true
 	}
 	for _, b := range tagBrackets {
-		rest, ok := strings.CutPrefix(s, b.open)
+		rest, ok := cutRune(s, b.open)
 		if !ok {
 			continue
 		}
 		rest = trimLeftSpace(rest)
-		if h, ok := cutRune(rest, '#', '＃'); ok {
+		if h, ok := cutRune(rest, '#'); ok {
 			rest = h
 		}
 		for _, a := range tagAliases {
 			if !hasPrefixFold(rest, a) {
 				continue
 			}
-			if after, ok := strings.CutPrefix(trimLeftSpace(rest[len(a):]), b.close); ok {
+			if after, ok := cutRune(trimLeftSpace(rest[len(a):]), b.close); ok {
 				return Parsed{Cmd: aliases[a], Form: FormTag, Args: argsOf(after)}, true
 			}
 		}
@@ -299,7 +302,7 @@ func parseTag(s string) (Parsed, bool) {
 // not a complaint about "电话是多少".
 func parseAfterMention(s string, names []string) Parsed {
 	s = trimLeftSpace(s)
-	if t, ok := cutRune(s, ':', '：', ',', '，'); ok {
+	if t, ok := cutRune(s, ':', ','); ok {
 		s = trimLeftSpace(t)
 	}
 	if p, ok := parseSlash(s, names); ok {
@@ -328,7 +331,7 @@ func parseBare(s string) (Parsed, bool) {
 			continue
 		}
 		rest := trimLeftSpace(s[len(a):])
-		if t, ok := cutRune(rest, ':', '：'); ok {
+		if t, ok := cutRune(rest, ':'); ok {
 			rest = trimLeftSpace(t)
 		}
 		if rest == "" || rest[0] < '1' || rest[0] > '5' {
@@ -347,13 +350,17 @@ func parseBare(s string) (Parsed, bool) {
 
 func isMetoo(s string) bool {
 	s = strings.TrimRightFunc(s, func(r rune) bool {
-		return isSpace(r) || strings.ContainsRune("!！。.~～", r)
+		return isSpace(r) || strings.ContainsRune("!。.~", fold(r))
 	})
+	if len(s) > 3*len("metoo") { // the longest, typed full-width
+		return false
+	}
+	s = foldWidth(s)
 	if len(s) > len("我家也是") {
 		return false
 	}
 	switch strings.ToLower(s) {
-	case "+1", "＋1", "同", "同上", "我家也是", "我也是", "metoo":
+	case "+1", "同", "同上", "我家也是", "我也是", "metoo":
 		return true
 	}
 	rest, ok := cutPrefixFold(s, "me")
@@ -410,7 +417,7 @@ func matchAlias(s string, list []string, b aliasBoundary) (Command, string, bool
 // comma ("#报修：电梯坏了") dropped from the front, spaces from the end.
 func argsOf(s string) string {
 	s = trimLeftSpace(s)
-	if t, ok := cutRune(s, ':', '：', ',', '，'); ok {
+	if t, ok := cutRune(s, ':', ','); ok {
 		s = t
 	}
 	return trimSpace(s)
@@ -418,7 +425,7 @@ func argsOf(s string) string {
 
 // cutLeadingMention cuts "@Bot" off the start of s.
 func cutLeadingMention(s string, names []string) (string, bool) {
-	rest, ok := cutRune(s, '@', '＠')
+	rest, ok := cutRune(s, '@')
 	if !ok {
 		return s, false
 	}
@@ -433,15 +440,11 @@ func cutLeadingMention(s string, names []string) (string, bool) {
 // a preceding letter or digit ("mail@Bot") is not a mention.
 func mentionsBot(s string, names []string) bool {
 	for i := 0; i < len(s); i++ {
-		var rest string
-		switch {
-		case s[i] == '@':
-			rest = s[i+1:]
-		case strings.HasPrefix(s[i:], "＠"):
-			rest = s[i+len("＠"):]
-		default:
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if fold(r) != '@' {
 			continue
 		}
+		rest := s[i+n:]
 		if i > 0 && isWordByte(s[i-1]) {
 			continue
 		}
@@ -459,7 +462,7 @@ func mentionsBot(s string, names []string) bool {
 func matchName(s string, names []string) int {
 	best := -1
 	for _, n := range names {
-		n = strings.TrimLeft(trimSpace(n), "@＠")
+		n = strings.TrimLeftFunc(trimSpace(n), func(r rune) bool { return fold(r) == '@' })
 		if n == "" || len(n) <= best {
 			continue
 		}
@@ -488,13 +491,8 @@ func findRefs(s string) []int64 {
 		seen map[int64]bool
 	)
 	for i := 0; i < len(s); {
-		var n int
-		switch {
-		case s[i] == '#':
-			n = 1
-		case strings.HasPrefix(s[i:], "＃"):
-			n = len("＃")
-		default:
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if fold(r) != '#' {
 			i++
 			continue
 		}
@@ -598,8 +596,8 @@ func Fields(s string) []string {
 // phone keyboards do not always pair “ and ” correctly, so either opens and
 // either closes a Chinese quote.
 func openQuote(r rune) rune {
-	switch r {
-	case '"', '＂':
+	switch fold(r) {
+	case '"':
 		return '"'
 	case '“', '”':
 		return '“'
@@ -615,7 +613,7 @@ func closesQuote(open, r rune) bool {
 // ticket number.
 func ParseTicketNumber(s string) (int64, error) {
 	t := trimSpace(s)
-	if h, ok := cutRune(t, '#', '＃'); ok {
+	if h, ok := cutRune(t, '#'); ok {
 		t = h
 	}
 	if h, ok := strings.CutSuffix(t, "号"); ok {
@@ -657,17 +655,39 @@ func isWordByte(c byte) bool {
 	return isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_'
 }
 
-// cutRune cuts the first rune off s if it is one of rs.
+// cutRune cuts the first rune off s if it is one of rs once folded, so
+// that '#' also cuts "＃".
 func cutRune(s string, rs ...rune) (string, bool) {
 	r, n := utf8.DecodeRuneInString(s)
 	if n == 0 || r == utf8.RuneError && n == 1 {
 		return s, false
 	}
-	if slices.Contains(rs, r) {
+	if slices.Contains(rs, fold(r)) {
 		return s[n:], true
 	}
 	return s, false
 }
+
+// fold maps a full-width form, as Chinese input methods type it (＃, ／,
+// ＠, ：, ＋, １), to its ASCII twin; every other rune stays as it is. The
+// mapping is Unicode's (golang.org/x/text/width, not a hand-made table
+// of ranges), and the parser compares folded runes, so each ASCII symbol
+// it knows also matches its full-width twin while Args keep the bytes as
+// typed.
+func fold(r rune) rune {
+	if p := width.LookupRune(r); p.Kind() == width.EastAsianFullwidth {
+		if n := p.Narrow(); n != 0 {
+			return n
+		}
+	}
+	return r
+}
+
+// foldWidth folds a whole text to its canonical width: full-width ASCII
+// and the ideographic space to ASCII ("１２：３０" is "12:30", "￥" is "¥"),
+// half-width katakana to full width; Chinese punctuation ("。", "、") stays.
+// The parsers of numbers, dates, times and amounts read what it returns.
+func foldWidth(s string) string { return width.Fold.String(s) }
 
 func lowerASCII(c byte) byte {
 	if 'A' <= c && c <= 'Z' {

@@ -195,6 +195,9 @@ func TestParse(t *testing.T) {
 		{"bare rate multi-line", "评分 5\n师傅很负责", Parsed{Cmd: "rate", Args: "5\n师傅很负责", Form: FormBare}},
 		{"bare +1", "+1", Parsed{Cmd: "metoo", Form: FormBare}},
 		{"bare full-width +1", "＋1", Parsed{Cmd: "metoo", Form: FormBare}},
+		{"bare full-width +1, digit too", "＋１", Parsed{Cmd: "metoo", Form: FormBare}},
+		{"bare full-width metoo", "ｍｅｔｏｏ～", Parsed{Cmd: "metoo", Form: FormBare}},
+		{"full-width colon after a mention", "@物业助手：/status 3", Parsed{Cmd: "status", Args: "3", Form: FormMention, Mention: true}},
 		{"bare 同", "同", Parsed{Cmd: "metoo", Form: FormBare}},
 		{"bare 同上", "同上", Parsed{Cmd: "metoo", Form: FormBare}},
 		{"bare 同上！", "同上！", Parsed{Cmd: "metoo", Form: FormBare}},
@@ -515,5 +518,22 @@ func TestParseTicketNumber(t *testing.T) {
 				t.Errorf("ParseTicketNumber(%q) = %d, nil; want an error", in, got)
 			}
 		})
+	}
+}
+
+// fold maps the full-width twins of the symbols the parser knows to ASCII,
+// and leaves Chinese punctuation and letters alone; foldWidth does it for
+// a whole text.
+func TestFoldWidth(t *testing.T) {
+	for in, want := range map[rune]rune{'＃': '#', '／': '/', '＠': '@', '：': ':', '，': ',', '＋': '+', '１': '1', '＂': '"', '［': '[',
+		'#': '#', '。': '。', '、': '、', '【': '【', '报': '报', 'a': 'a', '\u3000': ' '} {
+		if got := fold(in); got != want {
+			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"１２：３０": "12:30", "￥１，２００．５元": "¥1,200.5元", "１２月２０日　１４点": "12月20日 14点", "好的。": "好的。"} {
+		if got := foldWidth(in); got != want {
+			t.Errorf("foldWidth(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

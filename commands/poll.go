@@ -194,7 +194,7 @@ func voteNumber(p Parsed) (voteText, bool) {
 	if p.Cmd != "" || len(p.Refs) > 0 {
 		return voteText{}, false
 	}
-	s := trimSpace(normalizeWidth(p.Args))
+	s := trimSpace(foldWidth(p.Args))
 	if len(s) > 24 {
 		return voteText{}, false
 	}
