@@ -97,7 +97,7 @@ func TestFormatReportInEnglish(t *testing.T) {
 		Resolution:    store.Spread{Count: 10, Median: 36 * time.Hour, P90: 120 * time.Hour},
 		WithinSLA:     8, Overdue: 3, Escalated: 2,
 		Ratings: 6, RatingSum: 26, RatingsHigh: 5,
-		Complaints:   []store.NamedCount{{Name: "电梯", Count: 2}, {Name: "其他", Count: 1}},
+		Complaints:   []store.NamedCount{{Name: "电梯", Count: 2}, {Name: store.OtherCategory, Count: 1}},
 		Expenses:     []store.NamedAmount{{Name: "repairs", Fen: 120000}, {Name: "gardening", Fen: 30000}},
 		ExpenseTotal: 150000, Participants: 14, Activities: 1, Signups: 12,
 	}

@@ -10,8 +10,11 @@ import (
 	"unicode/utf8"
 )
 
-// OtherCategory is the category of a complaint that matches no keyword.
-const OtherCategory = "其他"
+// OtherCategory is the category of a complaint that matches no keyword: a
+// code, not a word (the catalogue names it, i18n.Category). It is empty,
+// which no keyword's category can be (SetComplaintKeyword refuses it), so
+// no category a manager names is ever taken for it.
+const OtherCategory = ""
 
 // KindFigures counts one kind of ticket over a report's window.
 type KindFigures struct {
@@ -64,7 +67,7 @@ type Report struct {
 	// and RatingsHigh counts those of 4 or 5.
 	Ratings, RatingSum, RatingsHigh int
 	// Complaints groups the complaints filed in the window by keyword
-	// category, biggest first, "其他" last.
+	// category, biggest first, OtherCategory last.
 	Complaints []NamedCount
 	// Expenses groups the window's expenses by category, biggest first.
 	Expenses     []NamedAmount

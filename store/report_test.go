@@ -373,3 +373,35 @@ func TestComplaintKeywordsAreEditable(t *testing.T) {
 		return nil
 	})
 }
+
+// OtherCategory is a code no category a manager names can be: "其他" or
+// "other" typed as a category stays the manager's own, and a blank
+// category is refused.
+func TestOtherCategoryIsACodeNoManagerTypes(t *testing.T) {
+	db, _ := MustOpen(t)
+	mustUpdate(t, db, func(tx *store.Tx) error {
+		for _, c := range []string{"其他", "other"} {
+			if err := tx.SetComplaintKeyword("关键词"+c, c); err != nil {
+				return err
+			}
+		}
+		if err := tx.SetComplaintKeyword("空", " "); store.ErrorCode(err) != store.EINVALID {
+			t.Errorf("a blank category: %v", err)
+		}
+		ks, err := tx.ComplaintKeywords()
+		if err != nil {
+			return err
+		}
+		for text, want := range map[string]string{"有关键词其他的事": "其他", "关键词other": "other", "楼道里漏水了": store.OtherCategory} {
+			if got := store.CategorizeComplaint(ks, text); got != want {
+				t.Errorf("%q = %q, want %q", text, got, want)
+			}
+		}
+		return nil
+	})
+	for _, c := range []string{"其他", "other", "电梯"} {
+		if c == store.OtherCategory {
+			t.Errorf("OtherCategory is the word %q", c)
+		}
+	}
+}
