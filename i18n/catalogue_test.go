@@ -132,42 +132,51 @@ func TestVerbsOf(t *testing.T) {
 	}
 }
 
-// declared returns the keys keys.go declares, by Go name, from its source:
-// the list the catalogues are checked against.
+// declared returns the keys the package declares (Name = key("id"), in
+// keys.go or any other file), by Go name, from its source: the list the
+// catalogues are checked against.
 func declared(t *testing.T) map[string]Key {
 	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), "keys.go", nil, 0)
+	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]Key{}
-	ast.Inspect(f, func(n ast.Node) bool {
-		vs, ok := n.(*ast.ValueSpec)
-		if !ok {
-			return true
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
 		}
-		for i, name := range vs.Names {
-			call, ok := vs.Values[i].(*ast.CallExpr)
-			if !ok || fmt.Sprint(call.Fun) != "key" {
-				t.Errorf("%s is not declared with key(\"…\")", name.Name)
-				continue
-			}
-			id, err := strconv.Unquote(call.Args[0].(*ast.BasicLit).Value)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[name.Name] = key(id)
+		f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return false
-	})
+		ast.Inspect(f, func(n ast.Node) bool {
+			vs, ok := n.(*ast.ValueSpec)
+			if !ok || len(vs.Values) != len(vs.Names) {
+				return true
+			}
+			for i, name := range vs.Names {
+				call, ok := vs.Values[i].(*ast.CallExpr)
+				if !ok || fmt.Sprint(call.Fun) != "key" {
+					continue
+				}
+				id, err := strconv.Unquote(call.Args[0].(*ast.BasicLit).Value)
+				if err != nil {
+					t.Fatalf("%s: %s: %v", file, name.Name, err)
+				}
+				out[name.Name] = key(id)
+			}
+			return false
+		})
+	}
 	if len(out) < 500 {
-		t.Fatalf("keys.go declares %d keys: the scan is broken", len(out))
+		t.Fatalf("the package declares %d keys: the scan is broken", len(out))
 	}
 	return out
 }
 
 // TestEveryKeyInBothLanguages: each language has a text for every key
-// keys.go declares and for nothing else, each id is one key's, and no
+// the package declares and for nothing else, each id is one key's, and no
 // language file gives a key twice (a map literal keeps the last silently).
 func TestEveryKeyInBothLanguages(t *testing.T) {
 	keys := declared(t)
@@ -212,7 +221,7 @@ func TestEveryKeyInBothLanguages(t *testing.T) {
 			return true
 		})
 		if len(seen) != len(keys) {
-			t.Errorf("%s gives %d keys, keys.go declares %d", file, len(seen), len(keys))
+			t.Errorf("%s gives %d keys, the package declares %d", file, len(seen), len(keys))
 		}
 	}
 }

@@ -15,6 +15,12 @@
 // action, a store.Error's key, a schedule's kind) are named through small
 // lookup functions: Status, Event, Err, ScheduleKind…
 //
+// To add a message, declare its key in keys.go (Name = key("family.name"))
+// and give it a text in zh.go and in en.go; the tests name whatever is
+// missing or does not match. A helper that takes a key and its arguments
+// should be called t (as commands' r.t is), so the call-site test checks
+// its calls too.
+//
 // The package is a leaf: it imports only the standard library and
 // golang.org/x/text, so every other package may use it.
 package i18n
