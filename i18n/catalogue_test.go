@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"maps"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -305,6 +306,11 @@ func TestT(t *testing.T) {
 	}
 	if got := fmt.Sprint(CardTitle); got != "card.title" || CardTitle.ID() != "card.title" {
 		t.Errorf("CardTitle prints as %q", got)
+	}
+	// A string, literal or not, is no Key: r.t("card.title") does not
+	// compile, rather than falling back to the id at run time.
+	if reflect.TypeFor[string]().ConvertibleTo(reflect.TypeFor[Key]()) {
+		t.Error("a string converts to a Key")
 	}
 }
 

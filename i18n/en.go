@@ -333,11 +333,9 @@ var en = map[Key]string{
 	RemindToday:       "today",
 	RemindTomorrow:    "tomorrow",
 	RemindInDays:      "in %d days",
-
-	// leading space: 活动 7 天后开始
-	JobResultBackup: "backed up to %s",
-	ErrSpecNever:    "That rule never fires (like February 30th). Please pick another date.",
-	ErrSpecTooOften: "That's too often: scheduled messages can run at most once a minute.",
+	JobResultBackup:   "backed up to %s",
+	ErrSpecNever:      "That rule never fires (like February 30th). Please pick another date.",
+	ErrSpecTooOften:   "That's too often: scheduled messages can run at most once a minute.",
 
 	// activities and meetings
 	ActivityAdded:         "✅ Activity #%d \"%s\" posted, on %s.",

@@ -2,7 +2,6 @@ package i18n
 
 // Tickets, roles and bindings: the replies of the ticket, role and binding commands, and help.
 var (
-
 	// tickets
 	KindRepair           = key("kind.repair")
 	KindComplaint        = key("kind.complaint")
@@ -232,7 +231,6 @@ var (
 
 // Schedules, activities, meetings, expenses, reports and what the scheduled jobs post and answer.
 var (
-
 	// what the resident groups receive
 	PostAnnouncement      = key("post.announcement")
 	PostSurvey            = key("post.survey")
@@ -338,11 +336,9 @@ var (
 	RemindToday       = key("remind.today")
 	RemindTomorrow    = key("remind.tomorrow")
 	RemindInDays      = key("remind.in_days")
-
-	// leading space: 活动 7 天后开始
-	JobResultBackup = key("jobres.backup")
-	ErrSpecNever    = key("err.spec_never")
-	ErrSpecTooOften = key("err.spec_too_often")
+	JobResultBackup   = key("jobres.backup")
+	ErrSpecNever      = key("err.spec_never")
+	ErrSpecTooOften   = key("err.spec_too_often")
 
 	// activities and meetings
 	ActivityAdded         = key("activity.added")

@@ -332,12 +332,10 @@ var zh = map[Key]string{
 	MeetingRemind:     "业主大会%s召开：",
 	RemindToday:       "今天",
 	RemindTomorrow:    "明天",
-	RemindInDays:      " %d 天后",
-
-	// leading space: 活动 7 天后开始
-	JobResultBackup: "已备份到 %s",
-	ErrSpecNever:    "这个时间规则永远不会触发（比如 2 月 30 日），请换一个日期。",
-	ErrSpecTooOften: "太频繁了：定时消息最多每分钟一次。",
+	RemindInDays:      " %d 天后", // leading space: 活动 7 天后开始
+	JobResultBackup:   "已备份到 %s",
+	ErrSpecNever:      "这个时间规则永远不会触发（比如 2 月 30 日），请换一个日期。",
+	ErrSpecTooOften:   "太频繁了：定时消息最多每分钟一次。",
 
 	// activities and meetings
 	ActivityAdded:         "✅ 已发布活动 #%d「%s」，时间 %s。",
