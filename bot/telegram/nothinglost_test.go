@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +22,7 @@ import (
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/bot/telegram"
 	"github.com/linli/linli/bot/telegram/telegramtest"
+	"github.com/linli/linli/store"
 )
 
 // logRecorder is a slog.Handler that keeps every record's text, for tests
@@ -374,5 +376,76 @@ func TestSendLongTextResumesAfterAFailedPart(t *testing.T) {
 	}
 	if got, want := strings.Count(joined.String(), "月度报告一行内容。"), 1000; got != want {
 		t.Errorf("the lines went out %d times in all, want %d", got, want)
+	}
+}
+
+// TestOutboxIsFairAcrossChats runs the real outbox, Sender and adapter,
+// with Telegram's limits on both sides and the real clock: behind 150
+// private messages to one person and a group held back by its 20 messages a
+// minute, a new ticket's card in another group goes out at once.
+func TestOutboxIsFairAcrossChats(t *testing.T) {
+	srv := newServer(t, telegramtest.WithLimits(telegramtest.TelegramLimits()))
+	person := models.User{ID: 777, FirstName: "业主"}
+	busyGroup := models.Chat{ID: -1009001, Type: models.ChatTypeSupergroup, Title: "公告群"}
+	cardGroup := models.Chat{ID: -1009002, Type: models.ChatTypeSupergroup, Title: "物业群"}
+	srv.AddPrivateChat(person)
+	srv.AddChat(busyGroup)
+	srv.AddChat(cardGroup)
+	tg := newAdapter(t, srv, func(c *telegram.Config) { c.Limits = telegram.Limits{} }) // Telegram's limits
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "fair.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	enqueueAll := func(outs ...store.Out) {
+		t.Helper()
+		err := db.Update(context.Background(), func(tx *store.Tx) error {
+			for _, o := range outs {
+				if _, err := tx.Enqueue(o); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var backlog []store.Out
+	for i := range 150 {
+		backlog = append(backlog, store.Out{Platform: bot.Telegram, Chat: bot.ChatID(itoa(person.ID)), Text: fmt.Sprint("提醒 ", i)})
+	}
+	for i := range 60 {
+		backlog = append(backlog, store.Out{Platform: bot.Telegram, Chat: bot.ChatID(itoa(busyGroup.ID)), Text: fmt.Sprint("公告 ", i)})
+	}
+	enqueueAll(backlog...)
+	// The busy group had its 20 messages of the minute just before a restart.
+	var before []telegram.Sent
+	for range 20 {
+		before = append(before, telegram.Sent{Chat: bot.ChatID(itoa(busyGroup.ID)), At: time.Now().Add(-10 * time.Second), Text: "早先的公告"})
+	}
+	tg.SeedLimits(before)
+	s := bot.NewSender(tg, db.Outbox(), bot.SenderConfig{}, slog.New(slog.DiscardHandler))
+	db.OnOutbox(s.Wake)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	// The person's burst is spent; the busy group waits for its minute.
+	waitFor(t, srv, "the backlog to start", func() bool { return len(srv.SentTo(person.ID)) >= 4 })
+	if n := len(srv.SentTo(busyGroup.ID)); n != 0 {
+		t.Fatalf("the group full for the minute got %d more", n)
+	}
+	queued := time.Now()
+	enqueueAll(store.Out{Platform: bot.Telegram, Chat: bot.ChatID(itoa(cardGroup.ID)), Text: "工单 #1 3号楼电梯坏了"})
+	waitFor(t, srv, "the card", func() bool { return len(srv.SentTo(cardGroup.ID)) == 1 })
+	if took := time.Since(queued); took > 1500*time.Millisecond {
+		t.Errorf("the card went out %s after it was queued, behind other chats' backlogs", took)
+	} else {
+		t.Logf("the card went out %s after it was queued", took.Round(time.Millisecond))
+	}
+	if n := srv.TooManyCount(); n != 0 {
+		t.Errorf("%d × 429", n)
 	}
 }
