@@ -1,7 +1,10 @@
 package store
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -120,4 +123,21 @@ func (db *DB) OnWriteHealth(f func(WriteHealth)) {
 	db.health.mu.Lock()
 	db.health.observers = append(db.health.observers, f)
 	db.health.mu.Unlock()
+}
+
+// CapPages caps the database file at n pages on the writers' connection, so
+// that a write needing more fails with SQLITE_FULL, as on a full disk: tests
+// of what the bot does then use it. SQLite never sets the cap below the
+// file's size; CapPages returns the cap it set. A large n lifts the cap.
+func (db *DB) CapPages(ctx context.Context, n int64) (int64, error) {
+	db.writer.Lock()
+	defer db.writer.Unlock()
+	if db.wconn == nil {
+		return 0, ErrClosed
+	}
+	var got int64
+	if err := db.wconn.QueryRowContext(ctx, "PRAGMA max_page_count = "+strconv.FormatInt(n, 10)).Scan(&got); err != nil {
+		return 0, fmt.Errorf("cap pages: %w", err)
+	}
+	return got, nil
 }

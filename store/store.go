@@ -58,6 +58,10 @@ type DB struct {
 	// by writer.
 	wconn  *sql.Conn
 	wstmts map[string]*sql.Stmt
+	// wfault is the storage fault that broke the write transaction under
+	// way (SQLite may have rolled it back by itself); later statements of it
+	// are refused. Guarded by writer; begin clears it.
+	wfault error
 
 	// Group commit (group.go).
 	gmu      sync.Mutex    // guards gqueue and gclosed
@@ -344,6 +348,7 @@ func (db *DB) begin(ctx context.Context) (*Tx, error) {
 		return nil, ErrClosed
 	}
 	tx := &Tx{ctx: ctx, now: db.Now().UTC().Truncate(time.Second), db: db}
+	db.wfault = nil
 	if _, err := tx.exec("BEGIN IMMEDIATE"); err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
@@ -407,11 +412,25 @@ func (tx *Tx) stmt(q string) (*sql.Stmt, error) {
 func (tx *Tx) exec(q string, args ...any) (sql.Result, error) { return tx.execOn(tx.ctx, q, args...) }
 
 func (tx *Tx) execOn(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	write := tx.tx == nil
+	if write && tx.db.wfault != nil && q != "ROLLBACK" {
+		// SQLite may have rolled the transaction back by itself: a statement
+		// run now would run on its own, outside any transaction, and stay
+		// written whatever happens to the rest (an inbox row without its
+		// ticket: a message lost).
+		return nil, fmt.Errorf("transaction given up after a storage fault: %w", tx.db.wfault)
+	}
 	s, err := tx.stmt(q)
 	if err != nil {
 		return nil, err
 	}
-	return s.ExecContext(ctx, args...)
+	res, err := s.ExecContext(ctx, args...)
+	if write && err != nil {
+		if _, fault := Fault(err); fault {
+			tx.db.wfault = err
+		}
+	}
+	return res, err
 }
 
 // insert runs an INSERT and returns the new row's id: cheaper than
