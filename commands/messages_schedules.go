@@ -261,6 +261,7 @@ var scheduleMessages = map[string]map[string]string{
 		"jobres.meeting":     "发送会议提醒 %d 条",
 		"jobres.schedule":    "已发到 %d 个群",
 		"jobres.catchup":     "（补发）",
+		"jobres.retention":   "清理了 %d 条已处理消息记录、%d 条已发送消息（保留 %d 天；未发出的从不清理）",
 	},
 	"en": {
 		"post.announcement":       "📢 Notice from the property office\n%s",
@@ -512,5 +513,6 @@ var scheduleMessages = map[string]map[string]string{
 		"jobres.meeting":     "%d meeting reminders sent",
 		"jobres.schedule":    "posted to %d groups",
 		"jobres.catchup":     " (catch-up)",
+		"jobres.retention":   "pruned %d handled-message ids and %d sent messages (kept %d days; unsent ones never go)",
 	},
 }
