@@ -595,7 +595,7 @@ func (t *Telegram) runWebhook(ctx context.Context, in bot.Inbound) error {
 		// A request waits for its update to be handled (webhookWait).
 		WriteTimeout: webhookWait + 10*time.Second,
 		// Keep-alive connections Telegram leaves open are closed after a while.
-		IdleTimeout: 2 * time.Minute,
+		IdleTimeout: webhookIdle,
 		ErrorLog:    slog.NewLogLogger(t.log.Handler(), slog.LevelDebug),
 	}
 	serveErr := make(chan error, 1)
@@ -639,6 +639,10 @@ func (t *Telegram) runWebhook(ctx context.Context, in bot.Inbound) error {
 // handled; past it, Telegram is answered 503 and posts the update again
 // (the lanes know it and let the new request wait for the same outcome).
 const webhookWait = 30 * time.Second
+
+// webhookIdle is how long the webhook server keeps an idle keep-alive
+// connection (a variable: a test shortens it).
+var webhookIdle = 2 * time.Minute
 
 // webhook serves the updates Telegram posts. Unlike the SDK's
 // WebhookHandler, which answers 200 before the update is handled (so updates
