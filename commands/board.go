@@ -56,7 +56,9 @@ var boardCommands = map[Command]bool{
 
 // BoardBody is what a community's board shows: recent announcements,
 // upcoming activities and meetings, and the progress of open tickets (number,
-// kind and status, never who reported them). It is "" when there is nothing.
+// kind and status, and the start of a repair's text so that residents can
+// tell which is which; never who reported them, nor a complaint's words).
+// It is "" when there is nothing.
 func BoardBody(tx *store.Tx, comm *store.Community, loc *time.Location) (string, error) {
 	lang := comm.Lang
 	var sections []string
@@ -122,11 +124,41 @@ func BoardBody(tx *store.Tx, comm *store.Community, loc *time.Location) (string,
 				break
 			}
 			t := ts[i]
-			ls = append(ls, T(lang, "board.ticket", t.ID, T(lang, "kind."+t.Kind), T(lang, "status."+t.Status)))
+			line := T(lang, "board.ticket", t.ID, T(lang, "kind."+t.Kind), T(lang, "status."+t.Status))
+			if ex, err := boardExcerpt(tx, t); err != nil {
+				return "", err
+			} else if ex != "" {
+				line = T(lang, "board.repair", t.ID, T(lang, "kind."+t.Kind), T(lang, "status."+t.Status), ex)
+			}
+			ls = append(ls, line)
 		}
 		sections = append(sections, lines(ls...))
 	}
 	return strings.Join(sections, "\n\n"), nil
+}
+
+// boardExcerptLen is about how much of a repair's text the board shows:
+// enough for residents to tell two repairs apart ("3号楼电梯按钮坏了").
+const boardExcerptLen = 20
+
+// boardExcerpt is what the board shows of a ticket's text: the start of a
+// repair that was filed in a group (its words were there for the
+// neighbours to read already), nothing of a complaint (it may be about a
+// neighbour) or of a repair filed in a private chat.
+func boardExcerpt(tx *store.Tx, t *store.Ticket) (string, error) {
+	if t.Kind != store.KindRepair {
+		return "", nil
+	}
+	chat, err := tx.ChatByID(t.OriginChatID)
+	if store.ErrorCode(err) == store.ENOTFOUND {
+		return "", nil
+	} else if err != nil {
+		return "", err
+	}
+	if chat.Kind != bot.Group {
+		return "", nil
+	}
+	return oneLine(t.Text, boardExcerptLen), nil
 }
 
 // boardText is a board as posted: a title, the body, and when it was made.
@@ -493,6 +525,7 @@ var boardMessages = map[string]map[string]string{
 		"board.agenda":        "想讨论的事：发送 /agenda 内容",
 		"board.tickets":       "🔧 工单进度（未完成 %d 件）",
 		"board.ticket":        "· #%d %s · %s",
+		"board.repair":        "· #%d %s · %s：%s",
 		"board.more":          "· ……另有 %d 项",
 		"board.no_pin":        "⚠ 公告栏无法在群“%s”置顶（%s）。请把机器人设为该群管理员并允许“置顶消息”，公告栏会在下次更新时自动置顶。此提醒只发一次。",
 		"digest.is":           "微信等无法置顶的平台：每天 %s 在业主群发布公告栏。修改：/notices digest 08:30；关闭：/notices digest off",
@@ -519,6 +552,7 @@ var boardMessages = map[string]map[string]string{
 		"board.agenda":        "Something to discuss? Send /agenda followed by it",
 		"board.tickets":       "🔧 Tickets in progress (%d open)",
 		"board.ticket":        "· #%d %s · %s",
+		"board.repair":        "· #%d %s · %s: %s",
 		"board.more":          "· …and %d more",
 		"board.no_pin":        "⚠ The notice board can't be pinned in \"%s\" (%s). Make the bot an admin of that group with the right to pin messages; the board will be pinned at its next update. You'll only get this note once.",
 		"digest.is":           "On platforms that can't pin (WeChat), the notice board is posted in resident groups every day at %s. Change it: /notices digest 08:30; turn it off: /notices digest off",
