@@ -200,9 +200,7 @@ func (s *Service) handleEvent(ctx context.Context, m *bot.Message) error {
 			if chat.Bound() {
 				return nil
 			}
-			return notifyManagers(tx, s.cfg.Lang, func(lang string) string {
-				return T(lang, "added.to_group", chat.Title, chat.Key)
-			})
+			return s.addedToGroup(tx, chat) // a digest (added.go)
 		case bot.EventBotRemoved:
 			chat, err := tx.ChatByKey(m.Platform, m.Chat)
 			if store.ErrorCode(err) == store.ENOTFOUND {
