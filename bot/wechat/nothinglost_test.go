@@ -154,11 +154,16 @@ func TestStatusAndLogsKeepSessionKeysAndNamesOut(t *testing.T) {
 	// The network fails: the sync loop's errors quote the synccheck URL,
 	// whose query holds the session's sid, skey and uin.
 	srv.SetDown(true)
-	base := srv.Hits("synccheck")
-	if err := srv.WaitHits("synccheck", base+4, wait); err != nil {
-		t.Fatal(err)
-	}
+	// Each failed poll is counted a moment after the server saw it: wait
+	// poll by poll until the adapter calls itself down.
 	up, detail := w.Status()
+	start := srv.Hits("synccheck")
+	for n := start + 1; up && n <= start+50; n++ {
+		if err := srv.WaitHits("synccheck", n, wait); err != nil {
+			t.Fatal(err)
+		}
+		up, detail = w.Status()
+	}
 	if up || !strings.Contains(detail, "receiving fails") {
 		t.Errorf("Status while down = %v %q", up, detail)
 	}
