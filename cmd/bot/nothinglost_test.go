@@ -23,6 +23,7 @@ import (
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/bot/telegram"
+	"github.com/linli/linli/bot/wechat/wechattest"
 	"github.com/linli/linli/store"
 )
 
@@ -293,4 +294,47 @@ func TestHealthzKeepsTheTokenOut(t *testing.T) {
 	if strings.Contains(body, secret) || strings.Contains(logs.String(), secret) {
 		t.Errorf("the token reached /healthz or the log:\n%s\n%s", body, logs.String())
 	}
+}
+
+// TestWeChatLockedDatabaseLosesNoMessage: web WeChat hands each message
+// over once, so while the database is locked the bot keeps the messages in
+// memory; once the lock is gone each becomes exactly one ticket.
+func TestWeChatLockedDatabaseLosesNoMessage(t *testing.T) {
+	t.Parallel()
+	w := newWCWorld(t, wechattest.WithAutoConfirm())
+	w.store = store.Options{BusyTimeout: 100 * time.Millisecond}
+	m := w.start(t)
+	w.waitUp(t, m)
+	w.setup(t)
+	before := ticketCountQuiet(m.Main)
+
+	release := holdLock(t, w.db)
+	texts := []string{"#报修 1号楼漏水", "#报修 2号楼停电", "#报修 3号楼门禁坏了"}
+	for _, text := range texts {
+		w.srv.GroupText(wcResident, "李阿姨", text)
+	}
+	m.logs.waitLine(t, "database writes fail")
+	if n := ticketCountQuiet(m.Main); n != before {
+		t.Fatalf("%d tickets while the database was locked", n-before)
+	}
+	release()
+	for _, text := range texts {
+		w.waitText(t, wcResident, strings.TrimPrefix(text, "#报修 "))
+	}
+	w.waitFor(t, "every ticket", func() bool { return ticketCountQuiet(m.Main) == before+len(texts) })
+	rows, err := m.DB.SQL().Query(`SELECT text FROM tickets ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		got = append(got, s)
+	}
+	rows.Close()
+	if want := []string{"1号楼漏水", "2号楼停电", "3号楼门禁坏了"}; fmt.Sprint(got[before:]) != fmt.Sprint(want) {
+		t.Errorf("tickets %q, want %q, in the order written", got[before:], want)
+	}
+	m.logs.waitLine(t, "database writes work again")
 }
