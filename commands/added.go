@@ -46,8 +46,8 @@ type addedRow struct {
 	Lang string `json:"lang"`
 }
 
-// addedToGroup tells the managers, in a digest, that the bot was added to
-// chat, a group nobody bound.
+// addedToGroup tells the company-wide managers, in a digest, that the bot
+// was added to chat, a group nobody bound.
 func (s *Service) addedToGroup(tx *store.Tx, chat *store.Chat) error {
 	var d addedDigest
 	if v, err := tx.Setting(addedSetting); err != nil {
@@ -86,19 +86,16 @@ func (s *Service) addedToGroup(tx *store.Tx, chat *store.Chat) error {
 		due = last.Add(AddedSpacing)
 	}
 	next := addedDigest{Due: due.Unix(), Groups: []addedGroup{g}}
-	ms, err := tx.Managers()
+	// The group belongs to no community yet: it is the company-wide
+	// managers' to hear of (NotifyCommunityManagers for community 0).
+	ms, err := tx.ManagersOf(0)
 	if err != nil {
 		return err
 	}
+	lang := s.cfg.Lang
 	for _, m := range ms {
 		if m.PrivateChat == "" {
 			continue
-		}
-		lang := s.cfg.Lang
-		if m.CommunityID != 0 {
-			if c, err := tx.CommunityByID(m.CommunityID); err == nil {
-				lang = c.Lang
-			}
 		}
 		id, err := tx.Enqueue(store.Out{Platform: m.Platform, Chat: m.PrivateChat, Text: addedText(lang, next.Groups), NotBefore: due})
 		if err != nil {

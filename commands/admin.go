@@ -4,10 +4,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/linli/linli/bot"
 	"github.com/linli/linli/store"
 )
 
-// bind binds the group it is typed in to a community (created if new).
+// bind binds the group it is typed in to a community (created if new). A
+// manager binds only to a community they manage, and moves a group away
+// only from one they manage; a community they create, they manage.
 func (r *req) bind() error {
 	f := Fields(r.p.Args)
 	if len(f) == 0 {
@@ -24,19 +27,28 @@ func (r *req) bind() error {
 		}
 	}
 	name = strings.Trim(name, `"“”「」 `)
+	roles := r.me.Memberships
+	if r.chat.Bound() && !roles.Manager(r.chat.CommunityID) {
+		return store.Errorf(store.EUNAUTHORIZED, "bind_not_yours")
+	}
+	if c, err := r.tx.CommunityByName(name); err == nil && !roles.Manager(c.ID) {
+		return store.Errorf(store.EUNAUTHORIZED, "bind_not_yours")
+	} else if err != nil && store.ErrorCode(err) != store.ENOTFOUND {
+		return err
+	}
 	comm, created, err := r.tx.CreateCommunity(name, r.s.cfg.Lang, "")
 	if err != nil {
 		return err
+	}
+	if created && !roles.CompanyWide() {
+		if _, err := r.tx.Grant(r.me.ID, comm.ID, store.RoleManager, r.me.ID); err != nil {
+			return err
+		}
 	}
 	if err := r.tx.BindChat(r.chat.ID, comm.ID, role); err != nil {
 		return err
 	}
 	r.setCommunity(comm)
-	if r.me.CommunityID == 0 {
-		if err := r.tx.SetRole(r.me.ID, r.me.Role, comm.ID); err != nil {
-			return err
-		}
-	}
 	var msg []string
 	if created {
 		msg = append(msg, r.t("bind.created", comm.Name))
@@ -56,64 +68,367 @@ func (r *req) unbind() error {
 	if !r.chat.Bound() {
 		return r.reply(r.t("unbind.not_bound"))
 	}
+	if !r.me.Memberships.Manager(r.chat.CommunityID) {
+		return store.Errorf(store.EUNAUTHORIZED, "bind_not_yours")
+	}
 	if err := r.tx.UnbindChat(r.chat.ID); err != nil {
 		return err
 	}
 	return r.reply(r.t("unbind.done"))
 }
 
-// grant gives someone the staff or manager role.
-func (r *req) grant() error {
-	f := Fields(r.p.Args)
-	if len(f) < 1 {
-		return usage("grant")
-	}
-	role := strings.ToLower(f[0])
-	switch role {
+// roleWord reads "staff" or "manager" in either language.
+func roleWord(s string) (string, bool) {
+	switch strings.ToLower(s) {
 	case "staff", "工作人员", "员工":
-		role = store.RoleStaff
+		return store.RoleStaff, true
 	case "manager", "经理":
-		role = store.RoleManager
-	default:
-		return store.Errorf(store.EINVALID, "bad_role", f[0])
+		return store.RoleManager, true
 	}
-	var commID int64
-	if r.comm != nil {
-		commID = r.comm.ID
+	return "", false
+}
+
+// grantTarget is what /grant and /revoke name: a role (may be "" for
+// /revoke), a person as typed, and a community (nil with all: every one).
+type grantTarget struct {
+	role string
+	ref  string
+	comm *store.Community
+	all  bool
+}
+
+// where is the community's name, or "every community".
+func (g grantTarget) where(lang string) string {
+	if g.all {
+		return T(lang, "community.all")
 	}
-	p, err := r.personArg(strings.Join(f[1:], " "), commID)
+	return g.comm.Name
+}
+
+func (g grantTarget) commID() int64 {
+	if g.all {
+		return 0
+	}
+	return g.comm.ID
+}
+
+// grantArgs reads "ROLE PERSON [COMMUNITY|all]". The person may hold
+// spaces, or be quoted ("3-201 李阿姨"); the community is the longest tail
+// of the words that names one, and may be left out when the manager runs
+// only one community.
+func (r *req) grantArgs(cmd string, roleRequired bool) (grantTarget, error) {
+	var g grantTarget
+	f := Fields(r.p.Args)
+	if len(f) > 0 {
+		if role, ok := roleWord(f[0]); ok {
+			g.role, f = role, f[1:]
+		} else if roleRequired {
+			return g, store.Errorf(store.EINVALID, "bad_role", truncate(f[0], 20))
+		}
+	}
+	if g.role == "" && roleRequired {
+		return g, usage(cmd)
+	}
+	roles := r.me.Memberships
+	for k := 1; k < len(f) && g.comm == nil && !g.all; k++ {
+		tail := strings.Join(f[k:], " ")
+		if allWords[strings.ToLower(tail)] {
+			if !roles.CompanyWide() {
+				return g, store.Errorf(store.EUNAUTHORIZED, "grant_all_only")
+			}
+			g.all, f = true, f[:k]
+			break
+		}
+		c, err := r.tx.CommunityByName(tail)
+		if store.ErrorCode(err) == store.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return g, err
+		}
+		if !roles.Manager(c.ID) {
+			return g, store.Errorf(store.ENOTFOUND, "no_community", c.Name)
+		}
+		g.comm, f = c, f[:k]
+	}
+	g.ref = strings.Join(f, " ")
+	if g.ref == "" && r.m.ReplyToSender == "" {
+		return g, usage(cmd)
+	}
+	if g.all && g.role == store.RoleStaff {
+		return g, store.Errorf(store.EINVALID, "grant_needs_community")
+	}
+	if g.comm == nil && !g.all {
+		managed, err := r.managedCommunities()
+		if err != nil {
+			return g, err
+		}
+		switch len(managed) {
+		case 0:
+			return g, store.Errorf(store.EINVALID, "grant_no_community")
+		case 1:
+			g.comm = managed[0]
+		default:
+			var names []string
+			for _, c := range managed {
+				names = append(names, c.Name)
+			}
+			return g, store.Errorf(store.EINVALID, "grant_which", strings.Join(names, "、"), "/"+cmd, managed[0].Name)
+		}
+	}
+	return g, nil
+}
+
+// grant gives someone the staff or manager role in one community (or, for
+// a company-wide manager, every community). Someone not seen yet is
+// looked up in the platform's directory (WeChat: the groups' members and
+// the account's friends), or else the grant waits for their first message.
+func (r *req) grant() error {
+	g, err := r.grantArgs("grant", true)
 	if err != nil {
+		return err
+	}
+	p, err := r.personArg(g.ref, g.commID())
+	if store.ErrorCode(err) == store.ENOTFOUND {
+		if p, err = r.fromDirectory(g); err != nil {
+			return err
+		}
+		if p == nil {
+			return r.pendingGrant(g)
+		}
+	} else if err != nil {
 		return err
 	}
 	if p == nil {
 		return usage("grant")
 	}
-	if p.CommunityID != 0 {
-		commID = 0 // keep the community they were seen in
-	}
-	if err := r.tx.SetRole(p.ID, role, commID); err != nil {
+	roles, err := r.tx.Memberships(p.ID)
+	if err != nil {
 		return err
 	}
-	return r.reply(r.t("grant.done", p.Label(), r.t("role."+role)))
+	if roles.Role(g.commID()) == store.RoleManager || (g.role == store.RoleStaff && roles.Staff(g.commID())) {
+		return r.reply(r.t("grant.already", p.Label(), g.where(r.lang), r.t("role."+roles.Role(g.commID()))))
+	}
+	if _, err := r.tx.Grant(p.ID, g.commID(), g.role, r.me.ID); err != nil {
+		return err
+	}
+	msg := r.t("grant.done", p.Label(), g.where(r.lang), r.t("role."+g.role))
+	if dir := r.s.cfg.Directories[p.Platform]; dir != nil {
+		if friend, _ := dir.LookupName(string(p.Key), nil); !friend {
+			msg = lines(msg, r.t("grant.friend_rule", p.Label()))
+		}
+	}
+	return r.reply(msg)
 }
 
-func (r *req) revoke() error {
-	var commID int64
-	if r.comm != nil {
-		commID = r.comm.ID
+// fromDirectory finds someone the bot has not seen yet in the platform's
+// directory: a member of one of the community's bound groups, or a friend
+// of the account. It returns nil when the platform has no directory or
+// does not know the name.
+func (r *req) fromDirectory(g grantTarget) (*store.Person, error) {
+	dir := r.s.cfg.Directories[r.m.Platform]
+	name := strings.TrimPrefix(strings.TrimSpace(g.ref), "@")
+	if dir == nil || name == "" {
+		return nil, nil
 	}
-	p, err := r.personArg(r.p.Args, commID)
+	var groups []bot.ChatID
+	var comms []int64
+	if g.all {
+		all, err := r.tx.Communities()
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range all {
+			comms = append(comms, c.ID)
+		}
+	} else {
+		comms = []int64{g.comm.ID}
+	}
+	groupComm := map[bot.ChatID]int64{}
+	for _, id := range comms {
+		for _, role := range []string{store.RoleResidentChat, store.RoleStaffChat} {
+			cs, err := r.tx.CommunityChats(id, role)
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range cs {
+				if c.Platform == r.m.Platform {
+					groups = append(groups, c.Key)
+					groupComm[c.Key] = id
+				}
+			}
+		}
+	}
+	friend, in := dir.LookupName(name, groups)
+	if !friend && len(in) == 0 {
+		return nil, nil
+	}
+	// On such a platform a person is their name (bot/wechat): this is the
+	// person their first message will come from.
+	p, err := r.tx.SeePerson(store.Sighting{Platform: r.m.Platform, Key: bot.UserID(name), Name: name})
 	if err != nil {
+		return nil, err
+	}
+	for _, chat := range in {
+		if _, err := r.tx.Grant(p.ID, groupComm[chat], store.RoleResident, 0); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// pendingGrant records a grant for someone not seen yet.
+func (r *req) pendingGrant(g grantTarget) error {
+	pg := store.PendingGrant{Platform: r.m.Platform, CommunityID: g.commID(), Role: g.role, GrantedBy: r.me.ID}
+	ref := strings.TrimSpace(g.ref)
+	where := "grant.pending_name"
+	if u, ok := strings.CutPrefix(ref, "@"); ok && r.s.cfg.Directories[r.m.Platform] == nil {
+		pg.Username, where = u, "grant.pending_username"
+	} else {
+		pg.Name = strings.TrimPrefix(ref, "@")
+	}
+	saved, err := r.tx.AddPendingGrant(pg)
+	if err != nil {
+		return err
+	}
+	return r.reply(r.t(where, saved.Ref(), g.where(r.lang), r.t("role."+g.role)))
+}
+
+// revoke takes one role in one community back: /revoke [staff|manager]
+// PERSON [COMMUNITY|all]. Without a role, the one they hold there. A grant
+// still waiting for that name is cancelled.
+func (r *req) revoke() error {
+	g, err := r.grantArgs("revoke", false)
+	if err != nil {
+		return err
+	}
+	p, err := r.personArg(g.ref, g.commID())
+	if store.ErrorCode(err) == store.ENOTFOUND {
+		gone, cerr := r.tx.CancelPendingGrants(r.m.Platform, g.commID(), g.ref)
+		if cerr != nil {
+			return cerr
+		}
+		if len(gone) == 0 {
+			return err
+		}
+		return r.reply(r.t("revoke.pending", gone[0].Ref(), g.where(r.lang)))
+	} else if err != nil {
 		return err
 	}
 	if p == nil {
 		return usage("revoke")
 	}
-	old := p.Role
-	if err := r.tx.SetRole(p.ID, store.RoleResident, 0); err != nil {
+	roles, err := r.tx.Memberships(p.ID)
+	if err != nil {
 		return err
 	}
-	return r.reply(r.t("revoke.done", p.Label(), r.t("role."+old)))
+	role := g.role
+	if role == "" {
+		for _, x := range []string{store.RoleManager, store.RoleStaff} {
+			if roles.Has(g.commID(), x) {
+				role = x
+				break
+			}
+		}
+	}
+	done := false
+	if role != "" {
+		if done, err = r.tx.Revoke(p.ID, g.commID(), role); err != nil {
+			return err
+		}
+	}
+	if !done {
+		return r.reply(r.t("revoke.none", p.Label(), g.where(r.lang)))
+	}
+	return r.reply(r.t("revoke.done", p.Label(), g.where(r.lang), r.t("role."+role)))
+}
+
+// roles lists the staff, managers and waiting grants of the communities the
+// manager runs: /roles [COMMUNITY].
+func (r *req) roles() error {
+	var comms []*store.Community
+	if name := strings.TrimSpace(r.p.Args); name != "" {
+		c, err := r.managedCommunity(name)
+		if err != nil {
+			return err
+		}
+		comms = []*store.Community{c}
+	} else {
+		var err error
+		if comms, err = r.managedCommunities(); err != nil {
+			return err
+		}
+	}
+	ids := make([]int64, len(comms))
+	for i, c := range comms {
+		ids[i] = c.ID
+	}
+	holders, err := r.tx.RoleHolders(ids)
+	if err != nil {
+		return err
+	}
+	pending, err := r.tx.PendingGrants(ids)
+	if err != nil {
+		return err
+	}
+	section := func(id int64, title string) []string {
+		ls := []string{title}
+		for _, role := range []string{store.RoleManager, store.RoleStaff} {
+			var names []string
+			for _, h := range holders {
+				if h.CommunityID == id && h.Role == role {
+					names = append(names, h.Person.Label())
+				}
+			}
+			if len(names) > 0 {
+				ls = append(ls, r.t("roles.line", r.t("role."+role), strings.Join(names, "、")))
+			}
+		}
+		for _, pg := range pending {
+			if pg.CommunityID == id {
+				ls = append(ls, r.t("roles.pending", pg.Ref(), r.t("role."+pg.Role)))
+			}
+		}
+		if len(ls) == 1 {
+			ls = append(ls, r.t("roles.nobody"))
+		}
+		return ls
+	}
+	var ls []string
+	for _, c := range comms {
+		ls = append(ls, section(c.ID, r.t("roles.title", c.Name))...)
+	}
+	if company := section(0, r.t("roles.title", r.t("community.all"))); len(company) > 2 || company[1] != r.t("roles.nobody") {
+		ls = append(ls, company...)
+	}
+	return r.reply(lines(ls...))
+}
+
+// community shows, or with a name changes, the community a private chat
+// acts in for someone who belongs to several.
+func (r *req) community() error {
+	name := strings.TrimSpace(r.p.Args)
+	roles := r.me.Memberships
+	if name == "" {
+		if r.comm == nil {
+			return r.reply(r.t("stranger.private"))
+		}
+		return r.reply(r.t("community.current", r.comm.Name))
+	}
+	c, err := r.tx.CommunityByName(name)
+	if err != nil {
+		return err
+	}
+	if !roles.Member(c.ID) {
+		return store.Errorf(store.ENOTFOUND, "no_community", c.Name)
+	}
+	if err := r.tx.SetLastCommunity(r.me.ID, c.ID); err != nil {
+		return err
+	}
+	r.me.LastCommunityID = c.ID
+	if err := r.focusOn(c.ID); err != nil {
+		return err
+	}
+	return r.reply(r.t("community.switched", c.Name))
 }
 
 // sla sets a community's clocks: /sla COMMUNITY first=24h resolve=7d.
@@ -146,7 +461,7 @@ func (r *req) sla() error {
 	if len(nameParts) == 0 || (first == 0 && resolve == 0) {
 		return usage("sla")
 	}
-	comm, err := r.tx.CommunityByName(strings.Join(nameParts, " "))
+	comm, err := r.managedCommunity(strings.Join(nameParts, " "))
 	if err != nil {
 		return err
 	}

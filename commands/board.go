@@ -479,7 +479,7 @@ func (s *Service) refreshBoards(ctx context.Context, community int64) {
 
 // BoardPinned is the Sender's Pinned hook: it records whether a board
 // message got pinned. The first time the platform refuses (the bot lacks the
-// right to pin), every manager is told, once, how to fix it.
+// right to pin), the group's managers are told, once, how to fix it.
 func (s *Service) BoardPinned(ctx context.Context, out bot.Outgoing, msg bot.MessageID, err error) {
 	var gone *bot.ChatGoneError
 	if errors.As(err, &gone) {
@@ -494,11 +494,13 @@ func (s *Service) BoardPinned(ctx context.Context, out bot.Outgoing, msg bot.Mes
 		if err != nil || !tell {
 			return err
 		}
-		title := string(out.Chat)
-		if c, err := tx.ChatByKey(out.Platform, out.Chat); err == nil && c.Title != "" {
-			title = c.Title
+		title, comm := string(out.Chat), int64(0)
+		if c, err := tx.ChatByKey(out.Platform, out.Chat); err == nil {
+			if comm = c.CommunityID; c.Title != "" {
+				title = c.Title
+			}
 		}
-		return NotifyManagers(tx, s.cfg.Lang, "", func(lang string) string {
+		return NotifyCommunityManagers(tx, s.cfg.Lang, comm, func(lang string) string { // the group's managers only
 			return T(lang, "board.no_pin", title, truncate(cause, 120))
 		})
 	})

@@ -47,9 +47,14 @@ func TestAnonymousSuggestionLeavesNoTrace(t *testing.T) {
 	cfg := h.cfg
 	cfg.Log = logger
 	svc := commands.New(h.db, cfg)
-	const senderID, senderName = "8675309", "匿名王先生"
-
-	m := bot.Message{Platform: bot.Telegram, Chat: senderID, ChatKind: bot.Private, ID: "4242",
+	const senderID, senderName, senderChat = "8675309", "匿名王先生", "p8675309"
+	// Only a resident has a suggestion box (a stranger is told how to join
+	// a community): the sender is known by their id alone, from the
+	// resident group. Their name, username and private chat come only with
+	// the suggestion, so finding any of them stored would mean the
+	// suggestion recorded its sender.
+	h.send(bot.Message{Chat: residentGroup, ChatKind: bot.Group, Sender: senderID, Text: "#报修 路灯不亮"})
+	m := bot.Message{Platform: bot.Telegram, Chat: senderChat, ChatKind: bot.Private, ID: "4242",
 		Sender: senderID, SenderName: senderName, SenderUsername: "wang_secret", Text: "/suggest 希望小区增加儿童游乐设施"}
 	if err := svc.Handle(context.Background(), &m); err != nil {
 		t.Fatal(err)
@@ -92,13 +97,13 @@ func TestAnonymousSuggestionLeavesNoTrace(t *testing.T) {
 		if err != nil && !os.IsNotExist(err) {
 			t.Fatal(err)
 		}
-		for _, secret := range []string{senderID, senderName, "wang_secret"} {
+		for _, secret := range []string{senderChat, senderName, "wang_secret"} {
 			if bytes.Contains(data, []byte(secret)) {
 				t.Errorf("%s contains the sender's %q", path, secret)
 			}
 		}
 	}
-	for _, secret := range []string{senderID, senderName, "wang_secret"} {
+	for _, secret := range []string{senderID, senderChat, senderName, "wang_secret"} {
 		if strings.Contains(logs.String(), secret) {
 			t.Errorf("logs contain the sender's %q:\n%s", secret, logs.String())
 		}
@@ -152,7 +157,10 @@ func TestMeTooAndDuplicateHint(t *testing.T) {
 	if out := h.group(residentGroup, tom, "+1"); len(out) != 0 {
 		t.Errorf("+1 about nothing answered: %+v", out)
 	}
-	// Co-reporters who are elsewhere hear about progress privately.
+	// Co-reporters who are elsewhere (in another resident group of the
+	// community) hear about progress privately.
+	h.group("-101", manager, "/bind 阳光花园")
+	h.group("-101", person{"3", "王阿姨"}, "我们楼也是")
 	h.private(person{"3", "王阿姨"}, "/metoo 1")
 	out = h.group(staffGroup, zhang, "/take 1")
 	contains(t, one(t, out, "3"), "#1 已由张师傅接单")

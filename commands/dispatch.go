@@ -17,6 +17,7 @@ const (
 	staff          // staff or manager
 	manager        // manager, in a private chat
 	binder         // manager, in the group being bound
+	company        // manager of every community, in a private chat (the bot's own workings)
 )
 
 type spec struct {
@@ -37,6 +38,8 @@ var specs = map[Command]spec{
 	"rate":        {run: (*req).rate},
 	"help":        {run: (*req).help},
 	"whoami":      {run: (*req).whoami},
+	"community":   {run: (*req).community, privateOnly: true},
+	"roles":       {run: (*req).roles, access: manager},
 	"take":        {run: (*req).take, access: staff},
 	"assign":      {run: (*req).assign, access: staff},
 	"progress":    {run: (*req).progress, access: staff},
@@ -49,8 +52,8 @@ var specs = map[Command]spec{
 	"grant":       {run: (*req).grant, access: manager},
 	"revoke":      {run: (*req).revoke, access: manager},
 	"sla":         {run: (*req).sla, access: manager},
-	"outbox":      {run: (*req).outbox, access: manager},
-	"suggest":     {run: (*req).suggestInGroup}, // private chats take Service.suggest
+	"outbox":      {run: (*req).outbox, access: company}, // lists what every community was sent
+	"suggest":     {run: (*req).suggestInGroup},          // private chats take Service.suggest
 	"receipt":     {run: (*req).receipt},
 	"suggestions": {run: (*req).suggestions, access: staff},
 	"answer":      {run: (*req).answer, access: staff},
@@ -74,12 +77,21 @@ var specs = map[Command]spec{
 	"survey":      {run: (*req).survey, access: manager},
 }
 
+// strangerCommands are what someone who belongs to no community may use in
+// a private chat; anything else gets the explanation of how to join one.
+var strangerCommands = map[Command]bool{"whoami": true, "receipt": true}
+
 // dispatch routes a parsed message: a command, a comment on a ticket, or nothing.
 func (r *req) dispatch() error {
 	group := r.chat.Kind == bot.Group
+	roles := r.me.Memberships
 	// Groups nobody bound are ignored, except a manager binding them.
-	if group && !r.chat.Bound() && !(r.p.Cmd == "bind" && r.me.IsManager()) {
+	if group && !r.chat.Bound() && !(r.p.Cmd == "bind" && roles.AnyManager()) {
 		return errSkip
+	}
+	if !group && !roles.Belongs() && !strangerCommands[r.p.Cmd] {
+		// A stranger: nothing is filed, followed or shown.
+		return r.reply(r.t("stranger.private"))
 	}
 	if r.p.Cmd == "" {
 		return r.touchBoard(r.noCommand())
@@ -96,20 +108,40 @@ func (r *req) dispatch() error {
 		// A known command of a feature this build does not have yet.
 		return store.Errorf(store.EINVALID, "unknown_command")
 	}
+	// In a group, roles count only in the group's community (r.me stands
+	// there); in a private chat, a role anywhere lets the command run, in a
+	// community where the sender holds it, and each ticket is checked
+	// against its own community (store.TicketFor).
 	switch sp.access {
 	case staff:
-		if !r.me.IsStaff() {
+		if group && !r.me.IsStaff() || !group && !roles.AnyStaff() {
 			return store.Errorf(store.EUNAUTHORIZED, "not_staff")
 		}
+		if err := r.focusWhere(roles.Staff); err != nil {
+			return err
+		}
 	case manager:
-		if !r.me.IsManager() {
+		if !roles.AnyManager() {
 			return store.Errorf(store.EUNAUTHORIZED, "not_manager")
 		}
 		if group {
 			return store.Errorf(store.EUNAUTHORIZED, "admin_private")
 		}
+		if err := r.focusWhere(roles.Manager); err != nil {
+			return err
+		}
+	case company:
+		if !roles.AnyManager() {
+			return store.Errorf(store.EUNAUTHORIZED, "not_manager")
+		}
+		if !roles.CompanyWide() {
+			return store.Errorf(store.EUNAUTHORIZED, "not_company_manager")
+		}
+		if group {
+			return store.Errorf(store.EUNAUTHORIZED, "admin_private")
+		}
 	case binder:
-		if !r.me.IsManager() {
+		if !roles.AnyManager() {
 			return store.Errorf(store.EUNAUTHORIZED, "not_manager")
 		}
 		if !group {
@@ -200,7 +232,15 @@ func (s *Service) handleEvent(ctx context.Context, m *bot.Message) error {
 			if chat.Bound() {
 				return nil
 			}
-			return s.addedToGroup(tx, chat) // a digest (added.go)
+			// A new group belongs to no community yet: the company-wide
+			// managers hear of it, in a digest (added.go: a stranger may add
+			// the bot to any number of groups), and whoever added the bot at
+			// once if they manage a community (they will want to bind it).
+			text := func(lang string) string { return T(lang, "added.to_group", chat.Title, chat.Key) }
+			if err := s.addedToGroup(tx, chat); err != nil {
+				return err
+			}
+			return s.tellAdder(tx, m, text)
 		case bot.EventBotRemoved:
 			chat, err := tx.ChatByKey(m.Platform, m.Chat)
 			if store.ErrorCode(err) == store.ENOTFOUND {
@@ -214,7 +254,7 @@ func (s *Service) handleEvent(ctx context.Context, m *bot.Message) error {
 			if !chat.Bound() {
 				return nil
 			}
-			return notifyManagers(tx, s.cfg.Lang, func(lang string) string {
+			return NotifyCommunityManagers(tx, s.cfg.Lang, chat.CommunityID, func(lang string) string {
 				return T(lang, "removed.from_group", chat.Title, chat.Key)
 			})
 		case bot.EventMigrated:
@@ -239,6 +279,34 @@ func (s *Service) handleEvent(ctx context.Context, m *bot.Message) error {
 		}
 		return nil
 	})
+}
+
+// tellAdder tells the person who added the bot to a group, if they manage
+// a community but not every one (those heard already), privately.
+func (s *Service) tellAdder(tx *store.Tx, m *bot.Message, text func(lang string) string) error {
+	if m.Sender == "" {
+		return nil
+	}
+	p, err := tx.PersonByKey(m.Platform, m.Sender)
+	if store.ErrorCode(err) == store.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if p.Memberships, err = tx.Memberships(p.ID); err != nil {
+		return err
+	}
+	if !p.Memberships.AnyManager() || p.Memberships.CompanyWide() || p.PrivateChat == "" {
+		return nil
+	}
+	lang := s.cfg.Lang
+	if ids := p.Memberships.Communities(); len(ids) > 0 {
+		if c, err := tx.CommunityByID(ids[0]); err == nil {
+			lang = c.Lang
+		}
+	}
+	_, err = tx.Enqueue(store.Out{Platform: p.Platform, Chat: p.PrivateChat, Text: text(lang)})
+	return err
 }
 
 // ticketArg parses the ticket number at the start of args and returns it with the rest.

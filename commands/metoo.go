@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/linli/linli/bot"
 	"github.com/linli/linli/store"
 )
 
@@ -33,13 +34,21 @@ func (r *req) metoo() error {
 		}
 		return usage("metoo")
 	}
-	t, err := r.ticketFor(id)
-	if err != nil {
+	// Members of the ticket's community may follow it (in a group, only a
+	// ticket of the group's community); a complaint is its reporter's own.
+	t, acc, err := r.ticketFor(id)
+	if store.ErrorCode(err) == store.ENOTFOUND && r.p.Form == FormBare {
+		return errSkip
+	} else if err != nil {
 		return err
 	}
 	switch {
-	case t.ReporterID == r.me.ID:
+	case acc.Reporter:
 		return r.reply(r.t("metoo.own", t.ID))
+	case !acc.Member && !acc.Staff:
+		return store.Errorf(store.ENOTFOUND, "no_ticket", id) // a follower who left: nothing new to follow
+	case t.Kind != store.KindRepair:
+		return r.reply(r.t("metoo.complaint", t.ID))
 	case !t.Active():
 		return r.reply(r.t("metoo.closed", t.ID))
 	}
@@ -67,6 +76,19 @@ func (r *req) similarHint(t *store.Ticket) error {
 	o, err := r.s.recent.similar(r.tx, t)
 	if err != nil || o == nil {
 		return err
+	}
+	// The hint quotes the other ticket: only a repair whose text its
+	// community may read (store.TicketAccess.SeesText), never a complaint.
+	other, err := r.tx.Ticket(o.ID)
+	if err != nil {
+		return err
+	}
+	origin, err := r.tx.ChatByID(other.OriginChatID)
+	if err != nil {
+		return err
+	}
+	if !(store.TicketAccess{Member: true}).SeesText(other, origin.Kind == bot.Group) {
+		return nil
 	}
 	_, err = r.tx.Enqueue(storeOut(r, r.t("metoo.hint", o.ID, truncate(o.Text, 30)), o.ID))
 	return err

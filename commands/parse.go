@@ -123,6 +123,8 @@ var commandTable = []struct {
 	{"poll", []string{"投票"}},
 	{"survey", []string{"问卷"}},
 	{"whoami", []string{"我是谁"}},
+	{"roles", []string{"权限", "人员"}},
+	{"community", []string{"小区", "切换小区"}},
 }
 
 // Commands lists every known command, in the order of the alias table.
@@ -263,8 +265,8 @@ func parseTag(s string) (Parsed, bool) {
 			return Parsed{}, false
 		}
 		// "#报修#电梯坏了": a closing hash, as in Weibo-style topics; but
-		// "#报修#12" keeps its reference.
-		if h, ok := cutRune(after, '#', '＃'); ok && !startsWithDigit(h) {
+		// "#报修#12" keeps its reference ("#报修#1号楼…" has none).
+		if h, ok := cutRune(after, '#', '＃'); ok && !startsWithRef(h) {
 			after = h
 		}
 		return Parsed{Cmd: cmd, Form: FormTag, Args: argsOf(after)}, true
@@ -474,9 +476,12 @@ func matchName(s string, names []string) int {
 }
 
 // findRefs returns the ticket numbers of every "#N" or "＃N" in s, in order,
-// without repeats. N must not be followed by a letter or digit ("#12a"),
-// except a CJK one ("#12已派师傅"), nor preceded by an ASCII letter, digit,
-// "_", "/" or "&" (URL fragments, "&#12;").
+// without repeats. N must end at a boundary: a space, punctuation, a symbol
+// or the end of the text ("#12 已派师傅", "#12，已派", "见#12。"); a letter
+// of any script, a digit or "_" right after it makes it no reference, so
+// "#1号楼" is building 1, not ticket 1, and "#12a" nothing. "#N" must not
+// be preceded by an ASCII letter, digit, "_", "/" or "&" (URL fragments,
+// "&#12;"); Chinese before it is fine ("工单#12 好了").
 func findRefs(s string) []int64 {
 	var (
 		refs []int64
@@ -519,18 +524,32 @@ func findRefs(s string) []int64 {
 	return refs
 }
 
+// refEnds reports whether rest, what follows the digits of a "#N", starts
+// with a boundary (see findRefs).
 func refEnds(rest string) bool {
 	if rest == "" {
 		return true
 	}
 	r, _ := utf8.DecodeRuneInString(rest)
-	if r == '_' {
+	switch {
+	case r == '_':
 		return false
+	case isSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r):
+		return true
+	case r == utf8.RuneError:
+		return true // a broken byte ends the number as well as anything
 	}
-	if unicode.IsLetter(r) || unicode.IsDigit(r) {
-		return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+	return false // a letter or digit of any script, or a mark: part of a word
+}
+
+// startsWithRef reports whether s starts with the digits of a reference
+// and its boundary ("12 …", "12" but not "1号楼").
+func startsWithRef(s string) bool {
+	i := 0
+	for i < len(s) && isDigit(s[i]) {
+		i++
 	}
-	return true
+	return i > 0 && refEnds(s[i:])
 }
 
 // Fields splits s into fields separated by spaces. A field that starts with

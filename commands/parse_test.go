@@ -95,6 +95,7 @@ func TestParse(t *testing.T) {
 		{"tag glued", "#报修电梯坏了", Parsed{Cmd: "repair", Args: "电梯坏了", Form: FormTag}},
 		{"tag closing hash", "#报修#电梯坏了", Parsed{Cmd: "repair", Args: "电梯坏了", Form: FormTag}},
 		{"tag then ref", "#报修#12 还没修", Parsed{Cmd: "repair", Args: "#12 还没修", Form: FormTag, Refs: []int64{12}}},
+		{"tag then building", "#报修#1号楼电梯坏了", Parsed{Cmd: "repair", Args: "1号楼电梯坏了", Form: FormTag}},
 		{"tag multi-line", "#报修\n3号楼\n电梯坏了", Parsed{Cmd: "repair", Args: "3号楼\n电梯坏了", Form: FormTag}},
 		{"bracket 【】", "【报修】电梯坏了", Parsed{Cmd: "repair", Args: "电梯坏了", Form: FormTag}},
 		{"bracket []", "[报修] 电梯坏了", Parsed{Cmd: "repair", Args: "电梯坏了", Form: FormTag}},
@@ -112,9 +113,23 @@ func TestParse(t *testing.T) {
 
 		// Ticket references.
 		{"ref space", "#12 已派师傅", Parsed{Args: "#12 已派师傅", Refs: []int64{12}}},
-		{"ref glued CJK", "#12已派师傅", Parsed{Args: "#12已派师傅", Refs: []int64{12}}},
+		// A reference needs a boundary after its number: Chinese glued to
+		// it is part of a word ("#1号楼" is building 1), Chinese before it
+		// is fine.
+		{"ref glued CJK", "#12已派师傅", Parsed{Args: "#12已派师傅"}},
+		{"ref building", "#1号楼 那个业主又来了", Parsed{Args: "#1号楼 那个业主又来了"}},
+		{"ref CJK comma", "#12，已派师傅", Parsed{Args: "#12，已派师傅", Refs: []int64{12}}},
+		{"ref CJK colon", "#12：已派师傅", Parsed{Args: "#12：已派师傅", Refs: []int64{12}}},
+		{"ref CJK full stop", "3号楼漏水见#12。", Parsed{Args: "3号楼漏水见#12。", Refs: []int64{12}}},
+		{"ref CJK quote", "「#12」修好了", Parsed{Args: "「#12」修好了", Refs: []int64{12}}},
+		{"ref ideographic space", "#12　已派师傅", Parsed{Args: "#12　已派师傅", Refs: []int64{12}}},
+		{"ref zero-width space", "#12​已派师傅", Parsed{Args: "#12​已派师傅", Refs: []int64{12}}},
+		{"ref emoji", "#12👍", Parsed{Args: "#12👍", Refs: []int64{12}}},
+		{"ref kana glued", "#12です", Parsed{Args: "#12です"}},
+		{"ref full-width digit glued", "#12３", Parsed{Args: "#12３"}},
+		{"ref 号 glued", "#12号", Parsed{Args: "#12号"}},
 		{"ref full-width", "＃12 ok", Parsed{Args: "＃12 ok", Refs: []int64{12}}},
-		{"ref 号楼", "#12号楼", Parsed{Args: "#12号楼", Refs: []int64{12}}},
+		{"ref 号楼", "#12号楼", Parsed{Args: "#12号楼"}},
 		{"ref letter", "#12a", Parsed{Args: "#12a"}},
 		{"ref underscore", "#12_a", Parsed{Args: "#12_a"}},
 		{"ref overflow", "#99999999999999999999", Parsed{Args: "#99999999999999999999"}},
@@ -124,7 +139,8 @@ func TestParse(t *testing.T) {
 		{"ref leading zeros", "#007", Parsed{Args: "#007", Refs: []int64{7}}},
 		{"refs dedup", "#12 #13 #12 ＃13", Parsed{Args: "#12 #13 #12 ＃13", Refs: []int64{12, 13}}},
 		{"refs punctuation", "见#12,#13。", Parsed{Args: "见#12,#13。", Refs: []int64{12, 13}}},
-		{"ref after Chinese", "工单#12好了", Parsed{Args: "工单#12好了", Refs: []int64{12}}},
+		{"ref after Chinese", "工单#12 好了", Parsed{Args: "工单#12 好了", Refs: []int64{12}}},
+		{"ref between Chinese", "工单#12好了", Parsed{Args: "工单#12好了"}},
 		{"ref URL fragment", "https://x.org/page#12", Parsed{Args: "https://x.org/page#12"}},
 		{"ref URL slash", "https://x.org/#12", Parsed{Args: "https://x.org/#12"}},
 		{"ref HTML entity", "&#12;", Parsed{Args: "&#12;"}},

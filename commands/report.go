@@ -71,7 +71,7 @@ func (r *req) reportArgs(f []string) (*store.Community, int, time.Month, error) 
 	}
 	comm := r.comm
 	if len(name) > 0 {
-		c, err := r.tx.CommunityByName(strings.Join(name, " "))
+		c, err := r.managedCommunity(strings.Join(name, " "))
 		if err != nil {
 			return nil, 0, 0, err
 		}

@@ -113,10 +113,10 @@ func Broadcast(tx *store.Tx, comm *store.Community, kind, text string) (int, err
 // targetCommunities resolves a TARGET: a community name, or "all".
 func (r *req) targetCommunities(target string) ([]*store.Community, *store.Community, error) {
 	if allWords[strings.ToLower(target)] {
-		all, err := r.tx.Communities()
+		all, err := r.managedCommunities()
 		return all, nil, err
 	}
-	c, err := r.tx.CommunityByName(target)
+	c, err := r.managedCommunity(target)
 	if err != nil {
 		return nil, nil, err
 	}

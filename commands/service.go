@@ -37,6 +37,20 @@ type Config struct {
 	// Boards says how each platform's resident groups get the bulletin board
 	// (board.go); platforms not listed have /notices only.
 	Boards map[bot.PlatformID]BoardStyle
+	// Directories are the platforms that key people by name and know names
+	// before anyone writes (WeChat): /grant looks a name up there at once.
+	Directories map[bot.PlatformID]NameDirectory
+}
+
+// NameDirectory is implemented by platforms whose people are their names
+// and that know them before they write: WeChat knows the account's friends
+// and the members of its groups.
+type NameDirectory interface {
+	// LookupName reports whether name is the account's friend under that
+	// very name, shared by no other contact (the friend rule: only such a
+	// person's role counts in a group), and which of groups (chat ids)
+	// have a member of that name.
+	LookupName(name string, groups []bot.ChatID) (friend bool, in []bot.ChatID)
 }
 
 // Service turns messages into state changes and replies. It implements bot.Handler.
@@ -101,9 +115,15 @@ type req struct {
 	m    *bot.Message
 	p    Parsed
 	chat *store.Chat
+	// me is the sender as they stand in comm (store.Person.In), with all
+	// their memberships; a sender the platform cannot vouch for keeps only
+	// the resident ones (unvouched).
 	me   *store.Person
 	comm *store.Community // nil when the message's community is unknown
-	lang string
+	// scope is the community of the bound group the message came from: the
+	// only one a group command acts on. 0 in private chats.
+	scope int64
+	lang  string
 	// toast is the answer to a button press, set by ack.
 	toast string
 	// unvouched is set when the sender holds a role the platform could not
@@ -188,8 +208,11 @@ func (s *Service) notice(ctx context.Context, m *bot.Message) error {
 		if !chat.Bound() {
 			return nil
 		}
-		_, err = tx.SeePerson(store.Sighting{Platform: m.Platform, Key: m.Sender, Username: m.SenderUsername, Name: m.SenderName, Chat: chat})
-		return err
+		p, err := tx.SeePerson(store.Sighting{Platform: m.Platform, Key: m.Sender, Username: m.SenderUsername, Name: m.SenderName, Chat: chat})
+		if err != nil {
+			return err
+		}
+		return tellGranted(tx, s.cfg.Lang, p, m.WeakIdentity)
 	})
 }
 
@@ -272,35 +295,154 @@ func (s *Service) newReq(tx *store.Tx, m *bot.Message) (*req, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := tellGranted(tx, s.cfg.Lang, me, m.WeakIdentity); err != nil {
+		return nil, err
+	}
 	r := &req{s: s, tx: tx, m: m, chat: chat, me: me, lang: s.cfg.Lang}
-	if m.WeakIdentity && me.Role != store.RoleResident {
+	if m.WeakIdentity && len(me.Memberships.Residents()) < len(me.Memberships) {
 		// The platform cannot vouch that this is really them: act as a resident.
 		weak := *me
-		weak.Role = store.RoleResident
+		weak.Memberships = me.Memberships.Residents()
 		r.me, r.unvouched = &weak, true
 	}
-	commID := chat.CommunityID
-	if chat.Kind == bot.Private || !chat.Bound() {
-		commID = me.CommunityID
+	var commID int64
+	switch {
+	case chat.Kind == bot.Group && chat.Bound():
+		commID, r.scope = chat.CommunityID, chat.CommunityID
+	case chat.Kind == bot.Private:
+		if commID, err = s.privateCommunity(tx, r.me, nil); err != nil {
+			return nil, err
+		}
 	}
-	if commID == 0 && chat.Kind == bot.Private {
-		// With a single community there is nothing to choose.
+	if err := r.focusOn(commID); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// privateCommunity picks the community a private chat acts in, among the
+// person's communities that keep (all when keep is nil): the one of the
+// bound group they last wrote in (or chose with /community), else the
+// first. A company-wide manager may act in any community. 0 when there is none.
+func (s *Service) privateCommunity(tx *store.Tx, p *store.Person, keep func(int64) bool) (int64, error) {
+	ids := p.Memberships.Communities()
+	if p.Memberships.CompanyWide() {
 		all, err := tx.Communities()
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		if len(all) == 1 {
-			commID = all[0].ID
+		ids = ids[:0]
+		for _, c := range all {
+			ids = append(ids, c.ID)
 		}
 	}
+	var first int64
+	for _, id := range ids {
+		if keep != nil && !keep(id) {
+			continue
+		}
+		if id == p.LastCommunityID {
+			return id, nil
+		}
+		if first == 0 {
+			first = id
+		}
+	}
+	return first, nil
+}
+
+// focusOn makes the request act in a community (0: none): its language,
+// and the sender's standing there.
+func (r *req) focusOn(commID int64) error {
+	r.comm, r.lang = nil, r.s.cfg.Lang
 	if commID != 0 {
-		c, err := tx.CommunityByID(commID)
+		c, err := r.tx.CommunityByID(commID)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		r.setCommunity(c)
 	}
-	return r, nil
+	r.me = r.me.In(commID)
+	return nil
+}
+
+// focusWhere moves a private request to one of the sender's communities
+// where keep holds (a staff command to a community they work for, an admin
+// command to one they manage), when the one it acts in does not.
+func (r *req) focusWhere(keep func(int64) bool) error {
+	if r.chat.Kind != bot.Private || (r.comm != nil && keep(r.comm.ID)) {
+		return nil
+	}
+	id, err := r.s.privateCommunity(r.tx, r.me, keep)
+	if err != nil || id == 0 {
+		return err
+	}
+	return r.focusOn(id)
+}
+
+// allCommunities reports whether the sender manages every community
+// (listings then span the company).
+func (r *req) allCommunities() bool { return r.me.Memberships.CompanyWide() }
+
+// managedCommunity is a community a manager named, if they manage it; one
+// they do not manage is answered like one that does not exist.
+func (r *req) managedCommunity(name string) (*store.Community, error) {
+	c, err := r.tx.CommunityByName(name)
+	if err != nil {
+		return nil, err
+	}
+	if !r.me.Memberships.Manager(c.ID) {
+		return nil, store.Errorf(store.ENOTFOUND, "no_community", strings.TrimSpace(name))
+	}
+	return c, nil
+}
+
+// managedCommunities lists the communities the sender manages ("all").
+func (r *req) managedCommunities() ([]*store.Community, error) {
+	all, err := r.tx.Communities()
+	if err != nil {
+		return nil, err
+	}
+	var out []*store.Community
+	for _, c := range all {
+		if r.me.Memberships.Manager(c.ID) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// tellGranted tells the managers who made the pending grants a sighting
+// applied (p.Granted) that they now hold, in the community's language.
+func tellGranted(tx *store.Tx, defLang string, p *store.Person, weak bool) error {
+	for _, g := range p.Granted {
+		by, err := tx.PersonByID(g.GrantedBy)
+		if err != nil {
+			return err
+		}
+		if by.PrivateChat == "" || by.Platform != p.Platform {
+			continue
+		}
+		lang, where := defLang, ""
+		if g.CommunityID != 0 {
+			c, err := tx.CommunityByID(g.CommunityID)
+			if err != nil {
+				return err
+			}
+			lang, where = c.Lang, c.Name
+		}
+		if where == "" {
+			where = T(lang, "community.all")
+		}
+		text := T(lang, "grant.applied", g.Ref(), p.Label(), where, T(lang, "role."+g.Role))
+		if weak {
+			text = lines(text, T(lang, "grant.friend_rule", p.Label()))
+		}
+		if _, err := tx.Enqueue(store.Out{Platform: by.Platform, Chat: by.PrivateChat, Text: text}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (r *req) setCommunity(c *store.Community) {
@@ -360,18 +502,47 @@ func (s *Service) location(c *store.Community) *time.Location {
 	return s.cfg.Location
 }
 
-// notifyManagers sends a private message to every manager whose private chat is known.
-func (r *req) notifyManagers(text func(lang string) string) error {
-	return NotifyManagers(r.tx, r.s.cfg.Lang, "", text)
+// notifyManagers tells a community's managers (and the company-wide ones)
+// privately about something of that community.
+func (r *req) notifyManagers(communityID int64, text func(lang string) string) error {
+	return NotifyCommunityManagers(r.tx, r.s.cfg.Lang, communityID, text)
 }
 
-func notifyManagers(tx *store.Tx, defLang string, text func(lang string) string) error {
-	return NotifyManagers(tx, defLang, "", text)
+// NotifyCommunityManagers queues a private message about a community to
+// its managers and the company-wide managers whose private chat is known,
+// in the community's language. With communityID 0 (something no community
+// owns yet, such as a new group) only the company-wide managers hear it,
+// in defLang. No other community's manager hears anything of it.
+func NotifyCommunityManagers(tx *store.Tx, defLang string, communityID int64, text func(lang string) string) error {
+	lang := defLang
+	if communityID != 0 {
+		c, err := tx.CommunityByID(communityID)
+		if err != nil {
+			return err
+		}
+		lang = c.Lang
+	}
+	ms, err := tx.ManagersOf(communityID)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.PrivateChat == "" {
+			continue
+		}
+		if _, err := tx.Enqueue(store.Out{Platform: m.Platform, Chat: m.PrivateChat, Text: text(lang)}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// NotifyManagers queues a private message to every manager whose private
-// chat is known, in their community's language, skipping managers on the
-// platform named by except (an alert about that platform cannot go over it).
+// NotifyManagers queues a private message about the bot itself (a platform
+// logged out, a session to confirm) to every manager of every community
+// whose private chat is known, each in the language of their first
+// community, skipping managers on the platform named by except (an alert
+// about that platform cannot go over it). It carries nothing of any one
+// community: for that, NotifyCommunityManagers.
 func NotifyManagers(tx *store.Tx, defLang string, except bot.PlatformID, text func(lang string) string) error {
 	ms, err := tx.Managers()
 	if err != nil {
@@ -382,8 +553,12 @@ func NotifyManagers(tx *store.Tx, defLang string, except bot.PlatformID, text fu
 			continue
 		}
 		lang := defLang
-		if m.CommunityID != 0 {
-			if c, err := tx.CommunityByID(m.CommunityID); err == nil {
+		roles, err := tx.Memberships(m.ID)
+		if err != nil {
+			return err
+		}
+		if ids := roles.Communities(); len(ids) > 0 {
+			if c, err := tx.CommunityByID(ids[0]); err == nil {
 				lang = c.Lang
 			}
 		}

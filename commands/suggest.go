@@ -70,18 +70,17 @@ func (s *Service) suggest(ctx context.Context, m *bot.Message, text string) erro
 	}
 	return s.db.Update(ctx, func(tx *store.Tx) error {
 		// Reading the sender's community writes nothing that names them.
+		// Someone who belongs to no community has no box to write in.
 		var commID int64
 		if p, err := tx.PersonByKey(m.Platform, m.Sender); err == nil {
-			commID = p.CommunityID
-		}
-		if commID == 0 {
-			all, err := tx.Communities()
-			if err != nil {
+			if p.Memberships, err = tx.Memberships(p.ID); err != nil {
 				return err
 			}
-			if len(all) == 1 {
-				commID = all[0].ID
+			if commID, err = s.privateCommunity(tx, p, nil); err != nil {
+				return err
 			}
+		} else if store.ErrorCode(err) != store.ENOTFOUND {
+			return err
 		}
 		if commID != 0 {
 			if c, err := tx.CommunityByID(commID); err == nil {
@@ -92,7 +91,7 @@ func (s *Service) suggest(ctx context.Context, m *bot.Message, text string) erro
 		case strings.TrimSpace(text) == "":
 			return reply(tx, T(lang, "suggest.usage"))
 		case commID == 0:
-			return reply(tx, T(lang, "err.no_community_set"))
+			return reply(tx, T(lang, "stranger.private"))
 		}
 		if err := store.CheckTicketText(text); err != nil {
 			var ue *store.Error
@@ -145,7 +144,7 @@ func (r *req) receipt() error {
 // suggestions lists the suggestion box for staff and managers.
 func (r *req) suggestions() error {
 	var commID int64
-	if r.comm != nil && !r.me.IsManager() {
+	if r.comm != nil && !r.allCommunities() {
 		commID = r.comm.ID
 	}
 	list, err := r.tx.Suggestions(commID, 30)
@@ -186,7 +185,7 @@ func (r *req) answer() error {
 	if err != nil {
 		return err
 	}
-	if !r.me.IsManager() && r.me.CommunityID != 0 && r.me.CommunityID != sg.CommunityID {
+	if !r.me.Memberships.Staff(sg.CommunityID) {
 		return store.Errorf(store.ENOTFOUND, "no_suggestion", id)
 	}
 	if err := r.tx.AnswerSuggestion(sg.ID, rest, r.me, public); err != nil {

@@ -1,8 +1,10 @@
 package commands
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,7 +59,7 @@ func (r *req) newTicket(kind string) error {
 	}
 	resCard, err := r.tx.Enqueue(store.Out{
 		Platform: r.m.Platform, Chat: r.m.Chat, Thread: r.m.Thread, ReplyTo: r.m.ID,
-		Text: lines(r.residentCard(t), r.createdHint(t)), TicketID: t.ID, LinkRole: "card",
+		Text: lines(r.residentCard(t), r.whichCommunity(t), r.createdHint(t)), TicketID: t.ID, LinkRole: "card",
 	})
 	if err != nil {
 		return err
@@ -205,42 +207,51 @@ func (r *req) personArg(ref string, communityID int64) (*store.Person, error) {
 	return r.tx.SeePerson(store.Sighting{Platform: r.m.Platform, Key: r.m.ReplyToSender, Name: r.m.ReplyToSenderName})
 }
 
-// ticketFor loads a ticket the sender may see: staff see their community's
-// tickets (managers every ticket), residents their own and their community's.
-func (r *req) ticketFor(id int64) (*store.Ticket, error) {
-	t, err := r.tx.Ticket(id)
+// ticketFor loads a ticket for the sender and what they may do with it.
+// It is the one way commands read a ticket: store.TicketFor applies the
+// rule (store.Access) with the sender's memberships and, in a group, the
+// group's community as the only one. A ticket they may not see is "no
+// ticket #N", as for a number no ticket has.
+func (r *req) ticketFor(id int64) (*store.Ticket, store.TicketAccess, error) {
+	return r.tx.TicketFor(r.me, r.scope, id)
+}
+
+// staffTicket is ticketFor for the staff's commands: the sender must work
+// for the ticket's community.
+func (r *req) staffTicket(id int64) (*store.Ticket, error) {
+	t, acc, err := r.ticketFor(id)
 	if err != nil {
 		return nil, err
 	}
-	if r.me.IsManager() || t.ReporterID == r.me.ID {
-		return t, nil
+	if !acc.Staff {
+		return nil, store.Errorf(store.EUNAUTHORIZED, "not_staff")
 	}
-	comm := r.me.CommunityID
-	if comm == 0 && r.comm != nil {
-		comm = r.comm.ID // known only through the chat (a single community)
-	}
-	if comm != 0 && comm == t.CommunityID {
-		return t, nil
-	}
-	if r.me.IsStaff() && r.me.CommunityID == 0 {
-		return t, nil
-	}
-	return nil, store.Errorf(store.ENOTFOUND, "no_ticket", id)
+	return t, nil
 }
 
-// argTicket is the ticket the command's first word numbers (what follows is
-// ignored).
-func (r *req) argTicket() (*store.Ticket, error) {
+// reporterTicket is ticketFor for what only the reporter may do (and,
+// with staff set, the ticket's staff too).
+func (r *req) reporterTicket(id int64, staff bool) (*store.Ticket, store.TicketAccess, error) {
+	t, acc, err := r.ticketFor(id)
+	if err != nil {
+		return nil, acc, err
+	}
+	if !acc.Reporter && !(staff && acc.Staff) {
+		return nil, acc, store.Errorf(store.EUNAUTHORIZED, "not_reporter")
+	}
+	return t, acc, nil
+}
+
+// argID is the ticket number the command's first word gives (what follows
+// is ignored).
+func (r *req) argID() (int64, error) {
 	id, _, err := r.ticketArg(r.p.Args)
-	if err != nil {
-		return nil, err
-	}
-	return r.ticketFor(id)
+	return id, err
 }
 
-// ticketWithNote reads the command's "N text": the ticket and the text after
-// its number. cmd's usage is the answer when the text is required and absent;
-// a text given is checked like a ticket's.
+// ticketWithNote reads a staff command's "N text": the ticket and the text
+// after its number. cmd's usage is the answer when the text is required and
+// absent; a text given is checked like a ticket's.
 func (r *req) ticketWithNote(cmd string, required bool) (*store.Ticket, string, error) {
 	id, note, err := r.ticketArg(r.p.Args)
 	if err != nil {
@@ -254,11 +265,26 @@ func (r *req) ticketWithNote(cmd string, required bool) (*store.Ticket, string, 
 			return nil, "", err
 		}
 	}
-	t, err := r.ticketFor(id)
+	t, err := r.staffTicket(id)
 	if err != nil {
 		return nil, "", err
 	}
 	return t, note, nil
+}
+
+// whichCommunity names the ticket's community, in a private chat of
+// someone who belongs to more than one (a group is one community's).
+func (r *req) whichCommunity(t *store.Ticket) string {
+	if r.chat.Kind != bot.Private || (len(r.me.Memberships.Communities()) < 2 && !r.me.Memberships.CompanyWide()) {
+		return ""
+	}
+	name := ""
+	if r.comm != nil && r.comm.ID == t.CommunityID {
+		name = r.comm.Name
+	} else if c, err := r.tx.CommunityByID(t.CommunityID); err == nil {
+		name = c.Name
+	}
+	return r.t("card.community", name)
 }
 
 // toResident tells the reporter about a change, in the ticket's thread.
@@ -363,7 +389,7 @@ func (r *req) ack(text string) error {
 
 // change applies a lifecycle action and refreshes the cards.
 func (r *req) change(t *store.Ticket, c store.Change) (*store.Ticket, error) {
-	c.Actor = r.me
+	c.Actor = r.me.In(t.CommunityID) // staff there, or not: the first response counts only for staff
 	after, err := r.tx.Apply(t, c)
 	if err != nil {
 		return nil, err
@@ -381,7 +407,11 @@ func cardChanged(a, b *store.Ticket) bool {
 }
 
 func (r *req) take() error {
-	t, err := r.argTicket()
+	id, err := r.argID()
+	if err != nil {
+		return err
+	}
+	t, err := r.staffTicket(id)
 	if err != nil {
 		return err
 	}
@@ -399,7 +429,7 @@ func (r *req) assign() error {
 	if err != nil {
 		return err
 	}
-	t, err := r.ticketFor(id)
+	t, err := r.staffTicket(id)
 	if err != nil {
 		return err
 	}
@@ -409,6 +439,14 @@ func (r *req) assign() error {
 	}
 	if a == nil {
 		return usage("assign")
+	}
+	// Only the community's staff get its tickets (and their reminders).
+	roles, err := r.tx.Memberships(a.ID)
+	if err != nil {
+		return err
+	}
+	if !roles.Staff(t.CommunityID) {
+		return store.Errorf(store.EINVALID, "assign_not_staff", a.Label())
 	}
 	if t, err = r.change(t, store.Change{Action: store.ActAssign, Assignee: a}); err != nil {
 		return err
@@ -486,17 +524,18 @@ func (r *req) resolve() error {
 }
 
 func (r *req) reopen() error {
-	t, err := r.argTicket()
+	id, err := r.argID()
 	if err != nil {
 		return err
 	}
-	if !r.me.IsStaff() && t.ReporterID != r.me.ID {
-		return store.Errorf(store.EUNAUTHORIZED, "not_reporter")
+	t, acc, err := r.reporterTicket(id, true)
+	if err != nil {
+		return err
 	}
 	if t, err = r.change(t, store.Change{Action: store.ActReopen}); err != nil {
 		return err
 	}
-	if r.me.ID == t.ReporterID {
+	if acc.Reporter {
 		if err := r.toStaff(t, r.t("ticket.reopened", t.ID)); err != nil {
 			return err
 		}
@@ -509,12 +548,13 @@ func (r *req) reopen() error {
 }
 
 func (r *req) cancel() error {
-	t, err := r.argTicket()
+	id, err := r.argID()
 	if err != nil {
 		return err
 	}
-	if t.ReporterID != r.me.ID {
-		return store.Errorf(store.EUNAUTHORIZED, "not_reporter")
+	t, _, err := r.reporterTicket(id, false)
+	if err != nil {
+		return err
 	}
 	if t, err = r.change(t, store.Change{Action: store.ActCancel}); err != nil {
 		return err
@@ -540,6 +580,14 @@ func (r *req) rate() error {
 		if err != nil {
 			return err
 		}
+		if latest != nil {
+			// Their own, but in a group only one of the group's community.
+			if latest, _, err = r.reporterTicket(latest.ID, false); store.ErrorCode(err) != "" {
+				latest = nil
+			} else if err != nil {
+				return err
+			}
+		}
 		if latest == nil {
 			if r.p.Form == FormBare {
 				return errSkip // "评分 5" said in passing, with nothing to rate
@@ -553,7 +601,7 @@ func (r *req) rate() error {
 		if err != nil {
 			return store.Errorf(store.EINVALID, "bad_ticket_number", truncate(f[0], 20))
 		}
-		if t, err = r.ticketFor(id); err != nil {
+		if t, _, err = r.reporterTicket(id, false); err != nil {
 			return err
 		}
 		scoreText = f[1]
@@ -561,9 +609,6 @@ func (r *req) rate() error {
 		comment = strings.TrimSpace(strings.TrimPrefix(rest, f[1]))
 	default:
 		return usage("rate")
-	}
-	if t.ReporterID != r.me.ID {
-		return store.Errorf(store.EUNAUTHORIZED, "not_reporter")
 	}
 	score, err := strconv.Atoi(scoreText)
 	if err != nil || score < 1 || score > 5 {
@@ -579,7 +624,7 @@ func (r *req) rate() error {
 	}
 	if score <= 2 {
 		reporter := r.me.Label()
-		if err := r.notifyManagers(func(lang string) string {
+		if err := r.notifyManagers(t.CommunityID, func(lang string) string {
 			return T(lang, "ticket.low_rating", t.ID, score, reporter, truncate(t.Text, 80), t.ID)
 		}); err != nil {
 			return err
@@ -590,24 +635,23 @@ func (r *req) rate() error {
 
 // comment records a reply on a ticket: staff answers are relayed to the
 // resident's thread; the reporter's follow-ups go to the staff groups.
+// Anyone else's "#12 …" is chatter, not a comment.
 func (r *req) comment(id int64, text string, viaRef bool) error {
 	text = stripLeadingRef(text)
 	if strings.TrimSpace(text) == "" {
 		return errSkip
 	}
-	t, err := r.tx.Ticket(id)
-	if store.ErrorCode(err) == store.ENOTFOUND && !r.me.IsStaff() {
-		return errSkip // "#3号楼…" from a resident is no reference to ticket 3
+	t, acc, err := r.ticketFor(id)
+	if store.ErrorCode(err) == store.ENOTFOUND {
+		if r.me.IsStaff() || (r.chat.Kind == bot.Private && r.me.Memberships.AnyStaff()) {
+			return err // staff meant a ticket: tell them there is none
+		}
+		return errSkip // "#3 …" from a resident: not about a ticket of theirs
 	} else if err != nil {
 		return err
 	}
-	switch {
-	case r.me.IsStaff():
-		if t, err = r.ticketFor(id); err != nil {
-			return err
-		}
-	case t.ReporterID == r.me.ID:
-	default:
+	staffReply := acc.Staff && !acc.Reporter
+	if !staffReply && !acc.Reporter {
 		return errSkip // someone else's ticket: chatter, not a comment
 	}
 	if !t.Active() && t.Status != store.StatusResolved {
@@ -624,7 +668,7 @@ func (r *req) comment(id int64, text string, viaRef bool) error {
 			return err
 		}
 	}
-	if r.me.IsStaff() && r.me.ID != t.ReporterID {
+	if staffReply {
 		if err := r.toResident(t, r.t("ticket.reply", t.ID, r.me.Label(), text), nil); err != nil {
 			return err
 		}
@@ -639,14 +683,28 @@ func (r *req) comment(id int64, text string, viaRef bool) error {
 	return r.reply(r.t("ack.followup", t.ID))
 }
 
-var leadingRef = regexp.MustCompile(`^\s*[#＃]\d+[\s:：,，]*`)
+// leadingRef is a "#12" at the start of a comment, with what separates it
+// from the text; like a reference anywhere (findRefs), the number must end
+// at a space, punctuation or the end: "#1号楼" keeps its "#1".
+var leadingRef = regexp.MustCompile(`^\s*[#＃]\d+(?:[\s\p{P}\p{S}]+|$)`)
 
 func stripLeadingRef(s string) string { return strings.TrimSpace(leadingRef.ReplaceAllString(s, "")) }
 
+// status shows a ticket as the sender may see it: whole (card and history)
+// to its reporter and the community's staff, the card to a follower of a
+// repair, and the notice board's name-free view to the community's other
+// members.
 func (r *req) status() error {
-	t, err := r.argTicket()
+	id, err := r.argID()
 	if err != nil {
 		return err
+	}
+	t, acc, err := r.ticketFor(id)
+	if err != nil {
+		return err
+	}
+	if !acc.Whole() {
+		return r.reply(r.boardView(t, acc))
 	}
 	evs, err := r.tx.Events(t.ID)
 	if err != nil {
@@ -669,7 +727,31 @@ func (r *req) status() error {
 		}
 		hist = append(hist, line)
 	}
-	return r.reply(lines(r.residentCard(t), strings.Join(hist, "\n")))
+	return r.reply(lines(r.residentCard(t), r.whichCommunity(t), strings.Join(hist, "\n")))
+}
+
+// boardView is someone else's ticket as a member of its community sees it:
+// number, kind and status, as on the notice board; the text only where
+// store.TicketAccess.SeesText allows; never who filed it.
+func (r *req) boardView(t *store.Ticket, acc store.TicketAccess) string {
+	public := false
+	if c, err := r.tx.ChatByID(t.OriginChatID); err == nil {
+		public = c.Kind == bot.Group
+	}
+	ls := []string{r.t("card.title", t.ID, r.kindName(t))}
+	if acc.SeesText(t, public) {
+		ls = append(ls, r.t("card.text", truncate(t.Text, 200)))
+	}
+	ls = append(ls, r.t("card.status", r.t("status."+t.Status)))
+	switch {
+	case acc.Follower:
+		ls = append(ls, r.t("status.following"))
+	case t.Kind == store.KindRepair && t.Active():
+		ls = append(ls, r.t("status.neighbour_metoo", t.ID))
+	default:
+		ls = append(ls, r.t("status.neighbour"))
+	}
+	return lines(ls...)
 }
 
 func (r *req) mine() error {
@@ -683,22 +765,43 @@ func (r *req) mine() error {
 	return r.reply(lines(r.t("tickets.mine_header"), r.ticketLines(ts, 20)))
 }
 
-// tickets lists active (default), open or overdue tickets of the community.
+// tickets lists active (default) or overdue tickets: in a group, of the
+// group's community; in a private chat, of every community the sender works
+// for.
 func (r *req) tickets() error {
 	f := store.TicketFilter{Active: true, Limit: 51}
 	switch strings.ToLower(strings.TrimSpace(r.p.Args)) {
 	case "overdue", "超时":
 		f.Overdue = true
 	}
-	if r.comm != nil && !(r.me.IsManager() && r.chat.Kind == bot.Private) {
-		f.CommunityID = r.comm.ID
+	var comms []int64
+	switch {
+	case r.scope != 0:
+		comms = []int64{r.scope}
+	case r.allCommunities():
+		comms = []int64{0} // every community at once
+	default:
+		for _, id := range r.me.Memberships.Communities() {
+			if r.me.Memberships.Staff(id) {
+				comms = append(comms, id)
+			}
+		}
 	}
-	ts, err := r.tx.Tickets(f)
-	if err != nil {
-		return err
+	var ts []*store.Ticket
+	for _, id := range comms {
+		f.CommunityID = id
+		some, err := r.tx.Tickets(f)
+		if err != nil {
+			return err
+		}
+		ts = append(ts, some...)
 	}
 	if len(ts) == 0 {
 		return r.reply(r.t("tickets.none"))
+	}
+	slices.SortFunc(ts, func(a, b *store.Ticket) int { return cmp.Compare(b.ID, a.ID) })
+	if len(ts) > f.Limit {
+		ts = ts[:f.Limit]
 	}
 	return r.reply(lines(r.t("tickets.header", len(ts)), r.ticketLines(ts, 50)))
 }
@@ -706,12 +809,29 @@ func (r *req) tickets() error {
 func (r *req) ticketLines(ts []*store.Ticket, max int) string {
 	var ls []string
 	now := r.tx.Now()
+	// Tickets of several communities say whose they are.
+	names := map[int64]string{}
+	for _, t := range ts {
+		names[t.CommunityID] = ""
+	}
+	if len(names) > 1 {
+		for id := range names {
+			if c, err := r.tx.CommunityByID(id); err == nil {
+				names[id] = c.Name
+			}
+		}
+	} else {
+		clear(names)
+	}
 	for i, t := range ts {
 		if i == max {
 			ls = append(ls, r.t("tickets.more", len(ts)-max))
 			break
 		}
 		l := r.t("tickets.line", t.ID, r.kindName(t), r.t("status."+t.Status), truncate(t.Text, 30))
+		if name := names[t.CommunityID]; name != "" {
+			l = r.t("tickets.in", name) + l
+		}
 		if t.Active() && t.Status != store.StatusOnHold &&
 			((t.FirstResponseAt.IsZero() && !now.Before(t.FirstResponseDue)) || !now.Before(t.ResolveDue)) {
 			l += r.t("tickets.overdue")
@@ -722,22 +842,60 @@ func (r *req) ticketLines(ts []*store.Ticket, max int) string {
 }
 
 func (r *req) help() error {
+	roles := r.me.Memberships
+	staffHelp, managerHelp := roles.AnyStaff(), roles.AnyManager()
+	if r.chat.Kind == bot.Group {
+		staffHelp, managerHelp = r.me.IsStaff(), r.me.IsManager()
+	}
 	text := lines(r.t("help.resident"), r.t("help.board"))
-	if r.me.IsStaff() {
+	if staffHelp {
 		text = lines(text, "", r.t("help.staff"))
 	}
-	if r.me.IsManager() {
+	if managerHelp {
 		text = lines(text, "", r.t("help.manager"), r.t("help.manager_polls"), r.t("help.export"))
 	}
 	return r.reply(text)
 }
 
+// whoami lists the sender's roles, community by community, and which of
+// their communities a private chat acts in.
 func (r *req) whoami() error {
-	comm := r.t("whoami.none")
-	if r.comm != nil {
-		comm = r.comm.Name
+	roles := r.me.Memberships
+	ls := []string{r.t("whoami", r.me.Label())}
+	if roles.CompanyWide() {
+		ls = append(ls, r.t("whoami.line", r.t("community.all"), r.t("role."+store.RoleManager)))
 	}
-	return r.reply(r.t("whoami", r.me.Label(), r.t("role."+r.me.Role), comm))
+	ids := roles.Communities()
+	for _, id := range ids {
+		if roles.CompanyWide() && !roles.Has(id, store.RoleStaff) && !roles.Has(id, store.RoleResident) {
+			continue
+		}
+		c, err := r.tx.CommunityByID(id)
+		if err != nil {
+			return err
+		}
+		role := roles.Role(id) // the strongest: a manager there is staff and resident too
+		if roles.CompanyWide() {
+			role = store.RoleResident // the company-wide line says the rest
+			if roles.Has(id, store.RoleStaff) {
+				role = store.RoleStaff
+			}
+		}
+		ls = append(ls, r.t("whoami.line", c.Name, r.t("role."+role)))
+	}
+	if roles.Has(0, store.RoleStaff) {
+		ls = append(ls, r.t("whoami.unplaced"))
+	}
+	switch {
+	case !roles.Belongs():
+		ls = append(ls, r.t("stranger.private"))
+	case r.chat.Kind == bot.Private && r.comm != nil && (len(ids) > 1 || roles.CompanyWide()):
+		ls = append(ls, r.t("whoami.private", r.comm.Name))
+	}
+	if r.unvouched {
+		ls = append(ls, r.t("err.unvouched", r.me.Label()))
+	}
+	return r.reply(lines(ls...))
 }
 
 // firstPhoto returns a ticket's first photo, or nil.

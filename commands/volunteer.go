@@ -38,7 +38,7 @@ func (r *req) volunteer() error {
 // volunteers lists the roll for managers.
 func (r *req) volunteers() error {
 	var commID int64
-	if r.comm != nil && !r.me.IsManager() {
+	if r.comm != nil && !r.allCommunities() {
 		commID = r.comm.ID
 	}
 	vs, err := r.tx.Volunteers(commID)

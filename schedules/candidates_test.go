@@ -70,11 +70,14 @@ func TestEscalationCandidatesCoverTheJob(t *testing.T) {
 		if staff, err = tx.SeePerson(store.Sighting{Platform: bot.Telegram, Key: "2", Chat: chat}); err != nil {
 			return err
 		}
-		if err := tx.SetRole(staff.ID, store.RoleStaff, comm.ID); err != nil {
+		if _, err := tx.Grant(staff.ID, comm.ID, store.RoleStaff, 0); err != nil {
 			return err
 		}
-		staff, err = tx.PersonByID(staff.ID)
-		return err
+		if staff, err = tx.SeePerson(store.Sighting{Platform: bot.Telegram, Key: "2", Chat: chat}); err != nil {
+			return err
+		}
+		staff = staff.In(comm.ID)
+		return nil
 	})
 	// Tickets filed over three weeks, each taken through a random history.
 	var ids []int64

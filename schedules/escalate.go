@@ -15,7 +15,7 @@ const remindAt = 0.8
 // escalate (every minute) raises overdue tickets, each level once per ticket:
 // level 1 when the first response is overdue (a notice in the resident's
 // thread and the staff groups), level 2 when the resolution is overdue (the
-// same, and every manager privately). Before that, at 80% of each deadline,
+// same, and the community's managers privately). Before that, at 80% of each deadline,
 // the assignee (or, with nobody assigned, the staff groups) is reminded once.
 // Tickets on hold are left alone: their clocks stand still, and the held time
 // is added to their deadlines when they resume (store.Tx.Apply).
@@ -29,12 +29,10 @@ func (s *Scheduler) escalate(ctx context.Context) (string, error) {
 		if err != nil {
 			return err
 		}
-		// Who hears about level 2, read once for the run: a catch-up after
-		// downtime can escalate thousands of tickets.
-		managers, err := managersOf(tx)
-		if err != nil {
-			return err
-		}
+		// Who hears about level 2: each community's managers, read once
+		// for the run (a catch-up after downtime can escalate thousands
+		// of tickets).
+		managers := &managers{tx: tx}
 		for _, t := range active {
 			if t.Status == store.StatusOnHold {
 				continue
@@ -91,7 +89,7 @@ func (s *Scheduler) escalate1(tx *store.Tx, comms *communities, comm *store.Comm
 	return err
 }
 
-func (s *Scheduler) escalate2(tx *store.Tx, comms *communities, comm *store.Community, t *store.Ticket, managers []*store.Person) error {
+func (s *Scheduler) escalate2(tx *store.Tx, comms *communities, comm *store.Community, t *store.Ticket, managers *managers) error {
 	if err := tx.SetEscalation(t, 2, ""); err != nil {
 		return err
 	}
@@ -111,10 +109,15 @@ func (s *Scheduler) escalate2(tx *store.Tx, comms *communities, comm *store.Comm
 		t.ID, commands.T(lang, "kind."+t.Kind), clip(t.Text, 80), commands.FormatTime(lang, loc, t.ResolveDue), assignee(lang))); err != nil {
 		return err
 	}
-	for _, m := range managers {
-		ml := comms.langOf(m, s.cfg.Lang)
-		text := commands.T(ml, "esc.manager_2", t.ID, commands.T(ml, "kind."+t.Kind), comm.Name, clip(t.Text, 120),
-			commands.T(ml, "status."+t.Status), assignee(ml), commands.FormatTime(ml, loc, t.ResolveDue))
+	// Only the ticket's community's managers (and the company-wide ones)
+	// hear about it, in the community's language.
+	ms, err := managers.of(comm.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		text := commands.T(lang, "esc.manager_2", t.ID, commands.T(lang, "kind."+t.Kind), comm.Name, clip(t.Text, 120),
+			commands.T(lang, "status."+t.Status), assignee(lang), commands.FormatTime(lang, loc, t.ResolveDue))
 		if _, err := tx.Enqueue(store.Out{Platform: m.Platform, Chat: m.PrivateChat, Text: text, TicketID: t.ID, LinkRole: "relay"}); err != nil {
 			return err
 		}

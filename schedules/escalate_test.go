@@ -2,6 +2,7 @@ package schedules
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,5 +203,41 @@ func TestAutoclose(t *testing.T) {
 	e.group(residentGroup, li, "/reopen 1")
 	if tk := e.ticket(1); tk.Status != store.StatusInProgress {
 		t.Errorf("after reopening: %s", tk.Status)
+	}
+}
+
+// TestLevelTwoReachesOnlyTheCommunitysManagers: an overdue ticket of one
+// community is reported to its managers and the company-wide ones, never
+// to another community's manager (who used to hear of every ticket).
+func TestLevelTwoReachesOnlyTheCommunitysManagers(t *testing.T) {
+	e := newEnv(t)
+	e.lakeside()
+	mine, theirs := who{"101", "赵经理"}, who{"102", "Mr Qian"}
+	e.group(staffGroup, mine, "我是赵经理")
+	e.group(otherResident, theirs, "hi")
+	e.private(manager, "/grant manager 赵经理 阳光花园")
+	e.private(manager, "/grant manager Mr Qian Lakeside")
+	e.private(mine, "/whoami")
+	e.private(theirs, "/whoami")
+	e.group(residentGroup, li, "#报修 楼道灯不亮")
+	e.group(otherResident, tom, "#repair the gate is stuck")
+	e.add(8 * 24 * time.Hour)
+	out := e.run("escalate")
+	// The company-wide manager hears of both, each community's manager of
+	// their own only, in its language.
+	if n := len(to(out, bot.ChatID(manager.id))); n != 2 {
+		t.Errorf("the company-wide manager got %d alerts, want 2", n)
+	}
+	has(t, one(t, out, bot.ChatID(mine.id)).Text, "工单超期上报：#1", "阳光花园")
+	has(t, one(t, out, bot.ChatID(theirs.id)).Text, "#2", "Lakeside")
+	for _, o := range to(out, bot.ChatID(mine.id)) {
+		if strings.Contains(o.Text, "#2") {
+			t.Errorf("阳光花园's manager heard of Lakeside's ticket: %q", o.Text)
+		}
+	}
+	for _, o := range to(out, bot.ChatID(theirs.id)) {
+		if strings.Contains(o.Text, "#1") || strings.Contains(o.Text, "楼道灯") {
+			t.Errorf("Lakeside's manager heard of 阳光花园's ticket: %q", o.Text)
+		}
 	}
 }

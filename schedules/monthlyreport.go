@@ -43,7 +43,7 @@ func (s *Scheduler) monthlyReport(ctx context.Context) (string, error) {
 			if err != nil {
 				return err
 			}
-			managers, err := managersOf(tx)
+			managers, err := managersOf(tx, c.ID)
 			if err != nil {
 				return err
 			}

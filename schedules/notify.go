@@ -34,11 +34,11 @@ func (c *communities) loc(comm *store.Community) *time.Location {
 	return commands.CommunityLocation(comm, c.def)
 }
 
-// managersOf lists the managers who hear about communities privately: every
-// manager whose private chat the bot knows. (A manager's own community is
-// only the one they were first seen in; one office often runs several.)
-func managersOf(tx *store.Tx) ([]*store.Person, error) {
-	all, err := tx.Managers()
+// managersOf lists who hears privately about a community: its managers and
+// the company-wide ones, whose private chat the bot knows. No other
+// community's manager hears of it.
+func managersOf(tx *store.Tx, communityID int64) ([]*store.Person, error) {
+	all, err := tx.ManagersOf(communityID)
 	if err != nil {
 		return nil, err
 	}
@@ -51,10 +51,40 @@ func managersOf(tx *store.Tx) ([]*store.Person, error) {
 	return out, nil
 }
 
-// langOf is the language a person reads: their community's, else def.
+// managers keeps managersOf per community for one job run: a catch-up
+// after downtime can escalate thousands of tickets of a few communities.
+type managers struct {
+	tx *store.Tx
+	m  map[int64][]*store.Person
+}
+
+func (ms *managers) of(communityID int64) ([]*store.Person, error) {
+	if got, ok := ms.m[communityID]; ok {
+		return got, nil
+	}
+	got, err := managersOf(ms.tx, communityID)
+	if err != nil {
+		return nil, err
+	}
+	if ms.m == nil {
+		ms.m = map[int64][]*store.Person{}
+	}
+	ms.m[communityID] = got
+	return got, nil
+}
+
+// langOf is the language a person reads: that of the first community they
+// hold a role in, else def.
 func (c *communities) langOf(p *store.Person, def string) string {
-	if p.CommunityID != 0 {
-		if comm, err := c.get(p.CommunityID); err == nil {
+	roles := p.Memberships
+	if roles == nil {
+		var err error
+		if roles, err = c.tx.Memberships(p.ID); err != nil {
+			return def
+		}
+	}
+	if ids := roles.Communities(); len(ids) > 0 {
+		if comm, err := c.get(ids[0]); err == nil {
 			return comm.Lang
 		}
 	}

@@ -215,6 +215,24 @@ func TestMonthlyReportInEnglish(t *testing.T) {
 	}
 }
 
+// TestMonthlyReportGoesToItsCommunitysManagers: a community's report, with
+// its residents' and staff's names, reaches its own managers and the
+// company-wide ones only.
+func TestMonthlyReportGoesToItsCommunitysManagers(t *testing.T) {
+	e := newEnv(t)
+	e.lakeside()
+	theirs := who{"102", "Mr Qian"}
+	e.group(otherResident, theirs, "hi")
+	e.private(manager, "/grant manager Mr Qian Lakeside")
+	e.private(theirs, "/whoami")
+	e.set(cst("2026-12-01 09:00"))
+	out := e.run("monthly-report")
+	has(t, one(t, out, bot.ChatID(theirs.id)).Text, "Lakeside")
+	if n := len(to(out, bot.ChatID(manager.id))); n != 2 {
+		t.Errorf("the company-wide manager got %d reports, want both", n)
+	}
+}
+
 func TestPanickingJobIsRecoveredAndShownInJobs(t *testing.T) {
 	e := newEnv(t)
 	if err := e.s.add("boom", "@hourly", func(context.Context) (string, error) { panic("kaboom") }); err != nil {

@@ -43,10 +43,11 @@ func scanChat(row interface{ Scan(...any) error }) (*Chat, error) {
 	return &c, nil
 }
 
-// SeeChat records a chat (creating it on first sight, refreshing its title)
-// and returns it. It runs for every message, so it reads first and writes only
+// SeeChat records a chat (creating it on first sight, refreshing its title,
+// cleaned like a name) and returns it. It runs for every message, so it reads first and writes only
 // when something changed.
 func (tx *Tx) SeeChat(p bot.PlatformID, key bot.ChatID, kind bot.ChatKind, title string) (*Chat, error) {
+	title = CleanName(title) // shown to managers: no bidi tricks
 	c, err := tx.ChatByKey(p, key)
 	switch {
 	case err == nil:

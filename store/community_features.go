@@ -102,13 +102,13 @@ func (tx *Tx) Volunteers(communityID int64) ([]Volunteer, error) {
 	for rows.Next() {
 		var v Volunteer
 		var p Person
-		var comm any
+		var last any
 		var joined int64
-		if err := rows.Scan(&p.ID, &p.Platform, &p.Key, &p.Username, &p.Name, &p.Role, &comm, &p.PrivateChat, &p.GroupChat, &v.Skill, &joined); err != nil {
+		if err := rows.Scan(&p.ID, &p.Platform, &p.Key, &p.Username, &p.Name, &last, &p.PrivateChat, &p.GroupChat, &v.Skill, &joined); err != nil {
 			return nil, err
 		}
-		if c, ok := comm.(int64); ok {
-			p.CommunityID = c
+		if c, ok := last.(int64); ok {
+			p.LastCommunityID = c
 		}
 		v.Person, v.JoinedAt = &p, fromUnix(joined)
 		out = append(out, v)

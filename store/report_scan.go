@@ -215,7 +215,8 @@ func (ev *reportEvents) addRatings(r *Report, communityID int64) {
 }
 
 // reportParticipants counts the distinct residents who filed a ticket, rated
-// one, signed up for an activity or raised an agenda item in [f, t).
+// one, signed up for an activity or raised an agenda item in [f, t): people
+// who are neither staff nor a manager of the community.
 func (tx *Tx) reportParticipants(communityID, f, t int64, ev *reportEvents) (int, error) {
 	var n int
 	if err := tx.queryRow(`SELECT count(DISTINCT x.pid) FROM (
@@ -224,7 +225,8 @@ func (tx *Tx) reportParticipants(communityID, f, t int64, ev *reportEvents) (int
 			UNION SELECT s.person_id FROM activity_signups s JOIN activities a ON a.id = s.activity_id
 				WHERE a.community_id = ?1 AND s.at >= ?2 AND s.at < ?3
 			UNION SELECT person_id FROM agenda_items WHERE community_id = ?1 AND at >= ?2 AND at < ?3
-		) x JOIN people p ON p.id = x.pid WHERE p.role = 'resident'`, communityID, f, t, ev.raterJSON(communityID)).Scan(&n); err != nil {
+		) x WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = x.pid
+			AND m.role IN ('staff', 'manager') AND (m.community_id = ?1 OR m.community_id IS NULL))`, communityID, f, t, ev.raterJSON(communityID)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("report participation: %w", err)
 	}
 	return n, nil

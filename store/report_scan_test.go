@@ -39,7 +39,8 @@ const (
 			UNION SELECT s.person_id FROM activity_signups s JOIN activities a ON a.id = s.activity_id
 				WHERE a.community_id = ?1 AND s.at >= ?2 AND s.at < ?3
 			UNION SELECT person_id FROM agenda_items WHERE community_id = ?1 AND at >= ?2 AND at < ?3
-		) x JOIN people p ON p.id = x.pid WHERE p.role = 'resident'`
+		) x WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = x.pid
+			AND m.role IN ('staff', 'manager') AND (m.community_id = ?1 OR m.community_id IS NULL))`
 )
 
 func TestReportMatchesReference(t *testing.T) {

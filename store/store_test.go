@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -77,11 +79,14 @@ func setup(tb testing.TB, db *store.DB) fixture {
 		if f.zhang, err = tx.SeePerson(store.Sighting{Platform: bot.Telegram, Key: "2", Name: "张师傅", Username: "zhang", Chat: f.staff}); err != nil {
 			return err
 		}
-		if err := tx.SetRole(f.zhang.ID, store.RoleStaff, 0); err != nil {
+		if _, err := tx.Grant(f.zhang.ID, f.comm.ID, store.RoleStaff, 0); err != nil {
 			return err
 		}
-		f.zhang, err = tx.PersonByID(f.zhang.ID)
-		return err
+		if f.zhang, err = tx.SeePerson(store.Sighting{Platform: bot.Telegram, Key: "2", Chat: f.staff}); err != nil {
+			return err
+		}
+		f.zhang = f.zhang.In(f.comm.ID) // acts as staff of the community
+		return nil
 	})
 	return f
 }
@@ -183,6 +188,21 @@ func TestFindPerson(t *testing.T) {
 		if _, err := tx.FindPerson(bot.Telegram, f.comm.ID, "李阿姨"); store.ErrorCode(err) != store.ECONFLICT {
 			t.Errorf("ambiguous name: err = %v, want conflict", err)
 		}
+		// A name counts in a community only among its members: someone
+		// seen elsewhere (or nowhere) is not found there.
+		if _, err := tx.SeePerson(store.Sighting{Platform: bot.Telegram, Key: "4", Name: "王师傅"}); err != nil {
+			return err
+		}
+		if _, err := tx.FindPerson(bot.Telegram, f.comm.ID, "王师傅"); store.ErrorCode(err) != store.ENOTFOUND {
+			t.Errorf("a name from outside the community: err = %v, want not found", err)
+		}
+		if p, err := tx.FindPerson(bot.Telegram, 0, "王师傅"); err != nil || p.Key != "4" {
+			t.Errorf("anywhere: %v, %v", p, err)
+		}
+		// Names are compared as shown: without invisible characters.
+		if p, err := tx.FindPerson(bot.Telegram, f.comm.ID, "张​师傅"); err != nil || p.ID != f.zhang.ID {
+			t.Errorf("a name with a zero-width space: %v, %v", p, err)
+		}
 		return nil
 	})
 }
@@ -262,15 +282,18 @@ func TestSightingsKeepRowsCurrent(t *testing.T) {
 	}{
 		{"first sight", store.Sighting{Platform: bot.Telegram, Key: "7", Name: "王先生"},
 			func(p *store.Person) bool {
-				return p.Name == "王先生" && p.CommunityID == 0 && p.Role == store.RoleResident
+				return p.Name == "王先生" && p.LastCommunityID == 0 && len(p.Memberships) == 0
 			}},
 		{"in the resident group", store.Sighting{Platform: bot.Telegram, Key: "7", Name: "王先生", Chat: f.resident},
-			func(p *store.Person) bool { return p.CommunityID == f.comm.ID && p.GroupChat == "-100" }},
+			func(p *store.Person) bool {
+				return p.LastCommunityID == f.comm.ID && p.GroupChat == "-100" &&
+					slices.Equal(p.Memberships, store.Memberships{{CommunityID: f.comm.ID, Role: store.RoleResident}})
+			}},
 		{"renamed, with a username", store.Sighting{Platform: bot.Telegram, Key: "7", Name: "王大明", Username: "wang", Chat: f.resident},
 			func(p *store.Person) bool { return p.Name == "王大明" && p.Username == "wang" }},
 		{"no name given keeps the name", store.Sighting{Platform: bot.Telegram, Key: "7"},
 			func(p *store.Person) bool {
-				return p.Name == "王大明" && p.Username == "wang" && p.CommunityID == f.comm.ID
+				return p.Name == "王大明" && p.Username == "wang" && p.LastCommunityID == f.comm.ID && p.Memberships.Role(f.comm.ID) == store.RoleResident
 			}},
 		{"private chat", store.Sighting{Platform: bot.Telegram, Key: "7", Chat: private},
 			func(p *store.Person) bool { return p.PrivateChat == "7" && p.GroupChat == "-100" }},
@@ -286,7 +309,10 @@ func TestSightingsKeepRowsCurrent(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if *got != *stored {
+			if stored.Memberships, err = tx.Memberships(got.ID); err != nil {
+				return err
+			}
+			if !reflect.DeepEqual(got, stored) {
 				t.Errorf("%s: SeePerson returned %+v, the row is %+v", st.name, *got, *stored)
 			}
 			if !st.want(got) {

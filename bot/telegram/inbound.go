@@ -65,19 +65,36 @@ func base(c models.Chat, kind bot.ChatKind, me identity, date int, now time.Time
 	return m
 }
 
-// setSender fills the sender from the user, or from the chat a message was
-// sent on behalf of (anonymous admins, linked channels) when there is no user.
-func setSender(m *bot.Message, from *models.User, senderChat *models.Chat) {
+// setSender fills the sender and reports whether there is one Linli
+// listens to.
+//
+// A message sent on behalf of a chat is keyed by that chat (sender_chat):
+// an anonymous group admin's from is GroupAnonymousBot and a member posting
+// as a channel's is Channel_Bot, one shared account each for everyone on
+// Telegram, so keyed by from they would all be one person (one anonymous
+// admin could see and cancel another's tickets in any group). Chat ids are
+// negative and user ids positive, so the two keys never meet. Anonymous
+// admins of one group stay one sender: Telegram tells them apart to nobody.
+//
+// Messages from bots (this bot's own included) and without a sender are
+// not listened to: they report false.
+func setSender(m *bot.Message, from *models.User, senderChat *models.Chat) bool {
 	switch {
-	case from != nil:
-		m.Sender = bot.UserID(itoa(from.ID))
-		m.SenderName = strings.TrimSpace(from.FirstName + " " + from.LastName)
-		m.SenderUsername = from.Username
 	case senderChat != nil:
 		m.Sender = bot.UserID(itoa(senderChat.ID))
 		m.SenderName = senderChat.Title
+		if m.SenderName == "" {
+			m.SenderName = strings.TrimSpace(senderChat.FirstName + " " + senderChat.LastName)
+		}
 		m.SenderUsername = senderChat.Username
+		return true
+	case from == nil:
+		return false
 	}
+	m.Sender = bot.UserID(itoa(from.ID))
+	m.SenderName = strings.TrimSpace(from.FirstName + " " + from.LastName)
+	m.SenderUsername = from.Username
+	return !from.IsBot
 }
 
 // topic is the forum topic of a message, if it is in one.
@@ -96,7 +113,7 @@ func fromMessage(tm *models.Message, me identity, now time.Time) (bot.Message, b
 	m := base(tm.Chat, kind, me, tm.Date, now)
 	m.ID = bot.MessageID(itoa(tm.ID))
 	m.Thread = topic(tm)
-	setSender(&m, tm.From, tm.SenderChat)
+	listened := setSender(&m, tm.From, tm.SenderChat)
 	switch {
 	case tm.MigrateToChatID != 0:
 		m.Event = bot.EventMigrated
@@ -108,6 +125,9 @@ func fromMessage(tm *models.Message, me identity, now time.Time) (bot.Message, b
 		m.Event = bot.EventRenamed
 		m.ChatTitle = tm.NewChatTitle
 		return m, true
+	}
+	if !listened {
+		return bot.Message{}, false // a bot's message, or nobody's: never a ticket
 	}
 	text, ents := tm.Text, tm.Entities
 	if text == "" {
@@ -121,9 +141,9 @@ func fromMessage(tm *models.Message, me identity, now time.Time) (bot.Message, b
 	reply := replyTarget(tm)
 	if reply != nil {
 		m.ReplyTo = bot.MessageID(itoa(reply.ID))
-		if f := reply.From; f != nil && !f.IsBot {
-			m.ReplyToSender = bot.UserID(itoa(f.ID))
-			m.ReplyToSenderName = strings.TrimSpace(f.FirstName + " " + f.LastName)
+		var to bot.Message
+		if setSender(&to, reply.From, reply.SenderChat) {
+			m.ReplyToSender, m.ReplyToSenderName = to.Sender, to.SenderName
 		}
 	}
 	m.MentionsBot = (reply != nil && reply.From != nil && me.ID != 0 && reply.From.ID == me.ID) ||
@@ -225,7 +245,9 @@ func fromCallback(cq *models.CallbackQuery, me identity, now time.Time) (bot.Mes
 	m.ID = bot.MessageID("cb:" + cq.ID)
 	m.Thread = thread
 	m.ReplyTo = bot.MessageID(itoa(msgID)) // the message carrying the button
-	setSender(&m, &cq.From, nil)
+	if !setSender(&m, &cq.From, nil) {
+		return bot.Message{}, false
+	}
 	m.Callback = &bot.Callback{ID: cq.ID, Data: cq.Data}
 	return m, true
 }
@@ -259,6 +281,8 @@ func fromMyChatMember(updateID int64, cm *models.ChatMemberUpdated, me identity,
 		return bot.Message{}, false // promoted, demoted or restricted: still there
 	}
 	m.ID = bot.MessageID("member:" + itoa(updateID))
-	setSender(&m, &cm.From, nil)
+	if !setSender(&m, &cm.From, nil) {
+		m.Sender, m.SenderName, m.SenderUsername = "", "", "" // added by a bot: nobody to tell
+	}
 	return m, true
 }

@@ -23,6 +23,11 @@ func TestTranslate(t *testing.T) {
 	private := models.Chat{ID: 42, Type: models.ChatTypePrivate, FirstName: "阿姨"}
 	tom := models.User{ID: 43, FirstName: "Tom"}
 	botUser := models.User{ID: 9000, IsBot: true, FirstName: "Linli", Username: "Linli_bot"}
+	// The accounts Telegram puts in from for messages sent on behalf of a chat.
+	anonymousAdmin := models.User{ID: 1087968824, IsBot: true, FirstName: "Group", Username: "GroupAnonymousBot"}
+	channelBot := models.User{ID: 136817688, IsBot: true, FirstName: "Channel", Username: "Channel_Bot"}
+	channel := models.Chat{ID: -1009876, Type: models.ChatTypeChannel, Title: "3号楼住户频道", Username: "building3"}
+	otherBot := models.User{ID: 777, IsBot: true, FirstName: "Weather", Username: "weather_bot"}
 	names := []string{"Linli_bot"}
 
 	// want builds the expected message for a message from li in chat.
@@ -221,13 +226,63 @@ func TestTranslate(t *testing.T) {
 			ok: true,
 		},
 		{
+			// from is the GroupAnonymousBot every anonymous admin of every
+			// group shares: the sender is the group they speak for.
 			name: "anonymous admin speaks as the group",
-			u:    &models.Update{ID: 2, Message: &models.Message{ID: 26, Chat: group, SenderChat: &group, Date: date, Text: "/bind 阳光花园"}},
+			u:    &models.Update{ID: 2, Message: &models.Message{ID: 26, Chat: group, From: &anonymousAdmin, SenderChat: &group, Date: date, Text: "/bind 阳光花园"}},
 			want: bot.Message{
 				Platform: bot.Telegram, Chat: "-1001234", ChatKind: bot.Group, ChatTitle: group.Title, ID: "26",
 				Sender: "-1001234", SenderName: group.Title, Text: "/bind 阳光花园", BotNames: names, Time: at,
 			},
 			ok: true,
+		},
+		{
+			name: "anonymous admin of another group is someone else",
+			u:    &models.Update{ID: 2, Message: &models.Message{ID: 27, Chat: basic, From: &anonymousAdmin, SenderChat: &basic, Date: date, Text: "/cancel 1"}},
+			want: bot.Message{
+				Platform: bot.Telegram, Chat: "-4321", ChatKind: bot.Group, ChatTitle: basic.Title, ID: "27",
+				Sender: "-4321", SenderName: basic.Title, Text: "/cancel 1", BotNames: names, Time: at,
+			},
+			ok: true,
+		},
+		{
+			name: "a member posting as a channel is the channel",
+			u:    &models.Update{ID: 2, Message: &models.Message{ID: 28, Chat: group, From: &channelBot, SenderChat: &channel, Date: date, Text: "#报修 路灯坏了"}},
+			want: bot.Message{
+				Platform: bot.Telegram, Chat: "-1001234", ChatKind: bot.Group, ChatTitle: group.Title, ID: "28",
+				Sender: "-1009876", SenderName: "3号楼住户频道", SenderUsername: "building3", Text: "#报修 路灯坏了", BotNames: names, Time: at,
+			},
+			ok: true,
+		},
+		{
+			name: "reply to an anonymous admin names the group",
+			u: msg(group, 29, "/assign 3", func(m *models.Message) {
+				m.ReplyToMessage = &models.Message{ID: 26, Chat: group, From: &anonymousAdmin, SenderChat: &group, Date: date, Text: "x"}
+			}),
+			want: want(group, bot.Group, "29", "/assign 3", func(m *bot.Message) {
+				m.ReplyTo, m.ReplyToSender, m.ReplyToSenderName = "26", "-1001234", group.Title
+			}),
+			ok: true,
+		},
+		{
+			name: "reply to a bot names nobody",
+			u: msg(group, 29, "/assign 3", func(m *models.Message) {
+				m.ReplyToMessage = &models.Message{ID: 26, Chat: group, From: &otherBot, Date: date, Text: "x"}
+			}),
+			want: want(group, bot.Group, "29", "/assign 3", func(m *bot.Message) { m.ReplyTo = "26" }),
+			ok:   true,
+		},
+		{
+			name: "another bot's message is ignored",
+			u:    &models.Update{ID: 2, Message: &models.Message{ID: 30, Chat: group, From: &otherBot, Date: date, Text: "#报修 电梯坏了"}},
+		},
+		{
+			name: "the bot's own message is ignored",
+			u:    &models.Update{ID: 2, Message: &models.Message{ID: 31, Chat: group, From: &botUser, Date: date, Text: "工单 #1 · 报修"}},
+		},
+		{
+			name: "a message without a sender is ignored",
+			u:    &models.Update{ID: 2, Message: &models.Message{ID: 32, Chat: group, Date: date, Text: "#报修 电梯坏了"}},
 		},
 		{
 			name: "migrated to a supergroup",
@@ -288,6 +343,19 @@ func TestTranslate(t *testing.T) {
 			want: bot.Message{
 				Platform: bot.Telegram, Chat: "-1001234", ChatKind: bot.Group, ChatTitle: group.Title, ID: "member:77",
 				Sender: "42", SenderName: "阿姨 李", SenderUsername: "li_ayi", BotNames: names, Time: at, Event: bot.EventBotAdded,
+			},
+			ok: true,
+		},
+		{
+			name: "bot added by another bot: the event, with nobody to tell",
+			u: func() *models.Update {
+				u := memberUpdate(group, models.ChatMemberTypeLeft, models.ChatMemberTypeMember)
+				u.MyChatMember.From = otherBot
+				return u
+			}(),
+			want: bot.Message{
+				Platform: bot.Telegram, Chat: "-1001234", ChatKind: bot.Group, ChatTitle: group.Title, ID: "member:77",
+				BotNames: names, Time: at, Event: bot.EventBotAdded,
 			},
 			ok: true,
 		},
@@ -384,7 +452,7 @@ func TestTranslate(t *testing.T) {
 func TestTranslateBeforeGetMe(t *testing.T) {
 	// Without an identity nothing can be a mention or a reply to the bot.
 	u := &models.Update{ID: 1, Message: &models.Message{
-		ID: 1, Chat: models.Chat{ID: -1, Type: models.ChatTypeGroup}, Date: 1, Text: "@ hi",
+		ID: 1, Chat: models.Chat{ID: -1, Type: models.ChatTypeGroup}, From: &models.User{ID: 5}, Date: 1, Text: "@ hi",
 		ReplyToMessage: &models.Message{ID: 2, From: &models.User{}},
 	}}
 	got, ok := translate(u, identity{}, time.Now())

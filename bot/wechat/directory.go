@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/eatmoreapple/openwechat"
+
+	"github.com/linli/linli/bot"
 )
 
 // contact is a group or friend of the current session, under the name the
@@ -23,7 +25,11 @@ type contact struct {
 // directory maps this session's UserNames to names and back. It is guarded
 // by WeChat.mu.
 type directory struct {
-	byUser  map[string]*contact
+	byUser map[string]*contact
+	// members holds the names of each group's members (group card, or
+	// nickname without one), by the group's UserName: from the groups'
+	// details after each contact fetch, and from their messages.
+	members map[string]map[string]bool
 	fetched time.Time
 	// missed records names that were not found, and when the contact list
 	// was fetched again for them, so a name costs one fetch, not one per row.
@@ -31,7 +37,53 @@ type directory struct {
 }
 
 func newDirectory() directory {
-	return directory{byUser: map[string]*contact{}, missed: map[string]time.Time{}}
+	return directory{byUser: map[string]*contact{}, members: map[string]map[string]bool{}, missed: map[string]time.Time{}}
+}
+
+// addMember records that a group (by UserName) has a member of that name.
+func (d *directory) addMember(group, name string) {
+	if group == "" || name == "" {
+		return
+	}
+	if d.members[group] == nil {
+		d.members[group] = map[string]bool{}
+	}
+	d.members[group][name] = true
+}
+
+// memberName is how a group member is named: their group card, or their
+// nickname without one (as identify names a group message's sender).
+func memberName(u *openwechat.User) string {
+	if card := openwechat.FormatEmoji(u.DisplayName); card != "" {
+		return card
+	}
+	return openwechat.FormatEmoji(u.NickName)
+}
+
+// LookupName implements commands.NameDirectory: whether name is the
+// account's friend under that very name, shared by no other contact (only
+// then does a group card of that name count as them, see identify), and
+// which of groups (group names, as bound) have a member of that name. It
+// reads what the current session knows, without a request; logged out, it
+// knows nothing.
+func (w *WeChat) LookupName(name string, groups []bot.ChatID) (friend bool, in []bot.ChatID) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.sess == nil || name == "" {
+		return false, nil
+	}
+	d := &w.sess.dir
+	cs := d.lookup(name)
+	friend = len(cs) == 1 && !cs[0].group
+	for _, g := range groups {
+		for _, c := range d.lookup(string(g)) {
+			if c.group && d.members[c.userName][name] {
+				in = append(in, g)
+				break
+			}
+		}
+	}
+	return friend, in
 }
 
 // refetchEvery is how often an unknown name may cause another contact fetch.
@@ -104,11 +156,13 @@ func (w *WeChat) fetchContactsLocked(ctx context.Context, s *session) error {
 		return err
 	}
 	var list []contact
+	var groups openwechat.Members
 	for _, u := range members {
 		switch {
 		case u.IsGroup():
 			if name := openwechat.FormatEmoji(u.NickName); name != "" {
 				list = append(list, contact{userName: u.UserName, name: name, group: true})
+				groups = append(groups, u)
 			}
 		case u.IsFriend():
 			name := openwechat.FormatEmoji(u.RemarkName)
@@ -120,8 +174,30 @@ func (w *WeChat) fetchContactsLocked(ctx context.Context, s *session) error {
 			}
 		}
 	}
+	// The groups' member lists, for /grant of someone who has not written
+	// yet (LookupName). A failure leaves them to be learned from messages.
+	names := map[string]map[string]bool{}
+	for i := 0; i < len(groups); i += batchContacts {
+		detailed, err := s.b.Caller.WebWxBatchGetContact(ctx, groups[i:min(i+batchContacts, len(groups))], s.b.Storage.Request)
+		if err != nil {
+			w.log.Warn("wechat: fetch the groups' members", "err", err)
+			break
+		}
+		for _, g := range detailed {
+			set := map[string]bool{}
+			for _, m := range g.MemberList {
+				if m.UserName != s.selfUser {
+					set[memberName(m)] = true
+				}
+			}
+			names[g.UserName] = set
+		}
+	}
 	w.mu.Lock()
 	s.dir.load(list, time.Now())
+	for g, set := range names {
+		s.dir.members[g] = set
+	}
 	for name, n := range s.dir.shared() {
 		s.alertOnceLocked("shared:"+name, sharedNameAlert(name, n))
 	}
@@ -129,6 +205,10 @@ func (w *WeChat) fetchContactsLocked(ctx context.Context, s *session) error {
 	w.log.Info("wechat contacts fetched", "contacts", len(list))
 	return nil
 }
+
+// batchContacts is how many contacts one webwxbatchgetcontact asks for (the
+// web client asks for at most 50).
+const batchContacts = 50
 
 // refreshAsync fetches the contact list again in the background (after a
 // rename), at most one fetch at a time per session.

@@ -379,6 +379,7 @@ func (s *session) identify(m *openwechat.Message) (who, bool) {
 		// nickname no other contact shares).
 		w.mu.Lock()
 		vouched := s.dir.name(member.UserName) == person && len(s.dir.lookup(person)) == 1
+		s.dir.addMember(m.FromUserName, person) // known to be in the group now (LookupName)
 		w.mu.Unlock()
 		return who{chat: bot.ChatID(name), kind: bot.Group, sender: bot.UserID(person), senderName: person, botNames: names, weak: !vouched}, true
 	}

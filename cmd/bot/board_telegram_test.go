@@ -190,6 +190,8 @@ func TestTelegramPollAnswersStoredAndReported(t *testing.T) {
 	// Only managers, only privately.
 	w.srv.SendText(w.resident, w.manager, "/poll 周末活动选哪天？ | 周六 | 周日")
 	w.waitText(t, w.resident.ID, "管理命令请私聊我发送")
+	w.srv.SendText(w.resident, w.tom, "/whoami") // a resident now, not a stranger
+	w.waitText(t, w.resident.ID, "您是Tom")
 	w.srv.SendText(privateChatOf(w.tom), w.tom, "/poll 周末活动选哪天？ | 周六 | 周日")
 	w.waitText(t, w.tom.ID, "只有物业经理可以使用")
 

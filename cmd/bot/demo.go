@@ -48,7 +48,11 @@ func (m *Main) seedDemo(ctx context.Context) (demoInfo, error) {
 			if err != nil {
 				return err
 			}
-			info.people = append(info.people, console.Person{Name: name, Role: roleLabel(comm.Lang, p.Role)})
+			roles, err := tx.Memberships(p.ID)
+			if err != nil {
+				return err
+			}
+			info.people = append(info.people, console.Person{Name: name, Role: roleLabel(comm.Lang, roles.Role(comm.ID))})
 		}
 		return nil
 	})
@@ -83,16 +87,24 @@ func seed(tx *store.Tx) error {
 	for _, p := range []struct{ name, role string }{
 		{demoManager, store.RoleManager}, {demoStaff, store.RoleStaff}, {"李阿姨", store.RoleResident}, {"Tom", store.RoleResident},
 	} {
+		// Everyone lives in 阳光花园 (seen in its resident group); staff and
+		// the manager hold their role there.
 		person, err := tx.SeePerson(store.Sighting{Platform: bot.Console, Key: bot.UserID(p.name), Name: p.name, Chat: resident})
 		if err != nil {
 			return err
 		}
-		if err := tx.SetRole(person.ID, p.role, comm.ID); err != nil {
-			return err
+		if p.role != store.RoleResident {
+			if _, err := tx.Grant(person.ID, comm.ID, p.role, 0); err != nil {
+				return err
+			}
 		}
 		if p.role == store.RoleManager {
 			// Managers hear about escalations privately.
-			if _, err := tx.EnsureManager(bot.Console, bot.UserID(p.name), p.name, console.PrivateChat(p.name)); err != nil {
+			private, err := tx.SeeChat(bot.Console, console.PrivateChat(p.name), bot.Private, "")
+			if err != nil {
+				return err
+			}
+			if _, err := tx.SeePerson(store.Sighting{Platform: bot.Console, Key: bot.UserID(p.name), Chat: private}); err != nil {
 				return err
 			}
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/bot/console"
 	"github.com/linli/linli/bot/telegram"
+	"github.com/linli/linli/bot/wechat"
 	"github.com/linli/linli/commands"
 	"github.com/linli/linli/schedules"
 	"github.com/linli/linli/store"
@@ -302,8 +303,9 @@ func (m *Main) Run(ctx context.Context) error {
 		Lang: m.Config.Lang, Location: m.loc, Log: m.Log,
 		Editable: editable, Buttons: map[bot.PlatformID]bool{bot.Telegram: true},
 		PrivacyMode: m.privacyMode, Jobs: m.Scheduler,
-		DataDir: filepath.Join(filepath.Dir(m.Config.DB), "attachments"),
-		Boards:  m.boardStyles(),
+		DataDir:     filepath.Join(filepath.Dir(m.Config.DB), "attachments"),
+		Boards:      m.boardStyles(),
+		Directories: directories(platforms),
 	})
 	m.monitor = newMonitor(m)
 	// Messages of different chats are handled side by side and share
@@ -389,6 +391,20 @@ func (m *Main) logMiddleware(next bot.Handler) bot.Handler {
 		m.Log.Debug("message handled", "platform", msg.Platform, "chat", chat, "took", time.Since(start), "err", err)
 		return err
 	})
+}
+
+var _ commands.NameDirectory = (*wechat.WeChat)(nil)
+
+// directories lists the platforms that know people by name before they
+// write (WeChat), for /grant.
+func directories(ps []bot.Platform) map[bot.PlatformID]commands.NameDirectory {
+	out := map[bot.PlatformID]commands.NameDirectory{}
+	for _, p := range ps {
+		if d, ok := p.(commands.NameDirectory); ok {
+			out[p.ID()] = d
+		}
+	}
+	return out
 }
 
 func (m *Main) bootstrapManagers(ctx context.Context) error {

@@ -8,8 +8,8 @@ import (
 	"github.com/linli/linli/store"
 )
 
-// alertingQueue is the outbox as the senders see it, telling managers when
-// a bound group turns out to be gone (the bot was removed while it was down,
+// alertingQueue is the outbox as the senders see it, telling the group's
+// managers when a bound group turns out to be gone (the bot was removed while it was down,
 // so no event said so): they learn it from the first refused send.
 type alertingQueue struct {
 	store.Outbox
@@ -32,9 +32,16 @@ func (q alertingQueue) ChatGone(ctx context.Context, p bot.PlatformID, chat bot.
 		return err
 	}
 	if was != nil && was.Bound() && was.Active && was.Kind == bot.Group {
-		q.m.alertManagers("", func(lang string) string {
-			return commands.T(lang, "removed.from_group", was.Title, was.Key)
+		// The group's community's managers (and the company-wide ones), as
+		// when the platform reports the removal (commands.handleEvent).
+		err := q.m.DB.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+			return commands.NotifyCommunityManagers(tx, q.m.Config.Lang, was.CommunityID, func(lang string) string {
+				return commands.T(lang, "removed.from_group", was.Title, was.Key)
+			})
 		})
+		if err != nil {
+			q.m.Log.Error("alert managers", "err", err)
+		}
 	}
 	return nil
 }

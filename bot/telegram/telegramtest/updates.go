@@ -340,10 +340,13 @@ func (s *Server) userMessageLocked(chat models.Chat, from models.User, m *models
 		chat = privateChat(from)
 	}
 	st := s.ensureChatLocked(chat)
-	s.users[from.ID] = from
+	anonymous := from.ID == 0 // SendWithoutSender: no from at all
+	if !anonymous {
+		s.users[from.ID] = from
+	}
 	if st.chat.Type == models.ChatTypePrivate {
 		st.blocked, st.notStarted = false, false // writing to the bot starts it
-	} else if _, ok := st.members[from.ID]; !ok {
+	} else if _, ok := st.members[from.ID]; !ok && !anonymous {
 		st.members[from.ID] = models.ChatMemberTypeMember
 	}
 	if m.Text != "" && m.Entities == nil {
@@ -366,7 +369,9 @@ func (s *Server) userMessageLocked(chat models.Chat, from models.User, m *models
 	m.MessageThreadID, m.ReplyToMessage, _ = s.threadLocked(st, thread, target, m.ReplyToMessage)
 	m.IsTopicMessage = st.chat.IsForum && m.MessageThreadID != 0
 	m.ID = st.allocID()
-	m.From = &from
+	if !anonymous {
+		m.From = &from
+	}
 	m.Date = int(now.Unix())
 	m.Chat = st.chat
 	st.msgs[m.ID] = cloneMessage(m)
@@ -398,6 +403,38 @@ func (s *Server) ReplyText(chat models.Chat, from models.User, text string, repl
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.userMessageLocked(chat, from, &models.Message{Text: text}, replyToMessageID, 0)
+}
+
+// GroupAnonymousBot and ChannelBot are the accounts Telegram puts in from
+// on messages sent on behalf of a chat: by an anonymous group admin, and
+// by a member posting as a channel. Everyone on Telegram shares them; the
+// chat is in sender_chat.
+var (
+	GroupAnonymousBot = models.User{ID: 1087968824, IsBot: true, FirstName: "Group", Username: "GroupAnonymousBot"}
+	ChannelBot        = models.User{ID: 136817688, IsBot: true, FirstName: "Channel", Username: "Channel_Bot"}
+)
+
+// SendAs queues a text message in chat sent on behalf of the chat as, the
+// way Telegram sends it: as chat itself is an anonymous admin of chat
+// (from GroupAnonymousBot), any other chat a channel the member posts as
+// (from ChannelBot); sender_chat is as.
+func (s *Server) SendAs(chat, as models.Chat, text string) models.Update {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	from := ChannelBot
+	if as.ID == chat.ID {
+		from = GroupAnonymousBot
+		as = s.ensureChatLocked(chat).chat
+	}
+	return s.userMessageLocked(chat, from, &models.Message{Text: text, SenderChat: &as}, 0, 0)
+}
+
+// SendWithoutSender queues a text message in chat with neither from nor
+// sender_chat (which the Bot API allows: such messages name nobody).
+func (s *Server) SendWithoutSender(chat models.Chat, text string) models.Update {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.userMessageLocked(chat, models.User{}, &models.Message{Text: text}, 0, 0)
 }
 
 // SendTopicText is SendText in forum topic threadID of chat (created if

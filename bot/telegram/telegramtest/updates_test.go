@@ -325,3 +325,30 @@ func TestContinueMessageIDs(t *testing.T) {
 		t.Errorf("message id = %d, want 1000002", u.Message.ID)
 	}
 }
+
+// TestSendersOnBehalfOfChats: anonymous admins and channel posters reach
+// the real client with Telegram's shared from accounts and the chat in
+// sender_chat; a message without a sender has neither.
+func TestSendersOnBehalfOfChats(t *testing.T) {
+	s := newServer(t)
+	_, updates := pollingBot(t, s)
+	channel := models.Chat{ID: -1009876, Type: models.ChatTypeChannel, Title: "3号楼住户频道", Username: "building3"}
+
+	s.SendAs(group, group, "/cancel 1")
+	u := recv(t, updates)
+	if m := u.Message; m == nil || m.From == nil || m.From.ID != telegramtest.GroupAnonymousBot.ID || !m.From.IsBot ||
+		m.SenderChat == nil || m.SenderChat.ID != group.ID || m.SenderChat.Title != group.Title {
+		t.Fatalf("anonymous admin's update = %+v", u.Message)
+	}
+	s.SendAs(group, channel, "#报修 路灯坏了")
+	u = recv(t, updates)
+	if m := u.Message; m == nil || m.From == nil || m.From.ID != telegramtest.ChannelBot.ID ||
+		m.SenderChat == nil || m.SenderChat.ID != channel.ID || m.SenderChat.Username != "building3" {
+		t.Fatalf("channel poster's update = %+v", u.Message)
+	}
+	s.SendWithoutSender(group, "#报修 谁发的")
+	u = recv(t, updates)
+	if m := u.Message; m == nil || m.From != nil || m.SenderChat != nil || m.Text != "#报修 谁发的" {
+		t.Fatalf("update without a sender = %+v", u.Message)
+	}
+}
