@@ -1,8 +1,11 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -100,20 +103,45 @@ type confirmGate struct {
 }
 
 func (g confirmGate) RoundTrip(r *http.Request) (*http.Response, error) {
-	if strings.HasSuffix(r.URL.Path, "/getUpdates") {
-		if err := g.offsets.wait(r.Context()); err != nil {
-			// A RoundTripper closes the body even when it fails. The SDK
-			// writes the body from another goroutine into a pipe: left open,
-			// that goroutine would get the client's error through the pipe
-			// and format it while the SDK rewrites the same error (a data
-			// race the race detector caught at shutdown).
-			if r.Body != nil {
-				r.Body.Close()
-			}
-			return nil, err
+	if !strings.HasSuffix(r.URL.Path, "/getUpdates") {
+		return g.base.RoundTrip(r)
+	}
+	if err := g.offsets.wait(r.Context()); err != nil {
+		// A RoundTripper closes the body even when it fails. The SDK
+		// writes the body from another goroutine into a pipe: left open,
+		// that goroutine would get the client's error through the pipe
+		// and format it while the SDK rewrites the same error (a data
+		// race the race detector caught at shutdown).
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return nil, err
+	}
+	resp, err := g.base.RoundTrip(r)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return resp, err
+	}
+	// Every update of the batch is in flight from now on, before the SDK
+	// has it: the SDK asks for the next batch as soon as it has handed this
+	// one to the handler, which may not have recorded the last update yet,
+	// and the gate would then let a request through that confirms it.
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	var batch struct {
+		Result []struct {
+			ID int64 `json:"update_id"`
+		} `json:"result"`
+	}
+	if json.Unmarshal(body, &batch) == nil {
+		for _, u := range batch.Result {
+			g.offsets.begin(u.ID)
 		}
 	}
-	return g.base.RoundTrip(r)
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
 }
 
 // mark returns the highest update id such that it and all before it are done.
