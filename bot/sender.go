@@ -73,9 +73,12 @@ type Sender struct {
 	busy  map[ChatID]bool // chats with a goroutine sending to them
 	// held counts the chats the last pass left waiting for their own rate
 	// limit (ChatLimiter); wakeAt and timer bring Run back for them.
-	held   int
-	wakeAt time.Time
-	timer  *time.Timer
+	held int
+	// skipped counts the chats the last pass found due but left for the
+	// next one (worked already, or no free slot): the Sender is not idle.
+	skipped int
+	wakeAt  time.Time
+	timer   *time.Timer
 
 	inflight sync.WaitGroup
 
@@ -178,7 +181,7 @@ func (s *Sender) Run(ctx context.Context) error {
 func (s *Sender) busyChats() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.busy) + s.held
+	return len(s.busy) + s.held + s.skipped
 }
 
 // chatWait is how long chat must wait for its own limits; 0 when the
@@ -266,6 +269,9 @@ func (s *Sender) dispatch(ctx context.Context) (int, error) {
 	s.mu.Unlock()
 	rows, err := s.q.Due(ctx, s.p.ID(), s.cfg.Batch)
 	if err != nil || len(rows) == 0 {
+		s.mu.Lock()
+		s.held, s.skipped = 0, 0
+		s.mu.Unlock()
 		return 0, err
 	}
 	// Group by chat, keeping each chat's order.
@@ -280,10 +286,10 @@ func (s *Sender) dispatch(ctx context.Context) (int, error) {
 		}
 		chats[i] = append(chats[i], r)
 	}
-	started, held := 0, 0
+	started, held, skipped := 0, 0, 0
 	defer func() {
 		s.mu.Lock()
-		s.held = held
+		s.held, s.skipped = held, skipped
 		s.mu.Unlock()
 	}()
 	for _, batch := range chats {
@@ -299,7 +305,9 @@ func (s *Sender) dispatch(ctx context.Context) (int, error) {
 		}
 		s.mu.Lock()
 		if wasBusy[chat] || s.busy[chat] || len(s.busy) >= s.cfg.Parallel {
+			// Its worker (or a free one) wakes the loop when done.
 			s.mu.Unlock()
+			skipped++
 			continue
 		}
 		s.busy[chat] = true
