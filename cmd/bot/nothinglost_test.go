@@ -145,7 +145,7 @@ func TestLockedDatabaseLosesNoMessage(t *testing.T) {
 	// an offset past the first of them while they wait.
 	for _, c := range w.srv.CallsTo("getUpdates") {
 		if off, _ := strconv.ParseInt(c.Params["offset"], 10, 64); off > sent[0].ID {
-			t.Fatalf("getUpdates confirmed offset %d while the updates could not be stored", off)
+			t.Fatalf("getUpdates confirmed offset %d while the updates could not be stored; log:\n%s", off, logs.String())
 		}
 	}
 	if n := ticketCountQuiet(m); n != before {
@@ -179,7 +179,11 @@ func TestLockedDatabaseLosesNoMessage(t *testing.T) {
 	}
 	for _, u := range sent {
 		if n := cards[u.Message.ID]; n != 1 {
-			t.Errorf("message %d was answered with %d cards", u.Message.ID, n)
+			var got []string
+			for _, s := range w.srv.SentTo(w.resident.ID) {
+				got = append(got, fmt.Sprintf("%d: %.30q", s.ReplyTo, s.Text))
+			}
+			t.Errorf("message %d was answered with %d cards; the group got %q", u.Message.ID, n, got)
 		}
 	}
 	var saved string
