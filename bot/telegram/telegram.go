@@ -527,6 +527,17 @@ func (s *session) take(u *models.Update, waiter chan error) bool {
 		}
 		return true
 	}
+	if m.Event == bot.EventMigrated && waiter == nil {
+		// A group became a supergroup: its messages come from the new chat
+		// id from now on, in another lane, and must find the binding moved.
+		// Polling waits for the move before it takes the next update.
+		moved := make(chan error, 1)
+		if !s.lanes.add(u.ID, m, moved) {
+			return false
+		}
+		<-moved
+		return true
+	}
 	return s.lanes.add(u.ID, m, waiter)
 }
 
