@@ -1,10 +1,13 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,5 +86,28 @@ func TestSenderDoesNotResendWhatTheOutboxCouldNotRecord(t *testing.T) {
 	}
 	if st := s.Stats(); st.Sent != 2 {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestSenderStoresAndLogsErrorsWithoutSecrets(t *testing.T) {
+	db, _ := openDB(t)
+	p := &fakePlatform{fail: func(bot.Outgoing, int) error {
+		// What an HTTP client says when web WeChat's synccheck fails.
+		return fmt.Errorf(`Get "https://webpush.wx.qq.com/cgi-bin/mmwebwx-bin/webwxsendmsg?sid=SIDSECRET&skey=%%40crypt_ab&pass_ticket=PT99": connection reset by peer`)
+	}}
+	var log bytes.Buffer
+	s := bot.NewSender(p, db.Outbox(), bot.SenderConfig{}, slog.New(slog.NewTextHandler(&log, nil)))
+	ids := enqueue(t, db, store.Out{Platform: bot.Telegram, Chat: "A", Text: "x"})
+	if _, err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	stored := status(t, db, ids[0]).LastError
+	for _, secret := range []string{"SIDSECRET", "crypt_ab", "PT99"} {
+		if strings.Contains(stored, secret) || strings.Contains(log.String(), secret) {
+			t.Errorf("%s reached the stored error %q or the log:\n%s", secret, stored, log.String())
+		}
+	}
+	if !strings.Contains(stored, "webwxsendmsg") || !strings.Contains(stored, "connection reset") {
+		t.Errorf("the stored error %q no longer says what failed", stored)
 	}
 }
