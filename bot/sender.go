@@ -73,11 +73,29 @@ type Sender struct {
 	busy  map[ChatID]bool // chats with a goroutine sending to them
 	// held counts the chats the last pass left waiting for their own rate
 	// limit (ChatLimiter); wakeAt and timer bring Run back for them.
-	held   int
-	wakeAt time.Time
-	timer  *time.Timer
+	held int
+	// skipped counts the chats the last pass found due but left for the
+	// next one (worked already, or no free slot): the Sender is not idle.
+	skipped int
+	wakeAt  time.Time
+	timer   *time.Timer
 
 	inflight sync.WaitGroup
+
+	// unrecorded holds the rows the platform accepted but the outbox could
+	// not be told of (the database locked, a full disk): the row is still
+	// pending there, and sending it again would post it twice, so the next
+	// pass only records it. Guarded by mu.
+	unrecorded map[int64]accepted
+	// storeFailing is set while the outbox cannot be read or written: the
+	// failure is logged once, not on every pass. Guarded by mu.
+	storeFailing bool
+}
+
+// accepted is what the platform answered for a row it took.
+type accepted struct {
+	msg  MessageID
+	poll string
 }
 
 // NewSender returns a Sender for p over q.
@@ -106,7 +124,8 @@ func NewSender(p Platform, q Queue, cfg SenderConfig, log *slog.Logger) *Sender 
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Sender{p: p, q: q, cfg: cfg, log: log.With("platform", p.ID()), wake: make(chan struct{}, 1), busy: map[ChatID]bool{}}
+	s := &Sender{p: p, q: q, cfg: cfg, log: log.With("platform", p.ID()), wake: make(chan struct{}, 1), busy: map[ChatID]bool{},
+		unrecorded: map[int64]accepted{}}
 	if rl, ok := p.(RateLimited); ok {
 		s.limit = rl.Limiter()
 	}
@@ -142,8 +161,8 @@ func (s *Sender) Run(ctx context.Context) error {
 		upto := s.seq
 		s.mu.Unlock()
 		n, err := s.dispatch(ctx)
-		if err != nil && ctx.Err() == nil {
-			s.log.Error("outbox read", "err", err)
+		if ctx.Err() == nil {
+			s.storeResult("outbox read", err)
 		}
 		if n == 0 && s.busyChats() == 0 {
 			s.signalIdle(upto)
@@ -162,7 +181,7 @@ func (s *Sender) Run(ctx context.Context) error {
 func (s *Sender) busyChats() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.busy) + s.held
+	return len(s.busy) + s.held + s.skipped
 }
 
 // chatWait is how long chat must wait for its own limits; 0 when the
@@ -250,6 +269,9 @@ func (s *Sender) dispatch(ctx context.Context) (int, error) {
 	s.mu.Unlock()
 	rows, err := s.q.Due(ctx, s.p.ID(), s.cfg.Batch)
 	if err != nil || len(rows) == 0 {
+		s.mu.Lock()
+		s.held, s.skipped = 0, 0
+		s.mu.Unlock()
 		return 0, err
 	}
 	// Group by chat, keeping each chat's order.
@@ -264,10 +286,10 @@ func (s *Sender) dispatch(ctx context.Context) (int, error) {
 		}
 		chats[i] = append(chats[i], r)
 	}
-	started, held := 0, 0
+	started, held, skipped := 0, 0, 0
 	defer func() {
 		s.mu.Lock()
-		s.held = held
+		s.held, s.skipped = held, skipped
 		s.mu.Unlock()
 	}()
 	for _, batch := range chats {
@@ -283,7 +305,9 @@ func (s *Sender) dispatch(ctx context.Context) (int, error) {
 		}
 		s.mu.Lock()
 		if wasBusy[chat] || s.busy[chat] || len(s.busy) >= s.cfg.Parallel {
+			// Its worker (or a free one) wakes the loop when done.
 			s.mu.Unlock()
+			skipped++
 			continue
 		}
 		s.busy[chat] = true
@@ -324,6 +348,13 @@ func (s *Sender) deliver(ctx context.Context, r Outgoing) bool {
 			return false
 		}
 	}
+	s.mu.Lock()
+	acc, done := s.unrecorded[r.ID]
+	s.mu.Unlock()
+	if done {
+		// Sent by an earlier pass: only the outbox needs telling.
+		return s.record(bg, r, acc)
+	}
 	var id MessageID
 	var poll string
 	var err error
@@ -337,20 +368,15 @@ func (s *Sender) deliver(ctx context.Context, r Outgoing) bool {
 	if errors.Is(err, ErrNotModified) {
 		id, err = r.Edit, nil
 	}
-	lc, lerr := r.Chat, err
+	// Errors are logged and stored without URL queries (session keys) or
+	// user info; adapters keep their own secrets out of them.
+	lc, lerr := r.Chat, Redact(err)
 	if r.Anonymous && err != nil {
 		// Whatever went wrong, no log line or stored error may say who it was for.
 		lc, lerr = "(anonymous)", errors.New("delivery of an anonymous receipt failed")
 	}
 	if err == nil {
-		s.pollSent(bg, r, id, poll)
-		if err := s.q.Sent(bg, r.ID, id); err != nil {
-			s.log.Error("outbox mark sent", "id", r.ID, "err", err)
-			return false
-		}
-		s.count(func(st *SenderStats) { st.Sent++ })
-		s.pin(bg, r, id)
-		return true
+		return s.record(bg, r, accepted{msg: id, poll: poll})
 	}
 	var (
 		retry  *RetryAfterError
@@ -409,6 +435,48 @@ func (s *Sender) deliver(ctx context.Context, r Outgoing) bool {
 	s.log.Warn("send failed, will retry", "id", r.ID, "chat", lc, "attempt", r.Attempts+1, "in", delay, "err", lerr)
 	s.retryAt(bg, r, s.cfg.Now().Add(delay), lerr, true)
 	return false
+}
+
+// record tells the outbox that the platform took r. If the outbox cannot
+// be written now, the row is remembered as sent, so that it is not sent
+// again, and recorded on a later pass; the chat's later rows wait.
+func (s *Sender) record(ctx context.Context, r Outgoing, acc accepted) bool {
+	s.pollSent(ctx, r, acc.msg, acc.poll)
+	err := s.q.Sent(ctx, r.ID, acc.msg)
+	s.storeResult("outbox mark sent", err)
+	s.mu.Lock()
+	if err != nil {
+		s.unrecorded[r.ID] = acc
+	} else {
+		delete(s.unrecorded, r.ID)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		// Come back for it: nothing else will wake the loop while the
+		// database is locked.
+		s.wakeIn(s.cfg.BaseBackoff)
+		return false
+	}
+	s.count(func(st *SenderStats) { st.Sent++ })
+	s.pin(ctx, r, acc.msg)
+	return true
+}
+
+// storeResult logs the first failure of a spell in which the outbox cannot
+// be read or written, and its end, instead of a line on every pass.
+func (s *Sender) storeResult(what string, err error) {
+	s.mu.Lock()
+	was := s.storeFailing
+	s.storeFailing = err != nil
+	s.mu.Unlock()
+	switch {
+	case err != nil && !was:
+		s.log.Error(what+" failed; trying again until it works", "err", err)
+	case err != nil:
+		s.log.Debug(what+" failed", "err", err)
+	case was:
+		s.log.Info("outbox works again")
+	}
 }
 
 func (s *Sender) retryAt(ctx context.Context, r Outgoing, at time.Time, cause error, counted bool) {

@@ -478,7 +478,8 @@ func (r *req) sla() error {
 	return r.reply(r.t(i18n.SLADone, comm.Name, FormatDuration(first), FormatDuration(resolve)))
 }
 
-// ParseDuration reads a positive duration such as 30m, 24h, 7d or 1d12h.
+// ParseDuration reads a positive duration such as 2s (staff drills), 30m,
+// 24h, 7d or 1d12h, of at most 366 days.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(strings.ToLower(s))
 	var total time.Duration
@@ -503,6 +504,8 @@ func ParseDuration(s string) (time.Duration, error) {
 			unit = time.Hour
 		case 'm':
 			unit = time.Minute
+		case 's':
+			unit = time.Second
 		default:
 			return 0, store.Errorf(store.EINVALID, "bad_duration", s)
 		}
@@ -515,22 +518,21 @@ func ParseDuration(s string) (time.Duration, error) {
 	return total, nil
 }
 
-// FormatDuration writes a duration the way ParseDuration reads it.
+// FormatDuration writes a duration the way ParseDuration reads it, to the
+// second: what /sla set is what its answer shows (2s, 1m30s, 1d12h).
 func FormatDuration(d time.Duration) string {
 	var b strings.Builder
-	days := d / (24 * time.Hour)
-	d -= days * 24 * time.Hour
-	hours := d / time.Hour
-	d -= hours * time.Hour
-	mins := d / time.Minute
-	if days > 0 {
-		b.WriteString(itoa(int64(days)) + "d")
+	for _, u := range []struct {
+		unit time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if n := d / u.unit; n > 0 {
+			b.WriteString(itoa(int64(n)) + u.name)
+			d -= n * u.unit
+		}
 	}
-	if hours > 0 {
-		b.WriteString(itoa(int64(hours)) + "h")
-	}
-	if mins > 0 || b.Len() == 0 {
-		b.WriteString(itoa(int64(mins)) + "m")
+	if b.Len() == 0 {
+		return "0s"
 	}
 	return b.String()
 }

@@ -57,7 +57,9 @@ var boardCommands = map[Command]bool{
 
 // BoardBody is what a community's board shows: recent announcements,
 // upcoming activities and meetings, and the progress of open tickets (number,
-// kind and status, never who reported them). It is "" when there is nothing.
+// kind and status, and the start of a repair's text so that residents can
+// tell which is which; never who reported them, nor a complaint's words).
+// It is "" when there is nothing.
 func BoardBody(tx *store.Tx, comm *store.Community, loc *time.Location) (string, error) {
 	lang := comm.Lang
 	var sections []string
@@ -123,11 +125,42 @@ func BoardBody(tx *store.Tx, comm *store.Community, loc *time.Location) (string,
 				break
 			}
 			t := ts[i]
-			ls = append(ls, i18n.T(lang, i18n.BoardTicket, t.ID, i18n.T(lang, i18n.Kind(t.Kind)), i18n.T(lang, i18n.Status(t.Status))))
+			kind, status := i18n.T(lang, i18n.Kind(t.Kind)), i18n.T(lang, i18n.Status(t.Status))
+			line := i18n.T(lang, i18n.BoardTicket, t.ID, kind, status)
+			if ex, err := boardExcerpt(tx, t); err != nil {
+				return "", err
+			} else if ex != "" {
+				line = i18n.T(lang, i18n.BoardRepair, t.ID, kind, status, ex)
+			}
+			ls = append(ls, line)
 		}
 		sections = append(sections, lines(ls...))
 	}
 	return strings.Join(sections, "\n\n"), nil
+}
+
+// boardExcerptLen is about how much of a repair's text the board shows:
+// enough for residents to tell two repairs apart ("3号楼电梯按钮坏了").
+const boardExcerptLen = 20
+
+// boardExcerpt is what the board shows of a ticket's text: the start of a
+// repair that was filed in a group (its words were there for the
+// neighbours to read already), nothing of a complaint (it may be about a
+// neighbour) or of a repair filed in a private chat.
+func boardExcerpt(tx *store.Tx, t *store.Ticket) (string, error) {
+	if t.Kind != store.KindRepair {
+		return "", nil
+	}
+	chat, err := tx.ChatByID(t.OriginChatID)
+	if store.ErrorCode(err) == store.ENOTFOUND {
+		return "", nil
+	} else if err != nil {
+		return "", err
+	}
+	if chat.Kind != bot.Group {
+		return "", nil
+	}
+	return oneLine(t.Text, boardExcerptLen), nil
 }
 
 // boardText is a board as posted: a title, the body, and when it was made.

@@ -234,10 +234,11 @@ func (s *Service) handleEvent(ctx context.Context, m *bot.Message) error {
 				return nil
 			}
 			// A new group belongs to no community yet: the company-wide
-			// managers hear of it, and whoever added the bot if they
-			// manage a community (they will want to bind it).
+			// managers hear of it, in a digest (added.go: a stranger may add
+			// the bot to any number of groups), and whoever added the bot at
+			// once if they manage a community (they will want to bind it).
 			text := func(lang string) string { return i18n.T(lang, i18n.AddedToGroup, chat.Title, chat.Key) }
-			if err := NotifyCommunityManagers(tx, s.cfg.Lang, 0, text); err != nil {
+			if err := s.addedToGroup(tx, chat); err != nil {
 				return err
 			}
 			return s.tellAdder(tx, m, text)

@@ -139,7 +139,7 @@ func (r *req) queueChart(comm *store.Community, year int, month time.Month) {
 // writeFileAtomic writes data to dir/name through a temporary file, so that a
 // sender reading the file (a queued message) never sees half of it.
 func writeFileAtomic(dir, name string, data []byte) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("make %s: %w", dir, err)
 	}
 	f, err := os.CreateTemp(dir, "."+name+".*.tmp")
@@ -152,7 +152,7 @@ func writeFileAtomic(dir, name string, data []byte) (string, error) {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Chmod(tmp, 0o644)
+		err = os.Chmod(tmp, 0o600)
 	}
 	path := filepath.Join(dir, name)
 	if err == nil {

@@ -247,6 +247,11 @@ func (s *Service) run(ctx context.Context, m *bot.Message, msgKey string, fn fun
 			// platform may deliver the message again).
 			return err
 		}
+		if _, fault := store.Fault(failure); fault {
+			// The storage failed (disk full), not the message: answer
+			// nothing; the adapter hands the message in again later.
+			return failure
+		}
 		after = nil
 		var ue *store.Error
 		if !errors.As(failure, &ue) {

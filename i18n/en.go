@@ -156,6 +156,9 @@ var en = map[Key]string{
 	WhoAmIUnplaced:       "· staff, but in no community yet: ask a manager to grant you one.",
 	WhoAmIPrivate:        "This private chat acts for \"%s\"; send /community NAME to switch.",
 	AddedToGroup:         "The bot was added to the group \"%s\" (%s). To use it, send in that group:\n/bind COMMUNITY resident (resident group)\n/bind COMMUNITY staff (staff group)",
+	AddedToGroups:        "The bot was added to %d groups:\n%s\nTo use one, send in that group:\n/bind COMMUNITY resident (resident group)\n/bind COMMUNITY staff (staff group)\nGroups you don't know can be left alone: the bot answers nothing in a group nobody bound.",
+	AddedGroup:           "· \"%s\" (%s)",
+	AddedMore:            "· …and %d more groups",
 	RemovedFromGroup:     "The bot was removed from the group \"%s\" (%s); the group is now inactive.",
 	WeChatLogin:          "WeChat needs a new login. Scan this with the bot's WeChat account: %s",
 	PhotoAdded:           "The photo is attached to ticket #%d; the staff will see it.",
@@ -486,6 +489,7 @@ var en = map[Key]string{
 	JobResultMeeting:   "%d meeting reminders sent",
 	JobResultSchedule:  "posted to %d groups",
 	JobResultCatchUp:   " (catch-up)",
+	JobResultRetention: "pruned %d handled-message ids and %d sent messages (kept %d days; unsent ones never go)",
 
 	// The notice board and its daily digest.
 	BoardTitle:         "📌 %s · Notice board",
@@ -503,6 +507,7 @@ var en = map[Key]string{
 	BoardAgenda:        "Something to discuss? Send /agenda followed by it",
 	BoardTickets:       "🔧 Tickets in progress (%d open)",
 	BoardTicket:        "· #%d %s · %s",
+	BoardRepair:        "· #%d %s · %s: %s",
 	BoardMore:          "· …and %d more",
 	BoardNoPin:         "⚠ The notice board can't be pinned in \"%s\" (%s). Make the bot an admin of that group with the right to pin messages; the board will be pinned at its next update. You'll only get this note once.",
 	DigestIs:           "On platforms that can't pin (WeChat), the notice board is posted in resident groups every day at %s. Change it: /notices digest 08:30; turn it off: /notices digest off",

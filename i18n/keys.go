@@ -154,6 +154,9 @@ var (
 	WhoAmIUnplaced       = key("whoami.unplaced")
 	WhoAmIPrivate        = key("whoami.private")
 	AddedToGroup         = key("added.to_group")
+	AddedToGroups        = key("added.to_groups")
+	AddedGroup           = key("added.group")
+	AddedMore            = key("added.more")
 	RemovedFromGroup     = key("removed.from_group")
 	WeChatLogin          = key("wechat.login")
 	PhotoAdded           = key("photo.added")
@@ -489,6 +492,7 @@ var (
 	JobResultMeeting   = key("jobres.meeting")
 	JobResultSchedule  = key("jobres.schedule")
 	JobResultCatchUp   = key("jobres.catchup")
+	JobResultRetention = key("jobres.retention")
 )
 
 // The notice board and its daily digest.
@@ -508,6 +512,7 @@ var (
 	BoardAgenda        = key("board.agenda")
 	BoardTickets       = key("board.tickets")
 	BoardTicket        = key("board.ticket")
+	BoardRepair        = key("board.repair")
 	BoardMore          = key("board.more")
 	BoardNoPin         = key("board.no_pin")
 	DigestIs           = key("digest.is")

@@ -156,6 +156,9 @@ var zh = map[Key]string{
 	WhoAmIUnplaced:       "· 工作人员，但还没有指定小区：请联系物业经理授权。",
 	WhoAmIPrivate:        "私聊时按“%s”处理，可发送 /community 小区名称 切换。",
 	AddedToGroup:         "机器人被加入了群“%s”（%s）。如需使用，请在该群发送：\n/bind 小区名称 resident（业主群）\n/bind 小区名称 staff（物业工作群）",
+	AddedToGroups:        "机器人被加入了 %d 个群：\n%s\n如需使用，请在该群发送：\n/bind 小区名称 resident（业主群）\n/bind 小区名称 staff（物业工作群）\n不认识的群可以不理会：没有绑定的群，机器人一概不回复。",
+	AddedGroup:           "· “%s”（%s）",
+	AddedMore:            "· ……另有 %d 个群",
 	RemovedFromGroup:     "机器人已被移出群“%s”（%s），该群已停用。",
 	WeChatLogin:          "微信需要重新登录。请用机器人的微信号扫码：%s",
 	PhotoAdded:           "已把照片附到工单 #%d，师傅会看到。",
@@ -486,6 +489,7 @@ var zh = map[Key]string{
 	JobResultMeeting:   "发送会议提醒 %d 条",
 	JobResultSchedule:  "已发到 %d 个群",
 	JobResultCatchUp:   "（补发）",
+	JobResultRetention: "清理了 %d 条已处理消息记录、%d 条已发送消息（保留 %d 天；未发出的从不清理）",
 
 	// The notice board and its daily digest.
 	BoardTitle:         "📌 %s · 公告栏",
@@ -503,6 +507,7 @@ var zh = map[Key]string{
 	BoardAgenda:        "想讨论的事：发送 /agenda 内容",
 	BoardTickets:       "🔧 工单进度（未完成 %d 件）",
 	BoardTicket:        "· #%d %s · %s",
+	BoardRepair:        "· #%d %s · %s：%s",
 	BoardMore:          "· ……另有 %d 项",
 	BoardNoPin:         "⚠ 公告栏无法在群“%s”置顶（%s）。请把机器人设为该群管理员并允许“置顶消息”，公告栏会在下次更新时自动置顶。此提醒只发一次。",
 	DigestIs:           "微信等无法置顶的平台：每天 %s 在业主群发布公告栏。修改：/notices digest 08:30；关闭：/notices digest off",

@@ -2,7 +2,7 @@
 // managers' scheduled announcements, survey links, activity and meeting
 // notices (stored in SQLite), and the built-in jobs, one file each: SLA
 // escalation, autoclose, the monthly report, activity and meeting reminders,
-// backups and the bulletin board.
+// backups, the bulletin board and retention.
 //
 // Every job takes its clock from the database (store.DB.Now), writes its state
 // changes and the messages they cause in one transaction, and is run directly
@@ -48,6 +48,9 @@ type Config struct {
 	Boards map[bot.PlatformID]commands.BoardStyle
 	// DataDir is where the monthly report's charts are written ("": no chart).
 	DataDir string
+	// Retention is how long the retention job keeps handled messages' ids
+	// and sent messages (DefaultRetention when 0).
+	Retention time.Duration
 }
 
 // Scheduler runs the built-in jobs and the schedules of the schedules table.
@@ -104,6 +107,9 @@ func New(db *store.DB, cfg Config) (*Scheduler, error) {
 	if cfg.BackupKeep <= 0 {
 		cfg.BackupKeep = 7
 	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = DefaultRetention
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
@@ -131,6 +137,7 @@ func New(db *store.DB, cfg Config) (*Scheduler, error) {
 		{"meeting-reminder", "*/10 * * * *", s.meetingReminder},
 		{"backup", "30 3 * * *", s.backup},
 		{"board", "* * * * *", s.board},
+		{"retention", "45 3 * * *", s.retention},
 	} {
 		if err := s.add(j.name, j.spec, j.run); err != nil {
 			return nil, err

@@ -301,8 +301,8 @@ func TestStartAndStop(t *testing.T) {
 	if err := s.Start(ctx); err == nil {
 		t.Error("started twice")
 	}
-	if n := len(s.cron.Entries()); n != 8 {
-		t.Errorf("entries = %d, want 7 jobs and 1 schedule", n)
+	if n := len(s.cron.Entries()); n != 9 {
+		t.Errorf("entries = %d, want 8 jobs and 1 schedule", n)
 	}
 	for _, en := range s.cron.Entries() {
 		if en.Next.IsZero() {
@@ -313,4 +313,17 @@ func TestStartAndStop(t *testing.T) {
 		t.Error(err)
 	}
 	var _ cron.Logger = cronLogger{}
+}
+
+func TestRetentionJob(t *testing.T) {
+	e := newEnv(t)
+	// newEnv's binding and greetings left inbox rows and sent replies; 31
+	// days later they are past the default retention.
+	e.add(31 * 24 * time.Hour)
+	out := e.say(manager, "/runjob retention")
+	has(t, out, "✅ 任务 retention 已完成：清理了", "保留 30 天")
+	if strings.Contains(out, "清理了 0 条已处理消息记录") {
+		t.Errorf("nothing pruned: %q", out)
+	}
+	has(t, e.say(manager, "/jobs"), "retention — ")
 }

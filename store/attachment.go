@@ -32,7 +32,7 @@ func (tx *Tx) SaveAttachment(ticketID int64, p bot.PlatformID, a bot.Attachment,
 	}
 	ta := &TicketAttachment{TicketID: ticketID, Platform: p, Kind: kind, Ref: a.Ref, Name: a.Name, At: tx.now}
 	if len(a.Data) > 0 && dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("attachment dir: %w", err)
 		}
 		ext := ".jpg"

@@ -13,17 +13,27 @@ import (
 // Backup writes a consistent copy of the database to path with VACUUM INTO,
 // while the bot keeps running: it reads one snapshot, so the copy is exactly
 // the database at one moment, and writers are not blocked (WAL). The copy is
-// compacted and has no WAL file of its own. path must not exist.
+// compacted and has no WAL file of its own. path must not exist. Like the
+// database, the copy is readable by its owner only (0600), and a folder made
+// for it is the owner's only (0700).
 func (db *DB) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("backup: %s already exists", path)
 	}
 	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("backup: %w", err)
 		}
 	}
+	// VACUUM INTO fills an empty file as it would a new one, and a file
+	// created here gets the mode asked for, not the process's default.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	f.Close()
 	if _, err := db.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		os.Remove(path)
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	return nil

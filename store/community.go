@@ -86,7 +86,7 @@ func (tx *Tx) CreateCommunity(name, lang, tz string) (*Community, bool, error) {
 
 // SetSLA changes a community's SLA clocks. Tickets already open keep theirs.
 func (tx *Tx) SetSLA(id int64, first, resolve time.Duration) error {
-	if first < time.Minute || resolve < time.Minute {
+	if first < time.Second || resolve < time.Second {
 		return Errorf(EINVALID, "bad_sla")
 	}
 	_, err := tx.exec(`UPDATE communities SET first_response_sla = ?, resolve_sla = ? WHERE id = ?`,

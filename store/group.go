@@ -204,6 +204,7 @@ func (db *DB) runGroup(jobs []*groupJob, results []error) (queued bool, err erro
 	defer db.writer.Unlock()
 	gtx, err := db.begin(context.Background())
 	if err != nil {
+		db.health.failed(err)
 		return false, err
 	}
 	defer gtx.rollback()
@@ -212,15 +213,20 @@ func (db *DB) runGroup(jobs []*groupJob, results []error) (queued bool, err erro
 		tx := &Tx{ctx: context.WithoutCancel(j.ctx), now: gtx.now, db: db}
 		results[i], err = tx.savepoint(func() error { return callCatching(tx, j.fn) })
 		if err != nil {
+			db.health.failed(err)
 			return false, err
 		}
-		if results[i] == nil && tx.queued {
+		if results[i] != nil {
+			db.health.failed(results[i])
+		} else if tx.queued {
 			queued = true
 		}
 	}
 	if err := gtx.commit(); err != nil {
+		db.health.failed(err)
 		return false, err
 	}
+	db.health.committed()
 	return queued, nil
 }
 

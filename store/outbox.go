@@ -41,6 +41,10 @@ type Out struct {
 	// Poll is sent as a native poll where the platform has them; Text is
 	// what the others send instead.
 	Poll *bot.Poll
+	// NotBefore defers the message: it goes out at that time at the
+	// earliest, while the chat's other messages go meanwhile (a digest that
+	// later events are folded into, see RewritePending).
+	NotBefore time.Time
 }
 
 // OutAttachment is a photo or file to send: by the platform's reference, or
@@ -82,11 +86,15 @@ func (tx *Tx) Enqueue(o Out) (int64, error) {
 	if o.TicketID != 0 {
 		ticket = o.TicketID
 	}
+	next, nextMS := unix(tx.now), int64(0)
+	if o.NotBefore.After(tx.now) {
+		next, nextMS = unix(o.NotBefore), o.NotBefore.UnixMilli()
+	}
 	id, err := tx.insert(`INSERT INTO outbox (platform, chat_key, thread, reply_to, text, buttons, edit_of, ticket_id, link_role,
-			fallback_chat, fallback_reply, delete_msg, attach_kind, attach_ref, attach_path, attach_name, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			fallback_chat, fallback_reply, delete_msg, attach_kind, attach_ref, attach_path, attach_name, next_attempt_at, next_attempt_ms, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.Platform, o.Chat, o.Thread, o.ReplyTo, o.Text, buttons, editOf, ticket, o.LinkRole,
-		o.FallbackChat, o.FallbackReply, o.Delete, ak, ar, ap, an, unix(tx.now), unix(tx.now))
+		o.FallbackChat, o.FallbackReply, o.Delete, ak, ar, ap, an, next, nextMS, unix(tx.now))
 	if err != nil {
 		return 0, fmt.Errorf("enqueue: %w", err)
 	}
@@ -105,9 +113,23 @@ var _ bot.Queue = Outbox{}
 // Outbox returns the outbox queue.
 func (db *DB) Outbox() Outbox { return Outbox{db} }
 
+// Fair share of the outbox: Due returns at most DuePerChat rows of one chat,
+// so that one chat's backlog (150 private messages, a group held back by its
+// 20 messages a minute) cannot fill the batch and keep other chats' rows
+// unread, and looks at the dueScan oldest pending rows of a platform at most,
+// so that a pass costs no more however long the backlog grows. (Before, the
+// batch was simply the oldest rows: behind 150 rows to one person, a new
+// ticket's card waited 44.8 s.)
+const (
+	DuePerChat = 10
+	dueScan    = 10000
+)
+
 // Due implements bot.Queue. For each chat it returns the pending rows in
-// order, stopping at the first one that is not due yet, so a row waiting for a
-// retry holds back the rows queued after it in the same chat.
+// order, at most DuePerChat of them, stopping at the first one that is not
+// due yet, so a row waiting for a retry holds back the rows queued after it
+// in the same chat. A row deferred when queued (Out.NotBefore: never tried,
+// not due yet) is left out until its time but holds nothing back.
 func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Outgoing, error) {
 	var out []bot.Outgoing
 	err := o.db.View(ctx, func(tx *Tx) error {
@@ -122,19 +144,28 @@ func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Out
 				SELECT chat_key, min(id) AS stop FROM (
 					SELECT o.chat_key, o.id FROM outbox o INDEXED BY outbox_retry
 					WHERE o.platform = ?1 AND o.status = 'pending' AND o.next_attempt_ms > ?2
+						AND (o.attempts > 0 OR o.last_error <> '')
 					UNION ALL
 					SELECT o.chat_key, o.id FROM outbox o INDEXED BY outbox_edits JOIN outbox t ON t.id = o.edit_of
 					WHERE o.status = 'pending' AND o.edit_of IS NOT NULL AND o.platform = ?1 AND t.status = 'pending'
 				) GROUP BY chat_key
+			),
+			oldest AS (
+				SELECT o.id, o.chat_key, o.next_attempt_ms FROM outbox o INDEXED BY outbox_due
+				WHERE o.platform = ?1 AND o.status = 'pending' ORDER BY o.id LIMIT ?4
+			),
+			runs AS (
+				SELECT id, row_number() OVER (PARTITION BY chat_key ORDER BY id) AS n FROM oldest d
+				WHERE d.next_attempt_ms <= ?2
+					AND NOT EXISTS (SELECT 1 FROM blocked b WHERE b.chat_key = d.chat_key AND b.stop <= d.id)
 			)
 			SELECT o.id, o.chat_key, o.thread, o.reply_to, o.text, o.buttons, o.attempts,
 				coalesce(e.platform_msg_id, ''), coalesce(e.status, ''), o.link_role, o.delete_msg,
 				o.attach_kind, o.attach_ref, o.attach_path, o.attach_name, o.pin, o.poll
-			FROM outbox o INDEXED BY outbox_due
+			FROM runs r JOIN outbox o ON o.id = r.id
 			LEFT JOIN outbox e ON e.id = o.edit_of
-			WHERE o.platform = ?1 AND o.status = 'pending'
-				AND NOT EXISTS (SELECT 1 FROM blocked b WHERE b.chat_key = o.chat_key AND b.stop <= o.id)
-			ORDER BY o.id LIMIT ?3`, p, o.db.Now().UnixMilli(), limit)
+			WHERE r.n <= ?5
+			ORDER BY o.id LIMIT ?3`, p, o.db.Now().UnixMilli(), limit, dueScan, DuePerChat)
 		if err != nil {
 			return err
 		}
@@ -309,6 +340,54 @@ func (o Outbox) Hurry(ctx context.Context, p bot.PlatformID) error {
 		tx.queued = n > 0
 		return nil
 	})
+}
+
+// RewritePending replaces the text of a row that has not gone out yet and
+// reports whether it could (false: sent, failed or gone).
+func (tx *Tx) RewritePending(id int64, text string) (bool, error) {
+	res, err := tx.exec(`UPDATE outbox SET text = ? WHERE id = ? AND status = 'pending'`, text, id)
+	if err != nil {
+		return false, fmt.Errorf("rewrite outbox %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// RecentSend is a message that went out lately (RecentSends).
+type RecentSend struct {
+	Chat bot.ChatID
+	At   time.Time // the second it was recorded as sent
+	Text string
+}
+
+// recentScan bounds how far back RecentSends looks: a minute of Telegram's
+// 30 messages a second is 1,800 rows, and a restart must not read the
+// whole sent history.
+const recentScan = 20000
+
+// RecentSends returns the messages of platform marked sent since since, in
+// the order they went out (a restarted sender seeds its rate limits with
+// them). It reads only the newest rows.
+func (o Outbox) RecentSends(ctx context.Context, p bot.PlatformID, since time.Time) ([]RecentSend, error) {
+	var out []RecentSend
+	err := o.db.View(ctx, func(tx *Tx) error {
+		return tx.eachRow(func(rows *sql.Rows) error {
+			var r RecentSend
+			var at int64
+			if err := rows.Scan(&r.Chat, &at, &r.Text); err != nil {
+				return err
+			}
+			r.At = fromUnix(at)
+			out = append(out, r)
+			return nil
+		}, `SELECT chat_key, sent_at, text FROM outbox
+			WHERE id > (SELECT coalesce(max(id), 0) FROM outbox) - ? AND platform = ? AND status = 'sent' AND sent_at >= ?
+			ORDER BY sent_at, id`, recentScan, p, unix(since))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recent sends: %w", err)
+	}
+	return out, nil
 }
 
 // OutboxStats counts outbox rows that need attention.

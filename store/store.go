@@ -15,7 +15,12 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -53,6 +58,10 @@ type DB struct {
 	// by writer.
 	wconn  *sql.Conn
 	wstmts map[string]*sql.Stmt
+	// wfault is the storage fault that broke the write transaction under
+	// way (SQLite may have rolled it back by itself); later statements of it
+	// are refused. Guarded by writer; begin clears it.
+	wfault error
 
 	// Group commit (group.go).
 	gmu      sync.Mutex    // guards gqueue and gclosed
@@ -61,16 +70,18 @@ type DB struct {
 	leader   chan struct{} // capacity 1: held by the Group call running groups
 	stopOnce sync.Once
 	gstats   groupCounters
+
+	health writeHealth // storage faults of write transactions (health.go)
 }
 
 // DSN returns the driver's data source name for path with every pragma Linli
-// relies on. Pragmas go in the DSN because a PRAGMA statement reaches only one
-// pooled connection:
+// relies on, and the default busy timeout (DefaultBusyTimeout). Pragmas go in
+// the DSN because a PRAGMA statement reaches only one pooled connection:
 //   - journal_mode(WAL): readers never block the writer;
 //   - synchronous(FULL): a transaction reported committed survives a power cut
 //     (NORMAL could lose the last few commits, and a lost commit here is a lost
 //     resident message or a ticket the resident was told exists);
-//   - busy_timeout(5000): wait for the write lock instead of failing;
+//   - busy_timeout: wait for the write lock instead of failing;
 //   - foreign_keys(1): references hold;
 //   - _txlock=immediate: a transaction takes the write lock at BEGIN, so a
 //     read-then-write transaction never fails with SQLITE_BUSY half-way;
@@ -80,9 +91,11 @@ type DB struct {
 //     message runs in a savepoint (see Group); with the default, a group's
 //     sub-journal spills to a temporary file once it passes 64 KiB, and every
 //     page a message touches is then written to it with a system call.
-func DSN(path string) string {
+func DSN(path string) string { return dsn(path, DefaultBusyTimeout) }
+
+func dsn(path string, busy time.Duration) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(1)")
@@ -92,9 +105,34 @@ func DSN(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
+// DefaultBusyTimeout is how long a transaction waits for the write lock held
+// by another connection (another process: a backup, an operator's sqlite3
+// shell) before it fails with a storage fault (FaultLocked).
+const DefaultBusyTimeout = 5 * time.Second
+
+// Options tune Open. The zero value takes the defaults.
+type Options struct {
+	// BusyTimeout is how long to wait for a lock another connection holds
+	// (DefaultBusyTimeout when 0). Tests that hold the lock on purpose
+	// shorten it.
+	BusyTimeout time.Duration
+}
+
 // Open opens (creating if needed) the database at path and applies pending migrations.
-func Open(ctx context.Context, path string) (*DB, error) {
-	sdb, err := sql.Open("sqlite", DSN(path))
+func Open(ctx context.Context, path string) (*DB, error) { return OpenWith(ctx, path, Options{}) }
+
+// OpenWith is Open with options. The file is created readable by its owner
+// only (0600), and an older file readable by others is made so: it holds
+// residents' names, addresses and complaints. SQLite gives the WAL and
+// shared-memory files the database file's mode.
+func OpenWith(ctx context.Context, path string, opt Options) (*DB, error) {
+	if opt.BusyTimeout <= 0 {
+		opt.BusyTimeout = DefaultBusyTimeout
+	}
+	if err := privateFile(path); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	sdb, err := sql.Open("sqlite", dsn(path, opt.BusyTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -111,6 +149,37 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	return db, nil
+}
+
+// privateFile creates the database file (and its folder) for its owner
+// only, or takes away the access of others from an existing one and from
+// its WAL and shared-memory files.
+func privateFile(path string) error {
+	if strings.HasPrefix(path, "file:") || path == ":memory:" || path == "" {
+		return nil // a URI or memory database: the driver makes it
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return err
+			}
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if st, err := os.Stat(p); err == nil && st.Mode().Perm()&0o077 != 0 {
+			// Best effort: a file of another user stays as it is, and
+			// SQLite then says whether it can be used at all.
+			_ = os.Chmod(p, st.Mode().Perm()&0o700)
+		}
+	}
+	return nil
 }
 
 // Path returns the database file's path.
@@ -158,10 +227,46 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("list migrations: %w", err)
 	}
 	sort.Strings(names)
+	if err := db.checkNewer(ctx, names); err != nil {
+		return err
+	}
 	for _, name := range names {
 		if err := db.applyMigration(ctx, name); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// ErrNewerVersion is returned by Open for a database that a newer version of
+// Linli has migrated: this version does not know its tables as they are now,
+// and writing to them could break them for the version that made them.
+var ErrNewerVersion = errors.New("the database was written by a newer version of Linli")
+
+// checkNewer refuses a database with migrations that known (the embedded
+// ones, sorted) does not have.
+func (db *DB) checkNewer(ctx context.Context, known []string) error {
+	rows, err := db.db.QueryContext(ctx, `SELECT name FROM schema_migrations ORDER BY name`)
+	if err != nil {
+		return fmt.Errorf("read migrations: %w", err)
+	}
+	defer rows.Close()
+	var unknown []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return fmt.Errorf("read migrations: %w", err)
+		}
+		if _, found := slices.BinarySearch(known, name); !found {
+			unknown = append(unknown, strings.TrimPrefix(name, "migrations/"))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read migrations: %w", err)
+	}
+	if len(unknown) > 0 {
+		return fmt.Errorf("%w (it has migration %s, which this version does not know): "+
+			"run the newer version, or restore a backup made by this one", ErrNewerVersion, strings.Join(unknown, ", "))
 	}
 	return nil
 }
@@ -217,15 +322,19 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	defer db.writer.Unlock()
 	tx, err := db.begin(ctx)
 	if err != nil {
+		db.health.failed(err)
 		return err
 	}
 	defer tx.rollback()
 	if err := fn(tx); err != nil {
+		db.health.failed(err)
 		return err
 	}
 	if err := tx.commit(); err != nil {
+		db.health.failed(err)
 		return err
 	}
+	db.health.committed()
 	if tx.queued {
 		db.runHooks()
 	}
@@ -239,6 +348,7 @@ func (db *DB) begin(ctx context.Context) (*Tx, error) {
 		return nil, ErrClosed
 	}
 	tx := &Tx{ctx: ctx, now: db.Now().UTC().Truncate(time.Second), db: db}
+	db.wfault = nil
 	if _, err := tx.exec("BEGIN IMMEDIATE"); err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
@@ -302,11 +412,25 @@ func (tx *Tx) stmt(q string) (*sql.Stmt, error) {
 func (tx *Tx) exec(q string, args ...any) (sql.Result, error) { return tx.execOn(tx.ctx, q, args...) }
 
 func (tx *Tx) execOn(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	write := tx.tx == nil
+	if write && tx.db.wfault != nil && q != "ROLLBACK" {
+		// SQLite may have rolled the transaction back by itself: a statement
+		// run now would run on its own, outside any transaction, and stay
+		// written whatever happens to the rest (an inbox row without its
+		// ticket: a message lost).
+		return nil, fmt.Errorf("transaction given up after a storage fault: %w", tx.db.wfault)
+	}
 	s, err := tx.stmt(q)
 	if err != nil {
 		return nil, err
 	}
-	return s.ExecContext(ctx, args...)
+	res, err := s.ExecContext(ctx, args...)
+	if write && err != nil {
+		if _, fault := Fault(err); fault {
+			tx.db.wfault = err
+		}
+	}
+	return res, err
 }
 
 // insert runs an INSERT and returns the new row's id: cheaper than

@@ -56,7 +56,7 @@ func fileName(a *bot.Attachment) string {
 // writeNew writes data to dir/name, or to "name-2", "name-3"… when that file
 // exists: every attachment printed keeps its own file.
 func writeNew(dir, name string, data []byte) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
 	ext := filepath.Ext(name)
@@ -66,7 +66,7 @@ func writeNew(dir, name string, data []byte) (string, error) {
 		if i > 1 {
 			path = filepath.Join(dir, fmt.Sprintf("%s-%d%s", stem, i, ext))
 		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if os.IsExist(err) {
 			continue
 		}

@@ -241,3 +241,54 @@ func (l *limiter) sweep(now time.Time) {
 	}
 	l.sweepAt = max(1024, 2*len(l.chats))
 }
+
+// record counts a message to chat that went out at at (before this run
+// began), as take counts one, without asking whether it may go. Messages
+// must be recorded in the order they went out.
+func (l *limiter) record(chat bot.ChatID, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p := l.chats[chat]
+	if p == nil {
+		p = &chatPace{}
+		l.chats[chat] = p
+	}
+	l.tat = l.global.next(l.tat, at)
+	p.tat = l.chat.next(p.tat, at)
+	if !isPrivate(chat) {
+		if len(p.sent) == l.groupN {
+			p.sent = append(p.sent[:0], p.sent[1:]...)
+		}
+		p.sent = append(p.sent, at)
+	}
+}
+
+// Sent is a message an earlier run sent, read from the outbox for SeedLimits.
+type Sent struct {
+	Chat bot.ChatID
+	// At is when it went out, or a little later: a later time only makes
+	// the limits stricter.
+	At time.Time
+	// Text is the message's text; a long one went out as several messages.
+	Text string
+}
+
+// SeedLimits counts what the previous run sent in the last minute, so that
+// the limiter's windows survive a restart: without it, a bot restarted after
+// a busy minute would send a group's 20 messages of the minute again at once
+// and draw 429s. sent must be in the order the messages went out; call it
+// before the first Send.
+func (t *Telegram) SeedLimits(sent []Sent) {
+	if t.limiter == nil {
+		return
+	}
+	since := t.limiter.now().Add(-(time.Minute + minuteSlack))
+	for _, s := range sent {
+		if s.At.Before(since) {
+			continue
+		}
+		for range max(1, len(splitText(s.Text, maxText))) {
+			t.limiter.record(s.Chat, s.At)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -196,5 +197,40 @@ func TestLimiterCustomLimits(t *testing.T) {
 	}
 	if got, want := at[4].Sub(at[0]), time.Minute+minuteSlack; got != want {
 		t.Errorf("fifth message after %s, want %s", got, want)
+	}
+}
+
+func TestSeedLimitsKeepsTheLastMinute(t *testing.T) {
+	l, clk := fakeLimiter(Limits{})
+	tg := &Telegram{limiter: l}
+	// The previous run sent a group its 20 messages of the minute over the
+	// last 40 seconds (one of them a text of two parts), then restarted.
+	var sent []Sent
+	for i := range 19 {
+		text := "card"
+		if i == 5 {
+			text = strings.Repeat("长", maxText+10) // two parts
+		}
+		sent = append(sent, Sent{Chat: "-1001", At: epoch.Add(-40*time.Second + time.Duration(i)*2*time.Second), Text: text})
+	}
+	sent = append(sent, Sent{Chat: "-1002", At: epoch.Add(-2 * time.Minute), Text: "long ago"})
+	tg.SeedLimits(sent)
+
+	start := clk.Now()
+	if err := l.Wait(context.Background(), "-1001"); err != nil {
+		t.Fatal(err)
+	}
+	// The oldest of the 20 went 40 s ago: the 21st waits until it leaves
+	// the minute (and its slack), not a moment less.
+	if waited := clk.Now().Sub(start); waited < 20*time.Second {
+		t.Errorf("the group's 21st message of the minute went after %s; Telegram would answer 429", waited)
+	}
+	// A message sent two minutes ago holds nothing back.
+	start = clk.Now()
+	if err := l.Wait(context.Background(), "-1002"); err != nil {
+		t.Fatal(err)
+	}
+	if waited := clk.Now().Sub(start); waited > time.Second {
+		t.Errorf("another group waited %s", waited)
 	}
 }

@@ -118,3 +118,37 @@ func TestConfirmGateClosesBodyWhenCancelled(t *testing.T) {
 		t.Fatal("RoundTrip failed without closing the request body")
 	}
 }
+
+// batchTransport answers getUpdates with a batch of updates.
+type batchTransport struct{ body string }
+
+func (b batchTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(strings.NewReader(b.body)), Header: http.Header{}, Request: r}, nil
+}
+
+func TestConfirmGateHoldsABatchFromItsArrival(t *testing.T) {
+	// The SDK asks for the next batch as soon as its handler has the last
+	// update of this one, which may not have recorded it yet: the batch is
+	// in flight from the moment getUpdates answers.
+	o := newOffsetTracker(4)
+	g := confirmGate{base: batchTransport{`{"ok":true,"result":[{"update_id":5},{"update_id":6}]}`}, offsets: o}
+	req, _ := http.NewRequest(http.MethodPost, "http://api.test/botT/getUpdates", nil)
+	resp, err := g.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(resp.Body); !strings.Contains(string(b), `"update_id":6`) {
+		t.Fatalf("the SDK would read %q", b)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := o.wait(ctx); err == nil {
+		t.Fatal("the next getUpdates would go through before updates 5 and 6 are handled")
+	}
+	o.begin(5) // the handler records what the gate recorded already
+	o.done(5)
+	o.done(6)
+	if err := o.wait(context.Background()); err != nil || o.mark() != 6 {
+		t.Errorf("after both are done: %v, mark %d", err, o.mark())
+	}
+}

@@ -37,9 +37,15 @@ type target struct {
 // of it escaped; a text of several lines gets its first line in bold (a
 // card's title). Text longer than Telegram's limit goes out as several
 // messages, and the first one's id is returned; should a later part fail,
-// the error makes the Sender send the whole text again (at least once,
-// never lost). An edit that finds its message gone sends a new one instead.
+// the adapter remembers the parts that went out, and the Sender's next
+// attempt sends only the rest. An edit that finds its message gone sends a
+// new one instead. Errors never carry the bot token.
 func (t *Telegram) Send(ctx context.Context, out bot.Outgoing) (bot.MessageID, error) {
+	id, err := t.send(ctx, out)
+	return id, t.redact(err)
+}
+
+func (t *Telegram) send(ctx context.Context, out bot.Outgoing) (bot.MessageID, error) {
 	chat, err := numericID[int64]("chat", string(out.Chat))
 	if err != nil {
 		return "", err
@@ -75,15 +81,29 @@ func (t *Telegram) sendText(ctx context.Context, out bot.Outgoing, tgt target) (
 	if len(parts) == 0 {
 		return "", fmt.Errorf("%w: empty message", bot.ErrPermanent)
 	}
-	return t.sendParts(ctx, out, tgt, parts, hasTitle(out.Text))
+	done := t.progressOf(out.ID)
+	first, err := t.sendParts(ctx, out, tgt, parts, hasTitle(out.Text), 0, done, false)
+	if err != nil {
+		return "", err
+	}
+	t.forgetProgress(out.ID)
+	return first, nil
 }
 
 // sendParts sends the parts of one text in order: the first with the reply
 // and buttons, each later one after waiting for the rate limiter, since the
-// Sender paced the message as one.
-func (t *Telegram) sendParts(ctx context.Context, out bot.Outgoing, tgt target, parts []string, title bool) (bot.MessageID, error) {
-	var first bot.MessageID
+// Sender paced the message as one. The parts are pieces base, base+1… of
+// the row (a photo before them is piece 0); those done already (an earlier
+// attempt's) are skipped, and each that goes out is recorded in done. The
+// Sender waited for the limiter once, for the first piece this attempt
+// sends; used says a photo of this attempt took that wait already.
+func (t *Telegram) sendParts(ctx context.Context, out bot.Outgoing, tgt target, parts []string, title bool, base int, done progress, used bool) (bot.MessageID, error) {
+	first := done.first
 	for i, part := range parts {
+		piece := base + i
+		if piece < done.pieces {
+			continue
+		}
 		p := &tgbot.SendMessageParams{
 			ChatID:          tgt.chat,
 			MessageThreadID: tgt.thread,
@@ -92,21 +112,66 @@ func (t *Telegram) sendParts(ctx context.Context, out bot.Outgoing, tgt target, 
 		}
 		if i == 0 {
 			p.ReplyParameters, p.ReplyMarkup = tgt.reply, tgt.markup
-		} else if err := t.pace(ctx, out.Chat); err != nil {
-			return "", err
 		}
+		if used {
+			if err := t.pace(ctx, out.Chat); err != nil {
+				return "", err
+			}
+		}
+		used = true
 		msg, err := t.sendMessage(ctx, p, part, who(out))
 		if err != nil {
-			if i > 0 {
-				t.log.Warn("telegram long message cut short; it will be sent again", "chat", who(out), "part", i+1, "of", len(parts))
+			if piece > 0 {
+				t.log.Warn("telegram long message cut short; the rest goes with the next attempt", "chat", who(out), "part", i+1, "of", len(parts))
 			}
 			return "", mapError(out.Chat, err)
 		}
-		if i == 0 {
+		if piece == 0 {
 			first = bot.MessageID(itoa(msg.ID))
 		}
+		done = progress{pieces: piece + 1, first: first}
+		t.setProgress(out.ID, done)
 	}
 	return first, nil
+}
+
+// progress is how much of one outbox row went out: its first pieces (a
+// photo, the parts of a long text) and the first one's id.
+type progress struct {
+	pieces int
+	first  bot.MessageID
+}
+
+// maxProgress bounds the rows whose progress is remembered; rows given up
+// for good would otherwise stay in the map.
+const maxProgress = 1024
+
+// progressOf returns what earlier attempts sent of outbox row id.
+func (t *Telegram) progressOf(id int64) progress {
+	if id == 0 {
+		return progress{}
+	}
+	t.progMu.Lock()
+	defer t.progMu.Unlock()
+	return t.progress[id]
+}
+
+func (t *Telegram) setProgress(id int64, p progress) {
+	if id == 0 {
+		return
+	}
+	t.progMu.Lock()
+	defer t.progMu.Unlock()
+	if t.progress == nil || len(t.progress) >= maxProgress {
+		t.progress = map[int64]progress{}
+	}
+	t.progress[id] = p
+}
+
+func (t *Telegram) forgetProgress(id int64) {
+	t.progMu.Lock()
+	defer t.progMu.Unlock()
+	delete(t.progress, id)
 }
 
 // sendMessage sends p; should Telegram refuse its HTML, it sends plain once
@@ -203,7 +268,7 @@ func (t *Telegram) editCaption(ctx context.Context, out bot.Outgoing, tgt target
 func (t *Telegram) sendInstead(ctx context.Context, out bot.Outgoing, why error) (bot.MessageID, error) {
 	t.log.Info("telegram message cannot be edited; sending a new one", "chat", who(out), "msg", out.Edit, "why", why)
 	out.Edit = ""
-	return t.Send(ctx, out)
+	return t.send(ctx, out)
 }
 
 // callWithPlainFallback calls f with HTML, and once more without it if
@@ -229,6 +294,16 @@ func (t *Telegram) sendMedia(ctx context.Context, out bot.Outgoing, tgt target) 
 	a := out.Attachment
 	caption, rest := splitFirst(out.Text, maxCaption)
 	title := hasTitle(out.Text)
+	if done := t.progressOf(out.ID); done.pieces > 0 {
+		// The photo went out with an earlier attempt: only text is left.
+		tgt.reply, tgt.markup = nil, nil
+		first, err := t.sendParts(ctx, out, tgt, splitText(rest, maxText), false, 1, done, false)
+		if err != nil {
+			return "", err
+		}
+		t.forgetProgress(out.ID)
+		return first, nil
+	}
 	var msg *models.Message
 	err := t.callWithPlainFallback(ctx, func(ctx context.Context, html bool) error {
 		text, mode := formatHTML(caption, title), models.ParseModeHTML
@@ -259,13 +334,13 @@ func (t *Telegram) sendMedia(ctx context.Context, out bot.Outgoing, tgt target) 
 	}
 	first := bot.MessageID(itoa(msg.ID))
 	if parts := splitText(rest, maxText); len(parts) > 0 {
-		if err := t.pace(ctx, out.Chat); err != nil {
-			return "", err
-		}
+		done := progress{pieces: 1, first: first}
+		t.setProgress(out.ID, done)
 		tgt.reply, tgt.markup = nil, nil
-		if _, err := t.sendParts(ctx, out, tgt, parts, false); err != nil {
+		if _, err := t.sendParts(ctx, out, tgt, parts, false, 1, done, true); err != nil {
 			return "", err
 		}
+		t.forgetProgress(out.ID)
 	}
 	return first, nil
 }

@@ -268,10 +268,13 @@ func TestSendErrors(t *testing.T) {
 			t.Fatalf("err = %v, want ErrPermanent wrapping the bad request", err)
 		}
 	})
-	t.Run("401 is permanent", func(t *testing.T) {
+	t.Run("401 waits for the token to be fixed", func(t *testing.T) {
+		// Nothing can go out with a refused token, and nothing queued is
+		// given up for it: the row waits (uncounted) until the bot works.
 		f.srv.FailNext("sendMessage", telegramtest.Failure{Kind: telegramtest.FailError, Code: 401, Description: "Unauthorized"})
-		if err := send("-1001001"); !errors.Is(err, bot.ErrPermanent) {
-			t.Fatalf("err = %v, want ErrPermanent", err)
+		var ra *bot.RetryAfterError
+		if err := send("-1001001"); !errors.As(err, &ra) || errors.Is(err, bot.ErrPermanent) || ra.After < time.Minute {
+			t.Fatalf("err = %v, want a RetryAfterError of a minute", err)
 		}
 	})
 	transient := func(t *testing.T, err error) {

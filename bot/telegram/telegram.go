@@ -125,6 +125,11 @@ type Telegram struct {
 	me        atomic.Pointer[identity]
 	ready     chan struct{}
 	readyOnce sync.Once
+	forged    forgeries // webhook requests with a wrong secret
+	health    apiHealth // whether Bot API calls work (Status)
+
+	progMu   sync.Mutex
+	progress map[int64]progress // outbox rows partly sent (outbound.go)
 }
 
 var (
@@ -167,6 +172,7 @@ func New(cfg Config) (*Telegram, error) {
 	} else if client.Timeout != 0 && client.Timeout <= cfg.PollTimeout {
 		return nil, fmt.Errorf("telegram: HTTP client timeout %s must exceed the poll timeout %s", client.Timeout, cfg.PollTimeout)
 	}
+	client = &http.Client{Transport: client.Transport, CheckRedirect: client.CheckRedirect, Jar: client.Jar, Timeout: client.Timeout}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
@@ -194,6 +200,11 @@ func New(cfg Config) (*Telegram, error) {
 		log:    cfg.Log.With("platform", string(bot.Telegram)),
 		ready:  make(chan struct{}),
 	}
+	base := client.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	client.Transport = apiTransport{base: base, t: t}
 	if !cfg.Limits.Disabled {
 		t.limiter = newLimiter(cfg.Limits)
 	}
@@ -212,7 +223,7 @@ func (t *Telegram) newSDK(opts ...tgbot.Option) (*tgbot.Bot, error) {
 		tgbot.WithSkipGetMe(),
 		tgbot.WithServerURL(t.cfg.APIURL),
 		tgbot.WithHTTPClient(t.cfg.PollTimeout, t.client),
-		tgbot.WithErrorsHandler(func(err error) { t.log.Warn("telegram client", "err", err) }),
+		tgbot.WithErrorsHandler(func(err error) { t.log.Warn("telegram client", "err", t.redact(err)) }),
 		tgbot.WithDefaultHandler(func(context.Context, *tgbot.Bot, *models.Update) {}),
 	}
 	b, err := tgbot.New(t.cfg.Token, append(base, opts...)...)
@@ -333,13 +344,18 @@ func (t *Telegram) retry(ctx context.Context, what string, f func(context.Contex
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		err = t.redact(err)
 		if errors.Is(err, tgbot.ErrorUnauthorized) || errors.Is(err, tgbot.ErrorNotFound) {
 			return fmt.Errorf("telegram %s (check the bot token and API URL): %w", what, err)
 		}
 		if errors.Is(err, tgbot.ErrorBadRequest) {
 			return fmt.Errorf("telegram %s: %w", what, err)
 		}
-		t.log.Warn("telegram call failed, will retry", "method", what, "in", delay, "err", err)
+		if t.health.isDown() {
+			t.log.Debug("telegram call failed, will retry", "method", what, "in", delay, "err", err)
+		} else {
+			t.log.Warn("telegram call failed, will retry", "method", what, "in", delay, "err", err)
+		}
 		timer := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
@@ -362,13 +378,22 @@ var allowedUpdates = []string{
 	models.AllowedUpdatePollAnswer, // votes in the bot's polls (poll.go)
 }
 
-// session is one Run: the Inbound, the handlers in flight and the offsets.
+// session is one Run: the Inbound, the handlers in flight, the lanes that
+// keep each chat's updates in order, and the offsets.
 type session struct {
 	t       *Telegram
 	in      bot.Inbound
+	ctx     context.Context // for the Router: never cancelled, so a handler is not cut off
 	wg      sync.WaitGroup
+	lanes   *lanes
 	offsets *offsetTracker // nil for webhooks
 	kick    chan struct{}  // wakes the offset saver
+}
+
+func (t *Telegram) newSession(ctx context.Context, in bot.Inbound, offsets *offsetTracker) *session {
+	s := &session{t: t, in: in, ctx: context.WithoutCancel(ctx), offsets: offsets, kick: make(chan struct{}, 1)}
+	s.lanes = newLanes(s)
+	return s
 }
 
 func (t *Telegram) runPolling(ctx context.Context, in bot.Inbound) error {
@@ -385,7 +410,7 @@ func (t *Telegram) runPolling(ctx context.Context, in bot.Inbound) error {
 	} else {
 		t.log.Warn("telegram update offset is not persisted: the last batch of updates comes again after a restart")
 	}
-	s := &session{t: t, in: in, offsets: newOffsetTracker(start), kick: make(chan struct{}, 1)}
+	s := t.newSession(ctx, in, newOffsetTracker(start))
 	base := t.client.Transport
 	if base == nil {
 		base = http.DefaultTransport
@@ -408,8 +433,14 @@ func (t *Telegram) runPolling(ctx context.Context, in bot.Inbound) error {
 		tgbot.WithUpdatesChannelCap(0),
 		tgbot.WithDefaultHandler(s.handle),
 		tgbot.WithErrorsHandler(func(err error) {
-			if ctx.Err() == nil {
-				t.log.Warn("telegram polling", "err", err)
+			switch {
+			case ctx.Err() != nil:
+			case t.health.isDown():
+				// Said once when it went down (apiHealth); the SDK tries
+				// again every few seconds.
+				t.log.Debug("telegram polling", "err", t.redact(err))
+			default:
+				t.log.Warn("telegram polling", "err", t.redact(err))
 			}
 		}),
 	)
@@ -427,6 +458,7 @@ func (t *Telegram) runPolling(ctx context.Context, in bot.Inbound) error {
 	t.log.Info("telegram long polling", "offset", start+1)
 	t.markReady()
 	poller.Start(ctx) // returns when ctx ends; never waits for handlers
+	s.lanes.stop()
 	s.wg.Wait()
 	stopSaver()
 	<-saverDone
@@ -468,61 +500,46 @@ func (s *session) saveOffsets(ctx context.Context, saved int64) int64 {
 	}
 }
 
-// handle is the SDK's handler for every polled update. The update is
-// enqueued even if shutdown has begun (waiting, if need be, for room in the
-// Router, which keeps running until Run returns): Telegram may already
-// count it as delivered.
-func (s *session) handle(ctx context.Context, _ *tgbot.Bot, u *models.Update) {
-	s.enqueue(context.WithoutCancel(ctx), u)
+// handle is the SDK's handler for every polled update: it goes into its
+// chat's lane, even if shutdown has begun (Telegram may count it delivered
+// once the SDK has it).
+func (s *session) handle(_ context.Context, _ *tgbot.Bot, u *models.Update) {
+	s.take(u, nil)
 }
 
-// enqueue translates an update and hands it to the Router; once the Router
-// reports, it answers the button press and advances the offset. It reports
-// whether the update was taken (an ignored update counts as taken).
-func (s *session) enqueue(ctx context.Context, u *models.Update) bool {
-	t := s.t
+// take translates an update and puts it in its chat's lane, which hands it
+// to the Router in turn; waiter (if set) hears how the first hand-in went.
+// It reports whether the update was taken (an ignored one counts as taken
+// and done with).
+func (s *session) take(u *models.Update, waiter chan error) bool {
 	if s.offsets != nil {
 		s.offsets.begin(u.ID)
 	}
-	m, ok := translate(u, t.identity(), t.cfg.Now())
+	m, ok := translate(u, s.t.identity(), s.t.cfg.Now())
 	if !ok {
 		s.finished(u.ID)
+		if waiter != nil {
+			waiter <- nil
+		}
 		return true
 	}
-	s.wg.Add(1)
-	err := s.in.Enqueue(ctx, m, func(herr error) {
-		defer s.wg.Done()
-		if herr != nil && !errors.Is(herr, bot.ErrNoRoute) {
-			// No chat or sender here: the message may be an anonymous suggestion.
-			t.log.Error("telegram update handler failed", "update", u.ID, "err", herr)
+	if m.Event == bot.EventMigrated && waiter == nil {
+		// A group became a supergroup: its messages come from the new chat
+		// id from now on, in another lane, and must find the binding moved.
+		// Polling waits for the move before it takes the next update.
+		moved := make(chan error, 1)
+		if !s.lanes.add(u.ID, m, moved) {
+			return false
 		}
-		if m.Callback != nil {
-			// The handler set Answer through the shared *Callback. Answer
-			// off the Router's worker so that other chats are not held up.
-			cb := *m.Callback
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				s.answer(ctx, cb)
-			}()
-		}
-		s.finished(u.ID)
-	})
-	if err != nil {
-		s.wg.Done()
-		// Not finished: the offset stays below it, so a restart delivers it again.
-		t.log.Warn("telegram update not queued", "update", u.ID, "err", err)
-		if m.Callback != nil {
-			s.answer(ctx, *m.Callback) // stop the button's spinner anyway
-		}
-		return false
+		<-moved
+		return true
 	}
-	return true
+	return s.lanes.add(u.ID, m, waiter)
 }
 
 // answer answers a button press; Telegram shows a spinner until then.
-func (s *session) answer(ctx context.Context, cb bot.Callback) {
-	if err := s.t.AnswerCallback(context.WithoutCancel(ctx), cb.ID, cb.Answer); err != nil {
+func (s *session) answer(cb bot.Callback) {
+	if err := s.t.AnswerCallback(s.ctx, cb.ID, cb.Answer); err != nil {
 		s.t.log.Warn("telegram answer callback", "callback", cb.ID, "err", err)
 	}
 }
@@ -571,20 +588,30 @@ func (t *Telegram) runWebhook(ctx context.Context, in bot.Inbound) error {
 			return fmt.Errorf("telegram: webhook listen: %w", err)
 		}
 	}
-	s := &session{t: t, in: in}
+	s := t.newSession(ctx, in, nil)
 	path := "/"
 	if u, _ := url.Parse(w.PublicURL); u != nil && u.Path != "" {
 		path = u.Path
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST "+path, s.webhook(secret))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second, // an update is at most a few kB
+		// A request waits for its update to be handled (webhookWait).
+		WriteTimeout: webhookWait + 10*time.Second,
+		// Keep-alive connections Telegram leaves open are closed after a while.
+		IdleTimeout: webhookIdle,
+		ErrorLog:    slog.NewLogLogger(t.log.Handler(), slog.LevelDebug),
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	stop := func() {
+		s.lanes.stop() // requests waiting on a retry are answered 503
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		_ = srv.Shutdown(sctx) // waits for requests in flight, which enqueue
+		_ = srv.Shutdown(sctx) // waits for requests in flight
 		s.wg.Wait()
 	}
 
@@ -615,17 +642,27 @@ func (t *Telegram) runWebhook(ctx context.Context, in bot.Inbound) error {
 	}
 }
 
+// webhookWait bounds how long a webhook request waits for its update to be
+// handled; past it, Telegram is answered 503 and posts the update again
+// (the lanes know it and let the new request wait for the same outcome).
+const webhookWait = 30 * time.Second
+
+// webhookIdle is how long the webhook server keeps an idle keep-alive
+// connection (a variable: a test shortens it).
+var webhookIdle = 2 * time.Minute
+
 // webhook serves the updates Telegram posts. Unlike the SDK's
-// WebhookHandler, which answers 200 before the update is queued (so updates
+// WebhookHandler, which answers 200 before the update is handled (so updates
 // still in its channel at shutdown are lost for good), it answers 200 only
-// once the update is in the Router, and 503 otherwise so that Telegram
-// delivers it again. It checks the secret on every request.
+// once the update is handled and stored, and 503 otherwise (the database
+// could not store it, shutdown, too many held) so that Telegram delivers it
+// again. It checks the secret on every request.
 func (s *session) webhook(secret string) http.Handler {
 	want := []byte(secret)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got := []byte(r.Header.Get("X-Telegram-Bot-Api-Secret-Token"))
 		if subtle.ConstantTimeCompare(got, want) != 1 {
-			s.t.log.Warn("telegram webhook request with a wrong secret", "remote", r.RemoteAddr)
+			s.t.forged.seen(s.t.log, r.RemoteAddr)
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return
 		}
@@ -635,10 +672,47 @@ func (s *session) webhook(secret string) http.Handler {
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}
-		if !s.enqueue(r.Context(), &u) {
+		outcome := make(chan error, 1)
+		if !s.take(&u, outcome) {
 			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		timer := time.NewTimer(webhookWait)
+		defer timer.Stop()
+		select {
+		case err := <-outcome:
+			if err != nil {
+				http.Error(w, "not stored yet, try again", http.StatusServiceUnavailable)
+				return
+			}
+		case <-timer.C:
+			http.Error(w, "still being handled, try again", http.StatusServiceUnavailable)
+			return
+		case <-r.Context().Done():
 			return
 		}
 		w.WriteHeader(http.StatusOK)
 	})
+}
+
+// forgeries counts webhook requests with a wrong secret, which anyone who
+// finds the URL can send: they are logged at most once a minute, with the
+// number seen since the last line, so that a flood cannot fill the log.
+type forgeries struct {
+	mu     sync.Mutex
+	n      int
+	logged time.Time
+}
+
+func (f *forgeries) seen(log *slog.Logger, remote string) {
+	f.mu.Lock()
+	f.n++
+	if !f.logged.IsZero() && time.Since(f.logged) < time.Minute {
+		f.mu.Unlock()
+		return
+	}
+	n := f.n
+	f.n, f.logged = 0, time.Now()
+	f.mu.Unlock()
+	log.Warn("telegram webhook requests with a wrong secret", "count", n, "last_from", remote)
 }

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/eatmoreapple/openwechat"
@@ -36,21 +37,36 @@ type personKey struct {
 	user bot.UserID
 }
 
-// deliver hands translated messages to the router, in the order they
-// arrived, until ctx ends; then what is still queued is handed over too,
-// for a short while, since the saved sync key has already moved past it.
+// Held messages: web WeChat hands each message over once (the sync key
+// moves past it at once), so a message the bot could not store (the
+// database locked by another process, a full disk: bot.ErrUnavailable)
+// lives only here until it is. It is handed in again, with growing waits,
+// before any later message of its chat; at most maxHeld are held, and the
+// sync loop waits while that many are.
+const (
+	maxHeld   = 1000
+	retryBase = 500 * time.Millisecond
+	retryMax  = 30 * time.Second
+)
+
+// deliver hands translated messages to the router, each chat's in the
+// order they arrived, until ctx ends; then what is still queued is handed
+// over too, for a short while, since the saved sync key has already moved
+// past it.
 func (w *WeChat) deliver(ctx context.Context, in bot.Inbound) {
+	l := newLanes(w, in)
+	defer l.stop()
 	for {
 		select {
 		case j := <-w.jobs:
-			w.enqueue(ctx, in, j)
+			w.take(ctx, l, j)
 		case <-ctx.Done():
 			grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			defer cancel()
 			for {
 				select {
 				case j := <-w.jobs:
-					w.enqueue(grace, in, j)
+					w.take(grace, l, j)
 				default:
 					return
 				}
@@ -59,29 +75,22 @@ func (w *WeChat) deliver(ctx context.Context, in bot.Inbound) {
 	}
 }
 
-func (w *WeChat) enqueue(ctx context.Context, in bot.Inbound, j inboundJob) {
+// take downloads a job's attachment and puts the message in its chat's
+// lane; for a job that asks to, it waits until the message is handled.
+func (w *WeChat) take(ctx context.Context, l *lanes, j inboundJob) {
 	if j.fetch != nil {
 		att, err := j.fetch(ctx)
 		if err != nil {
-			w.log.Warn("wechat: download picture", "chat", j.msg.Chat, "msg", j.msg.ID, "err", err)
+			w.log.Warn("wechat: download picture", "chat", j.msg.Chat, "msg", j.msg.ID, "err", bot.Redact(err))
 			return
 		}
 		j.msg.Attachments = []bot.Attachment{*att}
 	}
-	// Never log the text or the sender: an anonymous suggestion must stay anonymous.
-	logErr := func(err error) {
-		if err != nil && !errors.Is(err, bot.ErrNoRoute) {
-			w.log.Warn("wechat message not handled", "chat", j.msg.Chat, "msg", j.msg.ID, "err", err)
-		}
-	}
 	var handled chan struct{}
-	done := logErr
 	if j.wait {
 		handled = make(chan struct{})
-		done = func(err error) { logErr(err); close(handled) }
 	}
-	if err := in.Enqueue(ctx, j.msg, done); err != nil {
-		w.log.Warn("wechat: hand over message", "chat", j.msg.Chat, "msg", j.msg.ID, "err", err)
+	if !l.add(ctx, j.msg, handled) {
 		return
 	}
 	if handled != nil {
@@ -90,6 +99,195 @@ func (w *WeChat) enqueue(ctx context.Context, in bot.Inbound, j inboundJob) {
 		case <-ctx.Done():
 		}
 	}
+}
+
+// heldMsg is one message in its chat's lane.
+type heldMsg struct {
+	m        bot.Message
+	attempts int
+	handled  chan struct{} // closed once done with (nil: nobody waits)
+	timer    *time.Timer
+}
+
+// lanes keep each chat's messages in order while the Router handles them:
+// one message per chat is with the Router at a time, and one that could not
+// be stored is handed in again before the rest of its chat.
+type lanes struct {
+	w        *WeChat
+	in       bot.Inbound
+	ctx      context.Context // for the Router: never cancelled
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	chats    map[bot.ChatID][]*heldMsg
+	n        int
+	room     chan struct{} // signalled when a message leaves
+	retrying int
+	stopped  bool
+}
+
+func newLanes(w *WeChat, in bot.Inbound) *lanes {
+	return &lanes{w: w, in: in, ctx: context.Background(), chats: map[bot.ChatID][]*heldMsg{}, room: make(chan struct{}, 1)}
+}
+
+// add queues m in its chat's lane, waiting while maxHeld messages are held
+// (the sync loop then waits too, and WeChat keeps the rest). It reports
+// false if ctx ended first.
+func (l *lanes) add(ctx context.Context, m bot.Message, handled chan struct{}) bool {
+	for {
+		l.mu.Lock()
+		if l.n < maxHeld {
+			break
+		}
+		l.mu.Unlock()
+		select {
+		case <-l.room:
+		case <-ctx.Done():
+			l.w.log.Error("wechat message lost: too many messages wait to be stored", "chat", m.Chat, "msg", m.ID)
+			return false
+		}
+	}
+	h := &heldMsg{m: m, handled: handled}
+	l.n++
+	q := append(l.chats[m.Chat], h)
+	l.chats[m.Chat] = q
+	first := len(q) == 1
+	l.mu.Unlock()
+	if first {
+		l.handIn(h)
+	}
+	return true
+}
+
+func (l *lanes) handIn(h *heldMsg) {
+	l.wg.Add(1)
+	err := l.in.Enqueue(l.ctx, h.m, func(err error) {
+		defer l.wg.Done()
+		l.after(h, err)
+	})
+	if err != nil {
+		l.wg.Done()
+		l.w.log.Warn("wechat: hand over message", "chat", h.m.Chat, "msg", h.m.ID, "err", err)
+		l.drop(h.m.Chat, true)
+	}
+}
+
+// after takes the Router's report on h.
+func (l *lanes) after(h *heldMsg, err error) {
+	w := l.w
+	if errors.Is(err, bot.ErrUnavailable) {
+		l.mu.Lock()
+		h.attempts++
+		if h.attempts == 1 {
+			l.retrying++
+			if l.retrying == 1 {
+				w.log.Warn("wechat messages cannot be stored now; keeping them in memory and trying again until they are", "err", err)
+			}
+		}
+		stopped := l.stopped
+		if !stopped {
+			l.wg.Add(1)
+			h.timer = time.AfterFunc(backoff(h.attempts-1, retryBase, retryMax), func() {
+				defer l.wg.Done()
+				l.mu.Lock()
+				h.timer = nil
+				l.mu.Unlock()
+				l.handIn(h)
+			})
+		}
+		l.mu.Unlock()
+		if stopped {
+			l.drop(h.m.Chat, true)
+		}
+		return
+	}
+	// Never log the text or the sender: an anonymous suggestion must stay anonymous.
+	if err != nil && !errors.Is(err, bot.ErrNoRoute) {
+		w.log.Warn("wechat message not handled", "chat", h.m.Chat, "msg", h.m.ID, "err", err)
+	}
+	l.mu.Lock()
+	if h.attempts > 0 {
+		l.retrying--
+		if l.retrying == 0 {
+			w.log.Info("wechat messages are stored again; the held ones are handled", "attempts", h.attempts+1)
+		}
+	}
+	var next *heldMsg
+	if q := l.chats[h.m.Chat]; len(q) > 0 && q[0] == h {
+		q = q[1:]
+		l.n--
+		if len(q) == 0 {
+			delete(l.chats, h.m.Chat)
+		} else {
+			l.chats[h.m.Chat] = q
+			next = q[0]
+		}
+	}
+	l.mu.Unlock()
+	l.signalRoom()
+	if h.handled != nil {
+		close(h.handled)
+	}
+	if next != nil {
+		// Not on the Router's worker: Enqueue may wait for room in the
+		// very queue that worker drains.
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			l.handIn(next)
+		}()
+	}
+}
+
+func (l *lanes) signalRoom() {
+	select {
+	case l.room <- struct{}{}:
+	default:
+	}
+}
+
+// drop gives up a chat's lane; lost says the messages were never stored,
+// which is logged (by count: the texts may be anonymous suggestions).
+func (l *lanes) drop(chat bot.ChatID, lost bool) {
+	l.mu.Lock()
+	q := l.chats[chat]
+	delete(l.chats, chat)
+	for _, h := range q {
+		l.n--
+		if h.attempts > 0 {
+			l.retrying--
+		}
+	}
+	l.mu.Unlock()
+	l.signalRoom()
+	if lost && len(q) > 0 {
+		l.w.log.Error("wechat messages lost: they could not be stored before the bot stopped, and web WeChat does not deliver them again",
+			"chat", chat, "messages", len(q))
+	}
+	for _, h := range q {
+		if h.handled != nil {
+			close(h.handled)
+		}
+	}
+}
+
+// stop ends the retries and waits for the messages with the Router. Those
+// still held are lost (and logged).
+func (l *lanes) stop() {
+	l.mu.Lock()
+	l.stopped = true
+	var waiting []bot.ChatID
+	for chat, q := range l.chats {
+		if h := q[0]; h.timer != nil && h.timer.Stop() {
+			h.timer = nil
+			l.wg.Done()
+			waiting = append(waiting, chat)
+		}
+	}
+	l.mu.Unlock()
+	for _, chat := range waiting {
+		l.drop(chat, true)
+	}
+	l.wg.Wait()
 }
 
 // push queues a translated message. It blocks only while the queue is full,

@@ -37,8 +37,9 @@ func TestQRLoginThenHotLogin(t *testing.T) {
 	if err := srv.ConfirmLogin(); err != nil {
 		t.Fatal(err)
 	}
-	if s := a.waitStatus(t, true); !strings.Contains(s.detail, selfNick) {
-		t.Errorf("status detail %q, want the account name", s.detail)
+	// /healthz shows the status: it names no account.
+	if s := a.waitStatus(t, true); strings.Contains(s.detail, selfNick) || !strings.Contains(s.detail, "logged in") {
+		t.Errorf("status detail %q, want \"logged in\" without the account name", s.detail)
 	}
 	out := a.out.String()
 	if !strings.Contains(out, "/qrcode/"+uuid) || !strings.ContainsAny(out, "█▀▄") {

@@ -90,8 +90,9 @@ func (w *WeChat) Run(ctx context.Context, in bot.Inbound) error {
 			}
 			d := backoff(attempt, w.cfg.RetryBase, w.cfg.RetryMax)
 			attempt++
+			err = bot.Redact(err) // the URLs' queries carry the session's keys
 			w.log.Warn("wechat login failed", "err", err, "retry_in", d)
-			w.setState(fmt.Sprintf("login failed (%v); trying again in %s", err, d.Round(time.Millisecond)))
+			w.setState(fmt.Sprintf("login failed (%s); trying again in %s", errKind(err), d.Round(time.Millisecond)))
 			if !sleep(ctx, d) {
 				w.setState("stopped")
 				return nil
@@ -142,7 +143,7 @@ func (w *WeChat) login(ctx context.Context) (*session, error) {
 		if openwechat.IsNetworkError(err) {
 			return nil, fmt.Errorf("hot login: %w", err)
 		}
-		w.log.Info("wechat hot login refused; trying push login", "err", err)
+		w.log.Info("wechat hot login refused; trying push login", "err", bot.Redact(err))
 		if uin != 0 {
 			s = w.newSession(ctx)
 			view, _ = w.store.open(false)
@@ -163,7 +164,7 @@ func (w *WeChat) login(ctx context.Context) (*session, error) {
 			case openwechat.IsNetworkError(err):
 				return nil, fmt.Errorf("push login: %w", err)
 			default:
-				w.log.Info("wechat push login refused; showing a QR code", "err", err)
+				w.log.Info("wechat push login refused; showing a QR code", "err", bot.Redact(err))
 			}
 		}
 	}
@@ -234,7 +235,9 @@ func (w *WeChat) showQR(uuid string) {
 			fmt.Fprintf(w.cfg.Out, "\n请用微信扫码登录 / Scan with WeChat to log in: %s\n\n", link)
 		}
 	}
-	w.setState("QR login: waiting for the QR code to be scanned (" + link + ")")
+	// Not the link: anyone who scans it with their own phone would log
+	// their account in as the bot's, and /healthz is no place for it.
+	w.setState("QR login: waiting for the QR code to be scanned (the link is in the log and went to the managers)")
 	if w.cfg.OnLoginURL != nil {
 		w.callback(func() { w.cfg.OnLoginURL(link) })
 	}
@@ -264,7 +267,7 @@ func (w *WeChat) loggedIn(ctx context.Context, s *session) {
 	err := w.fetchContactsLocked(ctx, s)
 	w.callMu.Unlock()
 	if err != nil {
-		w.log.Warn("wechat: fetch contacts after login", "err", err)
+		w.log.Warn("wechat: fetch contacts after login", "err", bot.Redact(err))
 	}
 	w.flushAlerts()
 	w.reportStatus()
@@ -282,7 +285,8 @@ func (w *WeChat) loggedOut(s *session, reason error) {
 		w.reportStatus()
 		return
 	}
-	w.state = fmt.Sprintf("logged out (%v); logging in again", reason)
+	reason = bot.Redact(reason)
+	w.state = "logged out (" + errKind(reason) + "); logging in again"
 	w.alertLocked(bot.Alert{Kind: bot.AlertLoggedOut, Reason: reason.Error()})
 	w.mu.Unlock()
 	w.log.Warn("wechat logged out", "reason", reason)
@@ -327,10 +331,10 @@ func (s *session) onSyncError(err error) error {
 	w.mu.Lock()
 	s.syncFails++
 	n := s.syncFails
-	s.syncErr = err
+	s.syncErr = bot.Redact(err)
 	w.mu.Unlock()
 	d := backoff(n-1, w.cfg.RetryBase, w.cfg.RetryMax)
-	w.log.Warn("wechat sync failed", "err", err, "failures", n, "retry_in", d)
+	w.log.Warn("wechat sync failed", "err", bot.Redact(err), "failures", n, "retry_in", d)
 	sleep(s.ctx, d)
 	return nil
 }
@@ -384,4 +388,21 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// errKind says what kind of failure err is, for /healthz, which shows no
+// raw errors (they may name the account or carry session keys).
+func errKind(err error) string {
+	var ret openwechat.Ret
+	switch {
+	case err == nil:
+		return "no reason given"
+	case openwechat.IsNetworkError(err):
+		return "network error"
+	case errors.As(err, &ret):
+		return fmt.Sprintf("WeChat answered Ret %d", int(ret))
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out"
+	}
+	return "refused by WeChat"
 }

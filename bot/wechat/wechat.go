@@ -39,6 +39,7 @@ package wechat
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -205,17 +206,12 @@ func (w *WeChat) Status() (up bool, detail string) {
 	if s == nil {
 		return false, w.state
 	}
+	// No account name and no raw error: /healthz may be seen by more
+	// people than the log.
 	if s.syncFails >= 3 {
-		return false, "logged in as " + s.selfNick + ", but receiving fails: " + errString(s.syncErr)
+		return false, fmt.Sprintf("logged in, but receiving fails (%s, %d times in a row)", errKind(s.syncErr), s.syncFails)
 	}
-	return true, "logged in as " + s.selfNick + " since " + s.since.Format(time.RFC3339)
-}
-
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
+	return true, "logged in since " + s.since.UTC().Format(time.RFC3339)
 }
 
 // alertLocked queues an alert for managers; flushAlerts sends it. w.mu is held.

@@ -28,6 +28,7 @@ func TestConsoleNotices(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "linli.db")
 	out := runConsole(t, db, `:as 李阿姨
 #报修 3号楼电梯按钮坏了
+#投诉 楼上邻居半夜装修
 :as 王经理
 :in private
 /announce 阳光花园 明天上午 9 点到 12 点停水，请提前储水。
@@ -44,11 +45,13 @@ func TestConsoleNotices(t *testing.T) {
 		"📢 物业公告", "11月26日 明天上午 9 点到 12 点停水，请提前储水。",
 		"🎉 近期活动", "12月5日 14:00「包饺子」 · 活动室 · 已报名 0 / 20 人 · 报名 /join 1",
 		"🏠 业主大会", "12月20日 19:00 · 三楼会议室",
-		"🔧 工单进度（未完成 1 件）", "#1 报修 · 待处理",
+		"🔧 工单进度（未完成 2 件）", "#1 报修 · 待处理：3号楼电梯按钮坏了", "#2 投诉 · 待处理",
 		"更新于 11月26日 10:00",
 	)
-	// Progress without names or the ticket's text: the board is public.
-	for _, secret := range []string{"李阿姨", "电梯按钮"} {
+	// Progress without names, and a complaint without its words: the board
+	// is public. A repair shows the start of its text, so that residents
+	// can tell two repairs apart.
+	for _, secret := range []string{"李阿姨", "邻居"} {
 		if strings.Contains(board, secret) {
 			t.Errorf("the board shows %q:\n%s", secret, board)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -152,12 +153,23 @@ func platformStatus(p bot.Platform) (bool, string) {
 	return true, "running"
 }
 
-// Health is the /healthz document.
+// Health is the /healthz document. It names no account and quotes no raw
+// error: it may be seen by more people than the log.
 type Health struct {
 	OK        bool                      `json:"ok"`
 	Platforms map[string]PlatformHealth `json:"platforms"`
+	Database  DatabaseHealth            `json:"database"`
 	Outbox    OutboxHealth              `json:"outbox"`
 	Problems  []string                  `json:"problems,omitempty"`
+}
+
+// DatabaseHealth is whether the database takes writes: while it does not
+// (locked by another process, the disk full), messages are held, not lost,
+// and nothing is answered.
+type DatabaseHealth struct {
+	Writes       bool   `json:"writes"`
+	Reason       string `json:"reason,omitempty"`
+	FailingSince string `json:"failing_since,omitempty"`
 }
 
 // PlatformHealth is one platform's part of /healthz.
@@ -194,10 +206,21 @@ func (mon *monitor) health(ctx context.Context) Health {
 			h.Problems = append(h.Problems, string(p.ID())+" is down: "+detail)
 		}
 	}
+	h.Database = DatabaseHealth{Writes: true}
+	if w := mon.m.DB.WriteHealth(); !w.OK {
+		h.OK = false
+		h.Database = DatabaseHealth{Reason: w.Reason, FailingSince: w.Since.UTC().Format(time.RFC3339)}
+		h.Problems = append(h.Problems, "database writes fail: "+w.Reason+"; messages are held until they work")
+	}
 	var st store.OutboxStats
 	if err := mon.m.DB.View(ctx, func(tx *store.Tx) (err error) { st, err = tx.OutboxStats(); return }); err != nil {
 		h.OK = false
-		h.Problems = append(h.Problems, "database: "+err.Error())
+		reason := "cannot be read"
+		if r, ok := store.Fault(err); ok {
+			reason += ": " + r
+		}
+		h.Problems = append(h.Problems, "outbox "+reason)
+		mon.m.Log.Error("healthz: read the outbox", "err", err)
 		return h
 	}
 	h.Outbox = OutboxHealth{Pending: st.Pending, Failed: st.Failed}
@@ -212,7 +235,7 @@ func (mon *monitor) health(ctx context.Context) Health {
 	return h
 }
 
-func (mon *monitor) handler() http.Handler {
+func (mon *monitor) handler(pprofOn bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		h := mon.health(r.Context())
@@ -223,23 +246,49 @@ func (mon *monitor) handler() http.Handler {
 		json.NewEncoder(w).Encode(h)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(mon.reg, promhttp.HandlerOpts{}))
-	// Go's profiler, for "where does the time go" on a running bot:
-	// go tool pprof http://ADDR/debug/pprof/profile?seconds=20
-	// (Not /debug/pprof/cmdline: the command line may hold -secret.)
-	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	if pprofOn {
+		// Go's profiler, for "where does the time go" on a running bot:
+		// go tool pprof http://ADDR/debug/pprof/profile?seconds=20
+		// Only with -pprof: it shows the program's innards to whoever can
+		// reach the address. (Never /debug/pprof/cmdline: the command line
+		// may hold -telegram-token or -telegram-secret.)
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	return mux
 }
 
+// Timeouts of the /healthz server: a client that sends its request slowly,
+// or keeps an idle connection open, is cut off instead of holding a
+// connection for ever. A profile or trace (-pprof) takes as long as it is
+// asked to, up to a minute. (Variables: a test shortens the idle one.)
+var (
+	httpReadTimeout  = 10 * time.Second
+	httpWriteTimeout = 15 * time.Second
+	pprofMaxSeconds  = 60
+	httpIdleTimeout  = 2 * time.Minute
+)
+
 // serveHTTP starts the /healthz and /metrics server; it stops when ctx ends.
-func (mon *monitor) serveHTTP(ctx context.Context, addr string) (net.Addr, error) {
+func (mon *monitor) serveHTTP(ctx context.Context, addr string, pprofOn bool) (net.Addr, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: mon.handler(), ReadHeaderTimeout: 5 * time.Second}
+	write := httpWriteTimeout
+	if pprofOn {
+		write = time.Duration(pprofMaxSeconds+10) * time.Second
+	}
+	srv := &http.Server{
+		Handler:           mon.handler(pprofOn),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       httpReadTimeout,
+		WriteTimeout:      write,
+		IdleTimeout:       httpIdleTimeout,
+		ErrorLog:          slog.NewLogLogger(mon.m.Log.Handler(), slog.LevelDebug),
+	}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			mon.m.Log.Error("http server", "err", err)

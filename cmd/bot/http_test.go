@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -60,11 +63,12 @@ func (s *stubPlatform) Status() (bool, string) {
 	return false, "logged out"
 }
 
-func startMain(t *testing.T, p bot.Platform, now func() time.Time) *Main {
+func startMain(t *testing.T, p bot.Platform, now func() time.Time, flags ...string) *Main {
 	t.Helper()
 	m := NewMain()
 	m.Stderr = io.Discard
-	if err := m.ParseFlags([]string{"-db", filepath.Join(t.TempDir(), "x.db"), "-http", "127.0.0.1:0", "-managers", "wechat:张经理"}, func(string) string { return "" }); err != nil {
+	args := append([]string{"-db", filepath.Join(t.TempDir(), "x.db"), "-http", "127.0.0.1:0", "-managers", "wechat:张经理"}, flags...)
+	if err := m.ParseFlags(args, func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}
 	m.Platforms = []bot.Platform{p}
@@ -145,15 +149,9 @@ func TestHealthzAndMetrics(t *testing.T) {
 		t.Errorf("metrics status %d", code)
 	}
 
-	// The profiler, without the command line (it may hold -secret).
-	if code, body := get(t, base+"/debug/pprof/"); code != 200 || !strings.Contains(body, "goroutine") {
-		t.Errorf("/debug/pprof/ = %d %.200s", code, body)
-	}
-	if code, _ := get(t, base+"/debug/pprof/goroutine?debug=1"); code != 200 {
-		t.Errorf("goroutine profile status %d", code)
-	}
-	if code, body := get(t, base+"/debug/pprof/cmdline"); code == 200 {
-		t.Errorf("/debug/pprof/cmdline is served: %q", body)
+	// No profiler without -pprof (TestPprofOnlyWithItsFlag).
+	if code, _ := get(t, base+"/debug/pprof/"); code != http.StatusNotFound {
+		t.Errorf("/debug/pprof/ without -pprof = %d", code)
 	}
 
 	// Logged out: unhealthy.
@@ -177,5 +175,50 @@ func TestHealthzAndMetrics(t *testing.T) {
 	mu.Unlock()
 	if code, body := get(t, base+"/healthz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "outbox stuck") {
 		t.Errorf("healthz with a stuck outbox = %d %s", code, body)
+	}
+}
+
+func TestPprofOnlyWithItsFlag(t *testing.T) {
+	m := startMain(t, newStub(bot.WeChat), time.Now, "-pprof")
+	base := "http://" + m.HTTPAddr.String()
+	// The profiler, without the command line (it may hold the bot token).
+	if code, body := get(t, base+"/debug/pprof/"); code != 200 || !strings.Contains(body, "goroutine") {
+		t.Errorf("/debug/pprof/ = %d %.200s", code, body)
+	}
+	if code, _ := get(t, base+"/debug/pprof/goroutine?debug=1"); code != 200 {
+		t.Errorf("goroutine profile status %d", code)
+	}
+	if code, body := get(t, base+"/debug/pprof/cmdline"); code == 200 {
+		t.Errorf("/debug/pprof/cmdline is served: %q", body)
+	}
+	// The environment variable turns it on too.
+	n := NewMain()
+	n.Stderr = io.Discard
+	if err := n.ParseFlags(nil, func(k string) string { return map[string]string{"LINLI_PPROF": "1"}[k] }); err != nil || !n.Config.PProf {
+		t.Errorf("LINLI_PPROF=1: pprof %v, %v", n.Config.PProf, err)
+	}
+}
+
+func TestHTTPServerClosesIdleConnections(t *testing.T) {
+	defer func(d time.Duration) { httpIdleTimeout = d }(httpIdleTimeout)
+	httpIdleTimeout = 100 * time.Millisecond
+	m := startMain(t, newStub(bot.WeChat), time.Now)
+	conn, err := net.Dial("tcp", m.HTTPAddr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// One request on a keep-alive connection, then nothing.
+	fmt.Fprintf(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	r := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := r.ReadByte(); err != io.EOF {
+		t.Errorf("an idle keep-alive connection was not closed by the server: %v", err)
 	}
 }

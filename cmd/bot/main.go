@@ -88,6 +88,11 @@ type Config struct {
 	TZ         string
 	Lang       string
 	HTTP       string
+	// PProf serves Go's profiler under /debug/pprof/ on the HTTP address.
+	PProf bool
+	// Retention is how long handled messages' ids and sent messages are
+	// kept before the retention job prunes them.
+	Retention time.Duration
 	// CatchUpGrace is how far back a schedule missed while the bot was down
 	// is still run once at start.
 	CatchUpGrace time.Duration
@@ -109,6 +114,8 @@ type Main struct {
 	TelegramLimits *telegram.Limits
 	// WeChatTransport replaces the WeChat client's transport (tests: wechattest).
 	WeChatTransport http.RoundTripper
+	// StoreOptions tunes the database (tests shorten the busy timeout).
+	StoreOptions store.Options
 
 	DB        *store.DB
 	Service   *commands.Service
@@ -120,6 +127,7 @@ type Main struct {
 	Log      *slog.Logger
 
 	loc        *time.Location
+	lock       *instanceLock
 	platforms  []bot.Platform
 	monitor    *monitor
 	httpCancel context.CancelFunc
@@ -136,7 +144,8 @@ type Main struct {
 // NewMain returns a Main with the defaults and the process's standard streams.
 func NewMain() *Main {
 	return &Main{
-		Config: Config{DB: "linli.db", TelegramAPI: "https://api.telegram.org", WeChatSession: "wechat-session.json", Lang: "zh", ShutdownGrace: 5 * time.Second},
+		Config: Config{DB: "linli.db", TelegramAPI: "https://api.telegram.org", WeChatSession: "wechat-session.json", Lang: "zh",
+			ShutdownGrace: 5 * time.Second, Retention: schedules.DefaultRetention},
 		Stdin:  os.Stdin,
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
@@ -178,9 +187,18 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		return fmt.Errorf("LINLI_CATCHUP_GRACE: %w", err)
 	}
 	fs.DurationVar(&c.CatchUpGrace, "catchup-grace", grace, "run a schedule missed while the bot was down if it fell due within this long; 0 or less: never (LINLI_CATCHUP_GRACE)")
-	fs.StringVar(&c.HTTP, "http", env("LINLI_HTTP", ""), "address for /healthz, /metrics and /debug/pprof, e.g. 127.0.0.1:8080 (LINLI_HTTP)")
+	fs.StringVar(&c.HTTP, "http", env("LINLI_HTTP", ""), "address for /healthz and /metrics; \":8080\" listens on every interface, 127.0.0.1:8080 only on this machine (LINLI_HTTP)")
+	fs.BoolVar(&c.PProf, "pprof", env("LINLI_PPROF", "") == "1", "also serve Go's profiler under /debug/pprof/ on the -http address (LINLI_PPROF=1)")
+	retention, err := time.ParseDuration(env("LINLI_RETENTION", c.Retention.String()))
+	if err != nil {
+		return fmt.Errorf("LINLI_RETENTION: %w", err)
+	}
+	fs.DurationVar(&c.Retention, "retention", retention, "keep handled messages' ids and sent messages this long, e.g. 720h (30 days); unsent ones are always kept (LINLI_RETENTION)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if c.Retention < 24*time.Hour {
+		return fmt.Errorf("-retention %s is under a day: a message Telegram or WeChat delivers again must still be known", c.Retention)
 	}
 	if !i18n.Supported(c.Lang) {
 		return fmt.Errorf("-lang must be zh or en, not %q", c.Lang)
@@ -244,12 +262,27 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		m.loc = loc
 	}
-	db, err := store.Open(ctx, m.Config.DB)
+	// One bot per database: a second one would answer every message twice.
+	lock, err := lockDatabase(m.Config.DB)
+	if err != nil {
+		return err
+	}
+	m.lock = lock
+	db, err := store.OpenWith(ctx, m.Config.DB, m.StoreOptions)
 	if err != nil {
 		return err
 	}
 	db.Now = m.Now
 	m.DB = db
+	db.OnWriteHealth(func(h store.WriteHealth) {
+		// Once each way, however many writes fail meanwhile.
+		if h.OK {
+			m.Log.Info("database writes work again; held messages are handled now")
+		} else {
+			m.Log.Error("database writes fail; messages are held and handled once writes work", "reason", h.Reason)
+		}
+	})
+	privateDir(m.dataDir())
 	if err := m.bootstrapManagers(ctx); err != nil {
 		return err
 	}
@@ -282,7 +315,7 @@ func (m *Main) Run(ctx context.Context) error {
 	// 1,160–1,240 tickets/s with 8 workers, 1,450–1,630 with 32 and 1,449 with 64
 	// (BenchmarkMemory, whose memory figure 32 keeps well inside its target).
 	m.Router = bot.NewRouter(32, m.Log)
-	m.Router.Use(m.monitor.middleware, m.logMiddleware)
+	m.Router.Use(m.monitor.middleware, m.logMiddleware, storageFaults)
 	m.Router.Handle(bot.Any, m.Service)
 	m.Router.Start()
 
@@ -309,7 +342,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Config.HTTP != "" {
 		hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		m.httpCancel = cancel
-		if m.HTTPAddr, err = m.monitor.serveHTTP(hctx, m.Config.HTTP); err != nil {
+		if m.HTTPAddr, err = m.monitor.serveHTTP(hctx, m.Config.HTTP, m.Config.PProf); err != nil {
 			return fmt.Errorf("listen on %s: %w", m.Config.HTTP, err)
 		}
 		m.Log.Info("serving /healthz and /metrics", "addr", m.HTTPAddr)
@@ -426,7 +459,30 @@ func (m *Main) Close() error {
 		if m.DB != nil {
 			m.closeErr = m.DB.Close()
 		}
+		m.lock.release()
 		m.doneOnce.Do(func() { close(m.done) })
 	})
 	return m.closeErr
+}
+
+// storageFaults marks a handler's storage faults (the database locked by
+// another process, a full disk, an I/O error) as bot.ErrUnavailable: the
+// message was not stored, and its adapter holds it and hands it in again
+// instead of confirming it to the platform.
+func storageFaults(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, msg *bot.Message) error {
+		err := next.Handle(ctx, msg)
+		if _, fault := store.Fault(err); fault {
+			return fmt.Errorf("%w: %w", bot.ErrUnavailable, err)
+		}
+		return err
+	})
+}
+
+// privateDir takes the access of others away from a data folder an older
+// version made (0755); new ones are made 0700.
+func privateDir(dir string) {
+	if st, err := os.Stat(dir); err == nil && st.IsDir() && st.Mode().Perm()&0o077 != 0 {
+		_ = os.Chmod(dir, st.Mode().Perm()&0o700)
+	}
 }

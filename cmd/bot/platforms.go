@@ -36,6 +36,7 @@ func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 		if err != nil {
 			return nil, err
 		}
+		m.seedTelegramLimits(ctx, tg)
 		ps = append(ps, tg)
 	}
 	if m.Config.WeChat {
@@ -152,4 +153,20 @@ func (o settingOffsets) LoadOffset(ctx context.Context) (int64, error) {
 // SaveOffset implements telegram.OffsetStore.
 func (o settingOffsets) SaveOffset(ctx context.Context, off int64) error {
 	return o.db.Update(ctx, func(tx *store.Tx) error { return tx.SetSetting(o.key, strconv.FormatInt(off, 10)) })
+}
+
+// seedTelegramLimits tells the Telegram limiter what the last run sent in
+// its last minute, so that a restart after a busy minute draws no 429s.
+func (m *Main) seedTelegramLimits(ctx context.Context, tg *telegram.Telegram) {
+	recent, err := m.DB.Outbox().RecentSends(ctx, bot.Telegram, m.Now().Add(-2*time.Minute))
+	if err != nil {
+		m.Log.Warn("telegram limits start empty", "err", err)
+		return
+	}
+	sent := make([]telegram.Sent, 0, len(recent))
+	for _, r := range recent {
+		// sent_at is whole seconds: the end of that second is the safe side.
+		sent = append(sent, telegram.Sent{Chat: r.Chat, At: r.At.Add(time.Second), Text: r.Text})
+	}
+	tg.SeedLimits(sent)
 }

@@ -17,7 +17,8 @@ func (m *Main) startScheduler(ctx context.Context) error {
 	if grace <= 0 {
 		grace = -1 // no catch-up at all
 	}
-	s, err := schedules.New(m.DB, schedules.Config{Location: m.loc, Lang: m.Config.Lang, Log: m.Log, Grace: grace, Boards: m.boardStyles(), DataDir: m.dataDir()})
+	s, err := schedules.New(m.DB, schedules.Config{Location: m.loc, Lang: m.Config.Lang, Log: m.Log, Grace: grace, Boards: m.boardStyles(), DataDir: m.dataDir(),
+		Retention: m.Config.Retention})
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)
 	}

@@ -35,6 +35,7 @@ type wcWorld struct {
 	tg      *tgWorld
 	db      string
 	session string
+	store   store.Options // the bot's database options
 }
 
 func newWCWorld(t *testing.T, opts ...wechattest.Option) *wcWorld {
@@ -141,6 +142,7 @@ func (w *wcWorld) start(t *testing.T) *wcBot {
 	logs := newWatchBuffer()
 	m.Log = slog.New(slog.NewTextHandler(logs, nil))
 	m.WeChatTransport = w.srv.Transport()
+	m.StoreOptions = w.store
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -60,6 +60,9 @@ type Failure struct {
 	// appears in Sent) before the failure replaces the response, as when an
 	// answer is lost on the way back. It has no effect on getUpdates.
 	Delivered bool
+	// After lets that many calls of the method through before this failure
+	// applies (part 1 of a long message goes, part 2 fails).
+	After int
 }
 
 // FailNext makes the next call of method (a Bot API method name such as
@@ -94,6 +97,10 @@ func (s *Server) takeFailure(method string) (Failure, bool) {
 	defer s.mu.Unlock()
 	key := strings.ToLower(method)
 	if q := s.failNext[key]; len(q) > 0 {
+		if q[0].After > 0 {
+			q[0].After--
+			return Failure{}, false
+		}
 		f := q[0]
 		if len(q) == 1 {
 			delete(s.failNext, key)
