@@ -226,7 +226,7 @@ func (s *Service) notice(ctx context.Context, m *bot.Message) error {
 func (s *Service) run(ctx context.Context, m *bot.Message, msgKey string, fn func(*req) error) error {
 	var failure error
 	var after []func(context.Context)
-	err := s.db.Group(ctx, func(tx *store.Tx) error {
+	err := s.db.Batch(ctx, func(tx *store.Tx) error {
 		// The group may run this again (alone) if the shared transaction fails.
 		failure, after = nil, nil
 		err := tx.Savepoint(func(tx *store.Tx) error {

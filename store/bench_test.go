@@ -89,7 +89,7 @@ func newFloor(tb testing.TB) *floor {
 func (f *floor) file(i int) error {
 	const text = "3号楼 2 单元水管漏水"
 	msg := bot.MessageID(fmt.Sprint("m", i))
-	return f.db.Group(context.Background(), func(tx *store.Tx) error {
+	return f.db.Batch(context.Background(), func(tx *store.Tx) error {
 		return tx.Savepoint(func(tx *store.Tx) error {
 			if first, err := tx.FirstDelivery(bot.Telegram, f.chat.Key, msg); err != nil || !first {
 				return err

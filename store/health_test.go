@@ -69,7 +69,7 @@ func TestWriteHealthFollowsALockedDatabase(t *testing.T) {
 		if !ok || reason != store.FaultLocked {
 			t.Fatalf("Update under another connection's lock: %v (fault %q %v)", err, reason, ok)
 		}
-		if err := db.Group(ctx(), enqueue); err == nil {
+		if err := db.Batch(ctx(), enqueue); err == nil {
 			t.Fatal("Group wrote under another connection's lock")
 		}
 	}

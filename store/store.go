@@ -65,11 +65,11 @@ type DB struct {
 
 	// Group commit (group.go).
 	gmu      sync.Mutex    // guards gqueue and gclosed
-	gqueue   []*groupJob   // Group calls waiting for a leader, in arrival order
+	gqueue   []*batchJob   // Batch calls waiting for a leader, in arrival order
 	gclosed  bool          // Close was called: Group refuses new calls
 	leader   chan struct{} // capacity 1: held by the Group call running groups
 	stopOnce sync.Once
-	gstats   groupCounters
+	gstats   batchCounters
 
 	health writeHealth // storage faults of write transactions (health.go)
 }

@@ -47,7 +47,7 @@ func block(t *testing.T, db *store.DB) *blocker {
 	b := &blocker{release: make(chan struct{}), done: make(chan error, 1)}
 	in := make(chan struct{})
 	go func() {
-		b.done <- db.Group(context.Background(), func(tx *store.Tx) error {
+		b.done <- db.Batch(context.Background(), func(tx *store.Tx) error {
 			close(in)
 			<-b.release
 			return tx.SetSetting("blocker", "1")
@@ -64,10 +64,10 @@ type groupCall struct{ err chan error }
 // so that calls queue in a known order.
 func queue(t *testing.T, db *store.DB, ctx context.Context, fn func(tx *store.Tx) error) groupCall {
 	t.Helper()
-	before := db.GroupStats().Waiting
+	before := db.BatchStats().Waiting
 	c := groupCall{err: make(chan error, 1)}
-	go func() { c.err <- db.Group(ctx, fn) }()
-	until(t, "the call to queue", func() bool { return db.GroupStats().Waiting > before })
+	go func() { c.err <- db.Batch(ctx, fn) }()
+	until(t, "the call to queue", func() bool { return db.BatchStats().Waiting > before })
 	return c
 }
 
@@ -106,7 +106,7 @@ func TestGroupCommitsWaitingCallsTogether(t *testing.T) {
 			t.Errorf("k%d = %q after Group returned", i, got)
 		}
 	}
-	if st := db.GroupStats(); st.Groups != 2 || st.Calls != 11 || st.Waiting != 0 {
+	if st := db.BatchStats(); st.Batches != 2 || st.Calls != 11 || st.Waiting != 0 {
 		t.Errorf("stats = %+v, want the 10 queued calls in one group after the blocker's", st)
 	}
 	for i, got := range order {
@@ -153,8 +153,8 @@ func TestGroupFailingCallRollsBackAlone(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
-	if st := db.GroupStats(); st.Groups != 2 {
-		t.Errorf("%d groups, want 2 (the three calls shared one)", st.Groups)
+	if st := db.BatchStats(); st.Batches != 2 {
+		t.Errorf("%d groups, want 2 (the three calls shared one)", st.Batches)
 	}
 }
 
@@ -226,9 +226,9 @@ func TestGroupPanicReachesCaller(t *testing.T) {
 	panicked := make(chan any, 1)
 	go func() {
 		defer func() { panicked <- recover() }()
-		_ = db.Group(context.Background(), func(tx *store.Tx) error { panic("handler bug") })
+		_ = db.Batch(context.Background(), func(tx *store.Tx) error { panic("handler bug") })
 	}()
-	until(t, "the panicking call to queue", func() bool { return db.GroupStats().Waiting == 1 })
+	until(t, "the panicking call to queue", func() bool { return db.BatchStats().Waiting == 1 })
 	other := queue(t, db, context.Background(), func(tx *store.Tx) error { return tx.SetSetting("other", "y") })
 	close(b.release)
 	<-b.done
@@ -275,11 +275,11 @@ func TestGroupAfterClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Group(context.Background(), func(tx *store.Tx) error { return tx.SetSetting("a", "b") }); err != nil {
+	if err := db.Batch(context.Background(), func(tx *store.Tx) error { return tx.SetSetting("a", "b") }); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-	if err := db.Group(context.Background(), func(tx *store.Tx) error { return nil }); !errors.Is(err, store.ErrClosed) {
+	if err := db.Batch(context.Background(), func(tx *store.Tx) error { return nil }); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("err = %v, want ErrClosed", err)
 	}
 }
@@ -314,7 +314,7 @@ func TestGroupCallerDoesNotServeOthers(t *testing.T) {
 		t.Error("a call's write is missing")
 	}
 	// With nobody waiting, the next call leads at once.
-	if err := db.Group(context.Background(), func(tx *store.Tx) error { return tx.SetSetting("b", "1") }); err != nil {
+	if err := db.Batch(context.Background(), func(tx *store.Tx) error { return tx.SetSetting("b", "1") }); err != nil {
 		t.Fatal(err)
 	}
 }

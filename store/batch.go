@@ -9,32 +9,32 @@ import (
 	"sync/atomic"
 )
 
-// MaxGroup caps how many waiting callers one group transaction takes (see
+// MaxBatch caps how many waiting callers one group transaction takes (see
 // Group). A bigger group spreads the commit's fsync over more callers, but
 // its first caller then also waits for the others' work.
-const MaxGroup = 64
+const MaxBatch = 64
 
-// ErrClosed is returned by Group after Close.
+// ErrClosed is returned by Batch after Close.
 var ErrClosed = errors.New("database closed")
 
-// GroupStats counts what group commit did.
-type GroupStats struct {
-	Groups  int64 // shared transactions committed (or failed)
-	Calls   int64 // Group calls they ran
-	Waiting int64 // Group calls waiting for their group now
+// BatchStats counts what group commit did.
+type BatchStats struct {
+	Batches int64 // shared transactions committed (or failed)
+	Calls   int64 // Batch calls they ran
+	Waiting int64 // Batch calls waiting for their group now
 }
 
-type groupCounters struct {
+type batchCounters struct {
 	groups, calls, waiting atomic.Int64
 }
 
-// GroupStats returns group commit's counters.
-func (db *DB) GroupStats() GroupStats {
-	return GroupStats{Groups: db.gstats.groups.Load(), Calls: db.gstats.calls.Load(), Waiting: db.gstats.waiting.Load()}
+// BatchStats returns group commit's counters.
+func (db *DB) BatchStats() BatchStats {
+	return BatchStats{Batches: db.gstats.groups.Load(), Calls: db.gstats.calls.Load(), Waiting: db.gstats.waiting.Load()}
 }
 
-// groupJob is one Group call waiting for its group.
-type groupJob struct {
+// batchJob is one Batch call waiting for its group.
+type batchJob struct {
 	ctx   context.Context
 	fn    func(tx *Tx) error
 	done  chan error
@@ -49,10 +49,10 @@ type panicError struct {
 
 func (p *panicError) Error() string { return fmt.Sprintf("panic in transaction: %v", p.val) }
 
-// Group runs fn in a write transaction, like Update, but the transaction may
-// be shared with other Group calls that are waiting at the same time (group
+// Batch runs fn in a write transaction, like Update, but the transaction may
+// be shared with other Batch calls that are waiting at the same time (group
 // commit): the calls queue, and one of them at a time — the leader — takes
-// every call that is waiting, up to MaxGroup, runs them one after another in
+// every call that is waiting, up to MaxBatch, runs them one after another in
 // a single transaction and commits once. With synchronous=FULL a commit costs
 // an fsync, so a busy moment costs one fsync per group instead of one per
 // call. A call that finds nobody leading leads at once and runs its own
@@ -72,12 +72,12 @@ func (p *panicError) Error() string { return fmt.Sprintf("panic in transaction: 
 // on another caller's goroutine.
 //
 // Transactions share a clock: every call in a group sees the same Tx.Now.
-// fn must not call Update or Group itself (the writer is taken).
-func (db *DB) Group(ctx context.Context, fn func(tx *Tx) error) error {
+// fn must not call Update or Batch itself (the writer is taken).
+func (db *DB) Batch(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	j := &groupJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	j := &batchJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	db.gmu.Lock()
 	if db.gclosed {
 		db.gmu.Unlock()
@@ -107,7 +107,7 @@ func (db *DB) Group(ctx context.Context, fn func(tx *Tx) error) error {
 // j (queued, or already taken by an earlier leader) it returns as soon as j's
 // group is done, and a goroutine leads on if calls are still waiting
 // (lead(nil)), so that a caller whose call is done never serves the others.
-func (db *DB) lead(j *groupJob) {
+func (db *DB) lead(j *batchJob) {
 	for {
 		db.gmu.Lock()
 		if len(db.gqueue) == 0 {
@@ -126,9 +126,9 @@ func (db *DB) lead(j *groupJob) {
 	}
 }
 
-// takeGroupLocked takes the next group, up to MaxGroup calls, off the queue.
-func (db *DB) takeGroupLocked() []*groupJob {
-	n := min(len(db.gqueue), MaxGroup)
+// takeGroupLocked takes the next group, up to MaxBatch calls, off the queue.
+func (db *DB) takeGroupLocked() []*batchJob {
+	n := min(len(db.gqueue), MaxBatch)
 	group := slices.Clone(db.gqueue[:n])
 	for _, g := range group {
 		g.taken = true
@@ -157,11 +157,11 @@ func (db *DB) stopGroups() {
 }
 
 // commitGroup runs and commits one group and tells each caller the outcome.
-func (db *DB) commitGroup(group []*groupJob) {
+func (db *DB) commitGroup(group []*batchJob) {
 	db.gstats.waiting.Add(-int64(len(group)))
 	db.gstats.groups.Add(1)
 	db.gstats.calls.Add(int64(len(group)))
-	live := make([]*groupJob, 0, len(group))
+	live := make([]*batchJob, 0, len(group))
 	for _, j := range group {
 		if err := j.ctx.Err(); err != nil {
 			j.done <- err
@@ -199,7 +199,7 @@ func (db *DB) commitGroup(group []*groupJob) {
 // runGroup runs the calls in one transaction, each in a savepoint, and
 // commits. results receives each call's own error. It reports whether a
 // committed call queued outgoing messages.
-func (db *DB) runGroup(jobs []*groupJob, results []error) (queued bool, err error) {
+func (db *DB) runGroup(jobs []*batchJob, results []error) (queued bool, err error) {
 	db.writer.Lock()
 	defer db.writer.Unlock()
 	gtx, err := db.begin(context.Background())

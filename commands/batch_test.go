@@ -23,7 +23,7 @@ func (h *harness) holdCommitter() (release func()) {
 	in, out := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- h.db.Group(context.Background(), func(*store.Tx) error {
+		done <- h.db.Batch(context.Background(), func(*store.Tx) error {
 			close(in)
 			<-out
 			return nil
@@ -43,11 +43,11 @@ func (h *harness) holdCommitter() (release func()) {
 func (h *harness) queue(m bot.Message) <-chan error {
 	h.t.Helper()
 	m.Platform, m.BotNames, m.Time = bot.Telegram, []string{"Linli_bot"}, h.now
-	before := h.db.GroupStats().Waiting
+	before := h.db.BatchStats().Waiting
 	errc := make(chan error, 1)
 	go func() { errc <- h.svc.Handle(context.Background(), &m) }()
 	deadline := time.Now().Add(10 * time.Second)
-	for h.db.GroupStats().Waiting <= before {
+	for h.db.BatchStats().Waiting <= before {
 		if time.Now().After(deadline) {
 			h.t.Fatalf("%q never reached the committer", m.Text)
 		}
@@ -69,7 +69,7 @@ func TestGroupCommitFailingMessageRollsBackAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := h.tickets()
-	groups := h.db.GroupStats().Groups
+	groups := h.db.BatchStats().Batches
 	release := h.holdCommitter()
 	a := h.queue(groupMsg("g1", li, "#报修 3号楼电梯按钮坏了"))
 	bad := h.queue(groupMsg("g2", tom, "#报修 BOOM 水管爆了"))
@@ -80,7 +80,7 @@ func TestGroupCommitFailingMessageRollsBackAlone(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if got := h.db.GroupStats().Groups - groups; got != 2 {
+	if got := h.db.BatchStats().Batches - groups; got != 2 {
 		t.Errorf("%d transactions, want the three messages in one after the held one", got)
 	}
 	if got := h.tickets() - before; got != 2 {
@@ -151,7 +151,7 @@ func TestGroupCommitKeepsEachChatsOrder(t *testing.T) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var errs []error
-	groups, calls := h.db.GroupStats().Groups, h.db.GroupStats().Calls
+	groups, calls := h.db.BatchStats().Batches, h.db.BatchStats().Calls
 	for i := range per {
 		for ci, c := range chats {
 			wg.Add(1)
@@ -196,6 +196,6 @@ func TestGroupCommitKeepsEachChatsOrder(t *testing.T) {
 			}
 		}
 	}
-	st := h.db.GroupStats()
-	t.Logf("%d messages in %d transactions", st.Calls-calls, st.Groups-groups)
+	st := h.db.BatchStats()
+	t.Logf("%d messages in %d transactions", st.Calls-calls, st.Batches-groups)
 }
