@@ -220,7 +220,7 @@ func (s *Service) notice(ctx context.Context, m *bot.Message) error {
 // rolled back and the message is recorded with only a polite answer, so
 // nothing is half-written and the sender still hears back.
 //
-// Messages handled at the same time share a transaction (store.DB.Group:
+// Messages handled at the same time share a transaction (store.DB.Batch:
 // group commit): each runs in its own savepoint, so a failing one rolls back
 // alone, and run returns only once the shared transaction has committed.
 func (s *Service) run(ctx context.Context, m *bot.Message, msgKey string, fn func(*req) error) error {

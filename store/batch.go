@@ -10,7 +10,7 @@ import (
 )
 
 // MaxBatch caps how many waiting callers one group transaction takes (see
-// Group). A bigger group spreads the commit's fsync over more callers, but
+// Batch). A bigger group spreads the commit's fsync over more callers, but
 // its first caller then also waits for the others' work.
 const MaxBatch = 64
 
@@ -59,7 +59,7 @@ func (p *panicError) Error() string { return fmt.Sprintf("panic in transaction: 
 // transaction on its own goroutine: alone, a call waits for no hand-over.
 //
 // Each call runs inside its own SAVEPOINT: when fn returns an error, what it
-// wrote is rolled back and the others go on. Group returns only after the
+// wrote is rolled back and the others go on. Batch returns only after the
 // shared commit succeeded (or failed: then nothing of the group was kept),
 // and the OnOutbox hooks run after the commit, before the callers hear back.
 // Calls are run in the order they arrived. Statements in fn run on a context

@@ -57,10 +57,10 @@ func block(t *testing.T, db *store.DB) *blocker {
 	return b
 }
 
-// groupCall is one queued Group call and its outcome.
+// groupCall is one queued Batch call and its outcome.
 type groupCall struct{ err chan error }
 
-// queue starts a Group call and waits until it is waiting for its group,
+// queue starts a Batch call and waits until it is waiting for its group,
 // so that calls queue in a known order.
 func queue(t *testing.T, db *store.DB, ctx context.Context, fn func(tx *store.Tx) error) groupCall {
 	t.Helper()
@@ -103,7 +103,7 @@ func TestGroupCommitsWaitingCallsTogether(t *testing.T) {
 			t.Fatalf("call %d: %v", i, err)
 		}
 		if got := setting(t, db, fmt.Sprint("k", i)); got != fmt.Sprint(i) {
-			t.Errorf("k%d = %q after Group returned", i, got)
+			t.Errorf("k%d = %q after Batch returned", i, got)
 		}
 	}
 	if st := db.BatchStats(); st.Batches != 2 || st.Calls != 11 || st.Waiting != 0 {
@@ -212,7 +212,7 @@ func TestGroupHooksRunAfterCommit(t *testing.T) {
 		n := len(seen)
 		mu.Unlock()
 		if n == 0 {
-			t.Fatal("Group returned before the OnOutbox hook ran")
+			t.Fatal("Batch returned before the OnOutbox hook ran")
 		}
 	}
 	if len(seen) != 1 || seen[0] != 3 {
@@ -284,7 +284,7 @@ func TestGroupAfterClose(t *testing.T) {
 	}
 }
 
-// A caller's Group returns once its own call is committed, even while the
+// A caller's Batch returns once its own call is committed, even while the
 // calls that queued behind it are still being run.
 func TestGroupCallerDoesNotServeOthers(t *testing.T) {
 	db := openDB(t)

@@ -70,7 +70,7 @@ func TestWriteHealthFollowsALockedDatabase(t *testing.T) {
 			t.Fatalf("Update under another connection's lock: %v (fault %q %v)", err, reason, ok)
 		}
 		if err := db.Batch(ctx(), enqueue); err == nil {
-			t.Fatal("Group wrote under another connection's lock")
+			t.Fatal("Batch wrote under another connection's lock")
 		}
 	}
 	h := db.WriteHealth()

@@ -63,11 +63,11 @@ type DB struct {
 	// are refused. Guarded by writer; begin clears it.
 	wfault error
 
-	// Group commit (group.go).
+	// Group commit (batch.go).
 	gmu      sync.Mutex    // guards gqueue and gclosed
 	gqueue   []*batchJob   // Batch calls waiting for a leader, in arrival order
-	gclosed  bool          // Close was called: Group refuses new calls
-	leader   chan struct{} // capacity 1: held by the Group call running groups
+	gclosed  bool          // Close was called: Batch refuses new calls
+	leader   chan struct{} // capacity 1: held by the Batch call running groups
 	stopOnce sync.Once
 	gstats   batchCounters
 
@@ -88,7 +88,7 @@ type DB struct {
 //   - secure_delete(1): deleted rows are overwritten, so an erased anonymous
 //     receipt leaves no bytes behind in the file;
 //   - temp_store(MEMORY): savepoints' sub-journals stay in memory. Every
-//     message runs in a savepoint (see Group); with the default, a group's
+//     message runs in a savepoint (see Batch); with the default, a group's
 //     sub-journal spills to a temporary file once it passes 64 KiB, and every
 //     page a message touches is then written to it with a system call.
 func DSN(path string) string { return dsn(path, DefaultBusyTimeout) }
@@ -200,7 +200,7 @@ func (db *DB) Close() error {
 	}
 	db.wstmts = nil
 	db.wconn.Close()
-	db.wconn = nil // Update and Group now fail with ErrClosed
+	db.wconn = nil // Update and Batch now fail with ErrClosed
 	db.writer.Unlock()
 	db.stmts.Range(func(_, s any) bool {
 		s.(*sql.Stmt).Close()
