@@ -218,7 +218,7 @@ var en = map[Key]string{
 	MeTooAlready:        "You're already following #%d.",
 	MeTooOwn:            "#%d is your own ticket, no need to +1 it.",
 	MeTooClosed:         "#%d is already finished. If the problem is back, please file a new ticket.",
-	MeTooHint:           "This may be the same as #%d (%s): reply +1 to follow it instead of filing twice.",
+	MeTooHint:           "This may be the same as #%d (%s): send /metoo %d to follow that one instead of filing twice.",
 	MeTooStaff:          "One more household reports the same problem as #%d (%s): %d in all.",
 	VolunteerJoined:     "Thank you for volunteering! %sWe'll get in touch when there's an activity. Send /volunteer leave to leave the roll.",
 	VolunteerSkill:      "(skill: %s) ",

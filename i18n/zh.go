@@ -218,7 +218,7 @@ var zh = map[Key]string{
 	MeTooAlready:        "您已经在关注 #%d 了。",
 	MeTooOwn:            "#%d 是您自己报的，不用再 +1 啦。",
 	MeTooClosed:         "#%d 已经结束了。如果问题又出现，请重新报修。",
-	MeTooHint:           "可能与 #%d（%s）相同，回复 +1 即可关注，不必重复报修。",
+	MeTooHint:           "可能与 #%d（%s）是同一问题：发送 /metoo %d 一起关注即可，不必重复报修。",
 	MeTooStaff:          "#%d 又有一户反映同样的问题（%s），共 %d 户。",
 	VolunteerJoined:     "谢谢您加入志愿者队伍！%s有活动时我们会联系您。发送 /volunteer leave 可退出。",
 	VolunteerSkill:      "（特长：%s）",
