@@ -30,6 +30,9 @@ func (r *req) metoo() error {
 		id = n
 	}
 	if id == 0 {
+		if asked, err := r.askWhich(); asked || err != nil {
+			return err
+		}
 		if r.p.Form == FormBare {
 			return errSkip // a "+1" in passing, about nothing we track
 		}

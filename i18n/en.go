@@ -744,4 +744,18 @@ Anything else is sent as a chat message, e.g. #repair lift button broken, /help,
 	MenuExport:    "Manager: export [YYYY-MM]",
 	MenuJobs:      "Manager: background jobs",
 	MenuRunJob:    "Manager: run a job now",
+	// Digests: a busy group's cards merged into few messages. In an entry
+	// line, the first %s is the resident's name (a mention on Telegram).
+	DigestCardsTitle:    "✅ %d tickets filed",
+	DigestCardsTitleOne: "✅ 1 ticket filed",
+	DigestCardsLine:     "%s: #%d %s",
+	DigestCardsFoot:     "We're on it. To add details, reply to this message with the number, e.g. \"#%d and your words\"; progress: /status NUMBER; same problem? /metoo NUMBER follows it.",
+	DigestCardsFootRef:  "We're on it. To add details, send the number and them, e.g. \"#%d and your words\"; progress: /status NUMBER; same problem? /metoo NUMBER follows it.",
+	DigestStaffTitle:    "🆕 %d new tickets",
+	DigestStaffTitleOne: "🆕 1 new ticket",
+	DigestStaffLine:     "#%d %s · %s: %s",
+	DigestStaffFoot:     "Tap a button or send /take NUMBER to take one; to answer a resident send \"#NUMBER and your answer\"; /resolve NUMBER when done.",
+	DigestNoName:        "resident",
+	DigestWhich:         "That message lists %d tickets (%s). Please say which one, e.g. \"#%d and your words\".",
+	BtnTakeN:            "Take #%d",
 }

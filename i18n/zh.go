@@ -744,4 +744,18 @@ var zh = map[Key]string{
 	MenuExport:    "经理：导出 [YYYY-MM]",
 	MenuJobs:      "经理：后台任务",
 	MenuRunJob:    "经理：立即运行任务",
+	// Digests: a busy group's cards merged into few messages. In an entry
+	// line, the first %s is the resident's name (a mention on Telegram).
+	DigestCardsTitle:    "✅ 已登记 %d 件工单",
+	DigestCardsTitleOne: "✅ 已登记 1 件工单",
+	DigestCardsLine:     "%s：#%d %s",
+	DigestCardsFoot:     "我们会尽快处理。补充情况请回复本消息并写上编号，如“#%d 内容”；查进度：/status 编号；同一问题发送 /metoo 编号 一起关注即可。",
+	DigestCardsFootRef:  "我们会尽快处理。补充情况请发送“#编号 内容”，如“#%d 内容”；查进度：/status 编号；同一问题发送 /metoo 编号 一起关注即可。",
+	DigestStaffTitle:    "🆕 新工单 %d 件",
+	DigestStaffTitleOne: "🆕 新工单 1 件",
+	DigestStaffLine:     "#%d %s · %s：%s",
+	DigestStaffFoot:     "点按钮或发送 /take 编号 接单；答复业主请发送“#编号 内容”，/resolve 编号 完成。",
+	DigestNoName:        "业主",
+	DigestWhich:         "这条消息汇总了 %d 件工单（%s）。请写上是哪一件，例如“#%d 内容”。",
+	BtnTakeN:            "接单 #%d",
 }
