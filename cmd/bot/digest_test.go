@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/linli/linli/bot"
+	"github.com/linli/linli/bot/telegram"
+	"github.com/linli/linli/bot/telegram/telegramtest"
+	"github.com/linli/linli/store"
+)
+
+// startTGLimited runs the bot against w with Telegram's default limits on
+// (its own limiter, and the fake enforcing them), as in production.
+func startTGLimited(t testing.TB, w *tgWorld, db string) *Main {
+	t.Helper()
+	w.srv.SetLimits(telegramtest.TelegramLimits())
+	m := NewMain()
+	m.Stderr = io.Discard
+	args := []string{"-db", db, "-telegram-token", tgToken, "-telegram-api", w.srv.URL, "-managers", "telegram:100", "-tz", "Asia/Shanghai"}
+	if err := m.ParseFlags(args, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	m.Log = slog.New(slog.DiscardHandler)
+	m.TelegramLimits = &telegram.Limits{}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// ticketRefs is every "#N" in a text.
+var ticketRefs = regexp.MustCompile(`#(\d+)`)
+
+// shown counts, for each ticket, the messages sent to chat after skip that
+// show it: a card ("工单 #N", "新工单 #N") or a digest line ("#N ").
+func shown(srv *telegramtest.Server, chat int64, skip int) (map[int]int, []telegramtest.SentMessage) {
+	got := map[int]int{}
+	sent := srv.SentTo(chat)
+	sent = sent[min(skip, len(sent)):]
+	for _, s := range sent {
+		if strings.HasPrefix(s.Text, "📌") {
+			continue // the notice board lists open tickets
+		}
+		seen := map[int]bool{}
+		for i, line := range strings.Split(s.Text, "\n") {
+			if i > 0 && strings.Contains(s.Text, "已登记") && !strings.Contains(line, "：#") && !strings.HasPrefix(line, "#") {
+				continue // a digest's foot names an example number
+			}
+			for _, m := range ticketRefs.FindAllStringSubmatch(line, -1) {
+				n, _ := strconv.Atoi(m[1])
+				if !seen[n] && (strings.Contains(line, "工单 #"+m[1]) || strings.Contains(line, "#"+m[1]+" ")) {
+					seen[n] = true
+					got[n]++
+				}
+				break // a line shows one ticket; a hint's "#1" comes later in it
+			}
+		}
+	}
+	return got, sent
+}
+
+// TestTelegramBurstDigests: 40 residents report at once in one group under
+// Telegram's limits. The group gets a few messages, every ticket in exactly
+// one of them, residents mentioned; the staff group a digest card with take
+// buttons; no 429. A reply to a digest naming a number threads to it; one
+// naming none is asked which.
+func TestTelegramBurstDigests(t *testing.T) {
+	const n = 40
+	w := newTGWorld(t)
+	m := startTGLimited(t, w, filepath.Join(t.TempDir(), "linli.db"))
+	defer stop(t, m)
+	w.setup(t)
+	skipR, skipS := len(w.srv.SentTo(w.resident.ID)), len(w.srv.SentTo(w.staff.ID))
+	residents := make([]models.User, n)
+	for i := range residents {
+		residents[i] = models.User{ID: int64(1000 + i), FirstName: fmt.Sprintf("住户%d", i+1)}
+		w.srv.SendText(w.resident, residents[i], fmt.Sprintf("#报修 %d号楼停水了", i%5+1))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancel()
+	complete := func(chat int64, skip int) bool {
+		got, _ := shown(w.srv, chat, skip)
+		return len(got) == n
+	}
+	if err := w.srv.WaitFor(ctx, func() bool { return complete(w.resident.ID, skipR) && complete(w.staff.ID, skipS) }); err != nil {
+		got, sent := shown(w.srv, w.resident.ID, skipR)
+		t.Fatalf("not every ticket shown: %d of %d in %d messages", len(got), n, len(sent))
+	}
+	for _, c := range []struct {
+		name string
+		chat int64
+		skip int
+	}{{"resident group", w.resident.ID, skipR}, {"staff group", w.staff.ID, skipS}} {
+		got, sent := shown(w.srv, c.chat, c.skip)
+		for id, k := range got {
+			if k != 1 {
+				t.Errorf("%s: ticket #%d shown %d times", c.name, id, k)
+			}
+		}
+		if len(sent) > n/3 {
+			t.Errorf("%s: %d messages for %d tickets, want digests", c.name, len(sent), n)
+		}
+		t.Logf("%s: %d tickets in %d messages", c.name, n, len(sent))
+	}
+	if k := w.srv.TooManyCount(); k != 0 {
+		t.Errorf("%d × 429", k)
+	}
+	// Every ticket is delivered in the outbox: nothing is left pending.
+	// (The platform took the last digest a moment before the outbox hears of it.)
+	var pending int
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for m.DB.SQL().QueryRow(`SELECT count(*) FROM outbox WHERE status <> 'sent'`).Scan(&pending) == nil && pending != 0 && ctx.Err() == nil {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+		}
+	}
+	if pending != 0 {
+		rows, _ := m.DB.SQL().Query(`SELECT id, chat_key, status, link_role, coalesce(digest_of, 0), substr(text, 1, 30) FROM outbox WHERE status <> 'sent' LIMIT 5`)
+		for rows.Next() {
+			var id, d int64
+			var chat, st, role, text string
+			rows.Scan(&id, &chat, &st, &role, &d, &text)
+			t.Logf("%d %s %s %s %d %q", id, chat, st, role, d, text)
+		}
+		rows.Close()
+		t.Errorf("%d outbox rows not sent", pending)
+	}
+
+	// The residents' digest mentions each of its residents.
+	_, sent := shown(w.srv, w.resident.ID, skipR)
+	var digest telegramtest.SentMessage
+	for _, s := range sent {
+		if strings.HasPrefix(s.Text, "✅ 已登记") {
+			digest = s
+			break
+		}
+	}
+	if digest.MessageID == 0 {
+		t.Fatalf("no residents' digest among %d messages", len(sent))
+	}
+	var mentioned []int64
+	for _, e := range digest.Entities {
+		if e.Type == models.MessageEntityTypeTextMention && e.User != nil {
+			mentioned = append(mentioned, e.User.ID)
+		}
+	}
+	lines := strings.Count(digest.Text, "：#")
+	if len(mentioned) != lines || lines < 2 {
+		t.Errorf("digest of %d entries mentions %v:\n%s", lines, mentioned, digest.Text)
+	}
+	if !strings.Contains(digest.Text, "补充情况请回复本消息并写上编号") {
+		t.Errorf("digest has no foot: %q", digest.Text)
+	}
+	// The staff digest card: title, and a take button per ticket.
+	_, staffSent := shown(w.srv, w.staff.ID, skipS)
+	var card telegramtest.SentMessage
+	for _, s := range staffSent {
+		if strings.HasPrefix(s.Text, "🆕 新工单") {
+			card = s
+			break
+		}
+	}
+	if card.MessageID == 0 || card.Markup == nil {
+		t.Fatalf("no staff digest card with buttons among %+v", staffSent)
+	}
+	var take []string
+	for _, row := range card.Markup.InlineKeyboard {
+		for _, b := range row {
+			take = append(take, b.CallbackData)
+		}
+	}
+	if k := strings.Count(card.Text, "\n#"); k != len(take) || !strings.Contains(card.Text, fmt.Sprintf("🆕 新工单 %d 件", k)) {
+		t.Errorf("staff digest of %d entries has buttons %v: %q", k, take, card.Text)
+	}
+
+	// A reply to the residents' digest without a number is asked which.
+	first := mentioned[0]
+	who := residents[first-1000]
+	w.srv.ReplyText(w.resident, who, "什么时候来水？", digest.MessageID)
+	ask := w.waitText(t, w.resident.ID, "请写上是哪一件")
+	if !strings.Contains(ask.Text, fmt.Sprintf("这条消息汇总了 %d 件工单", lines)) {
+		t.Errorf("question = %q", ask.Text)
+	}
+	// Naming the number threads it: the staff hear the resident's words.
+	var mine int
+	if err := m.DB.SQL().QueryRow(`SELECT t.id FROM tickets t JOIN people p ON p.id = t.reporter_id WHERE p.user_key = ?`,
+		strconv.FormatInt(who.ID, 10)).Scan(&mine); err != nil {
+		t.Fatal(err)
+	}
+	w.srv.ReplyText(w.resident, who, fmt.Sprintf("#%d 厨房也没水", mine), digest.MessageID)
+	w.waitText(t, w.staff.ID, fmt.Sprintf("#%d 业主补充（%s）：厨房也没水", mine, who.FirstName))
+	// Staff take a ticket with the digest card's button.
+	w.srv.Callback(w.staff, w.zhang, card.MessageID, take[0])
+	w.waitText(t, w.resident.ID, "已由张师傅接单")
+}
+
+// TestDigestText: the renderer packs entries within Telegram's length and
+// the digest's mentions point at the residents' names.
+func TestDigestText(t *testing.T) {
+	var entries []store.DigestEntry
+	for i := range 300 {
+		entries = append(entries, store.DigestEntry{Row: int64(i + 1), Role: store.RoleCard, Ticket: int64(i + 1), Kind: store.KindRepair,
+			Text: strings.Repeat("停水", 40) + "\n第二行", Reporter: fmt.Sprintf("住户<%d>", i), User: bot.UserID(strconv.Itoa(1000 + i))})
+	}
+	for _, lang := range []string{"zh", "en"} {
+		for _, p := range []bot.PlatformID{bot.Telegram, bot.WeChat} {
+			ds := renderDigests(p, lang, store.RoleCard, entries)
+			total := 0
+			for _, d := range ds {
+				if units(d.Text) > 4096 || d.Entries < 1 {
+					t.Errorf("%s %s: digest of %d entries, %d units", p, lang, d.Entries, units(d.Text))
+				}
+				for j, mn := range d.Mentions {
+					want := fmt.Sprintf("住户<%d>", total+j)
+					if got := d.Text[mn.Offset : mn.Offset+mn.Length]; got != want || mn.User != bot.UserID(strconv.Itoa(1000+total+j)) {
+						t.Errorf("%s %s: mention %d = %q for %s, want %q", p, lang, j, got, mn.User, want)
+					}
+				}
+				if p == bot.Telegram && len(d.Mentions) != d.Entries {
+					t.Errorf("%s: %d mentions for %d entries", lang, len(d.Mentions), d.Entries)
+				}
+				if p == bot.WeChat && (len(d.Mentions) != 0 || !strings.Contains(d.Text, "@住户<")) {
+					t.Errorf("%s: WeChat digest names nobody with @: %q", lang, d.Text)
+				}
+				total += d.Entries
+			}
+			if total != len(entries) {
+				t.Errorf("%s %s: %d of %d entries carried", p, lang, total, len(entries))
+			}
+			t.Logf("%s %s: %d entries in %d digests", p, lang, total, len(ds))
+		}
+	}
+	// Staff digests carry a take button per entry, four to a row, within 100.
+	ds := renderDigests(bot.Telegram, "en", store.RoleStaffCard, entries[:50])
+	if len(ds) != 2 || ds[0].Entries != 48 || !strings.HasPrefix(ds[0].Text, "🆕 48 new tickets\n#1 repair · 住户<0>: ") ||
+		!strings.HasPrefix(ds[1].Text, "🆕 2 new tickets") {
+		t.Fatalf("staff digests: %d, first %q", len(ds), ds[0].Text)
+	}
+	var data []string
+	for _, row := range ds[0].Buttons {
+		if len(row) > 4 {
+			t.Errorf("row of %d buttons", len(row))
+		}
+		for _, b := range row {
+			data = append(data, b.Data)
+		}
+	}
+	if len(data) != 48 || data[0] != "t:1:take" || data[47] != "t:48:take" || !slices.IsSorted(data[:9]) {
+		t.Errorf("buttons: %v", data)
+	}
+	one := renderDigests(bot.Telegram, "en", store.RoleStaffCard, entries[:1])
+	if !strings.HasPrefix(one[0].Text, "🆕 1 new ticket\n") {
+		t.Errorf("one entry: %q", one[0].Text)
+	}
+}
