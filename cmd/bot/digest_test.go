@@ -267,3 +267,83 @@ func TestDigestText(t *testing.T) {
 		t.Errorf("one entry: %q", one[0].Text)
 	}
 }
+
+// BenchmarkTelegramReportBurst: 300 residents each send a tagged report in
+// one resident group at the same moment, the real bot (cmd/bot's Main, the
+// outbox in SQLite, bot.Sender with its digests, the Telegram adapter with
+// its default limiter) answering telegramtest, which enforces Telegram's
+// limits (30 a second, 20 a minute per group; 429 with retry_after beyond
+// them) on the real clock. It reports, from the moment the reports were
+// posted:
+//
+//   - confirm-s: until every resident's ticket is shown in the group (its
+//     card, or its line in a digest that mentions them); target ≤ 60 s;
+//   - staff-s: until the staff group shows all 300; target ≤ 60 s;
+//   - group-msgs and staff-msgs: the messages that took;
+//   - 429s (target 0) and lost: tickets shown nowhere or twice (target 0).
+//
+// It runs on the real clock (about 15 s an iteration), so only as a
+// benchmark: go test ./cmd/bot -run '^$' -bench TelegramReportBurst -benchtime 1x
+func BenchmarkTelegramReportBurst(b *testing.B) {
+	const n = 300
+	var confirm, staff, groupMsgs, staffMsgs, tooMany, lost float64
+	for range b.N {
+		b.StopTimer()
+		w := newTGWorld(b)
+		m := startTGLimited(b, w, filepath.Join(b.TempDir(), "linli.db"))
+		w.setup(b)
+		skipR, skipS := len(w.srv.SentTo(w.resident.ID)), len(w.srv.SentTo(w.staff.ID))
+		residents := make([]models.User, n)
+		for i := range residents {
+			residents[i] = models.User{ID: int64(10000 + i), FirstName: fmt.Sprintf("住户%d", i+1)}
+		}
+		b.StartTimer()
+		start := time.Now()
+		for i, r := range residents {
+			w.srv.SendText(w.resident, r, fmt.Sprintf("#报修 %d号楼停水了，水龙头没有水", i%12+1))
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		var doneR, doneS time.Duration
+		err := w.srv.WaitFor(ctx, func() bool {
+			if doneR == 0 {
+				if got, _ := shown(w.srv, w.resident.ID, skipR); len(got) == n {
+					doneR = time.Since(start)
+				}
+			}
+			if doneS == 0 {
+				if got, _ := shown(w.srv, w.staff.ID, skipS); len(got) == n {
+					doneS = time.Since(start)
+				}
+			}
+			return doneR > 0 && doneS > 0
+		})
+		b.StopTimer()
+		cancel()
+		if err != nil {
+			got, sent := shown(w.srv, w.resident.ID, skipR)
+			b.Fatalf("after 3 minutes %d of %d tickets shown in %d messages", len(got), n, len(sent))
+		}
+		confirm, staff = max(confirm, doneR.Seconds()), max(staff, doneS.Seconds())
+		for _, c := range []struct {
+			chat int64
+			skip int
+			msgs *float64
+		}{{w.resident.ID, skipR, &groupMsgs}, {w.staff.ID, skipS, &staffMsgs}} {
+			got, sent := shown(w.srv, c.chat, c.skip)
+			*c.msgs = max(*c.msgs, float64(len(sent)))
+			for id := 1; id <= n; id++ {
+				if got[id] != 1 {
+					lost++
+				}
+			}
+		}
+		tooMany += float64(w.srv.TooManyCount())
+		stop(b, m)
+	}
+	b.ReportMetric(confirm, "confirm-s")
+	b.ReportMetric(staff, "staff-s")
+	b.ReportMetric(groupMsgs, "group-msgs")
+	b.ReportMetric(staffMsgs, "staff-msgs")
+	b.ReportMetric(tooMany, "429s")
+	b.ReportMetric(lost, "lost")
+}
