@@ -18,6 +18,8 @@ import (
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/bot/telegram"
 	"github.com/linli/linli/bot/telegram/telegramtest"
+	"github.com/linli/linli/bot/wechat"
+	"github.com/linli/linli/bot/wechat/wechattest"
 	"github.com/linli/linli/store"
 )
 
@@ -46,16 +48,25 @@ var ticketRefs = regexp.MustCompile(`#(\d+)`)
 // shown counts, for each ticket, the messages sent to chat after skip that
 // show it: a card ("工单 #N", "新工单 #N") or a digest line ("#N ").
 func shown(srv *telegramtest.Server, chat int64, skip int) (map[int]int, []telegramtest.SentMessage) {
-	got := map[int]int{}
 	sent := srv.SentTo(chat)
 	sent = sent[min(skip, len(sent)):]
-	for _, s := range sent {
-		if strings.HasPrefix(s.Text, "📌") {
+	texts := make([]string, len(sent))
+	for i, s := range sent {
+		texts[i] = s.Text
+	}
+	return shownIn(texts), sent
+}
+
+// shownIn counts, for each ticket, the texts that show it.
+func shownIn(texts []string) map[int]int {
+	got := map[int]int{}
+	for _, text := range texts {
+		if strings.HasPrefix(text, "📌") {
 			continue // the notice board lists open tickets
 		}
 		seen := map[int]bool{}
-		for i, line := range strings.Split(s.Text, "\n") {
-			if i > 0 && strings.Contains(s.Text, "已登记") && !strings.Contains(line, "：#") && !strings.HasPrefix(line, "#") {
+		for i, line := range strings.Split(text, "\n") {
+			if i > 0 && strings.Contains(text, "已登记") && !strings.Contains(line, "：#") && !strings.HasPrefix(line, "#") {
 				continue // a digest's foot names an example number
 			}
 			for _, m := range ticketRefs.FindAllStringSubmatch(line, -1) {
@@ -68,7 +79,7 @@ func shown(srv *telegramtest.Server, chat int64, skip int) (map[int]int, []teleg
 			}
 		}
 	}
-	return got, sent
+	return got
 }
 
 // TestTelegramBurstDigests: 40 residents report at once in one group under
@@ -346,4 +357,98 @@ func BenchmarkTelegramReportBurst(b *testing.B) {
 	b.ReportMetric(staffMsgs, "staff-msgs")
 	b.ReportMetric(tooMany, "429s")
 	b.ReportMetric(lost, "lost")
+}
+
+// wechatBurst: n residents report at once in the WeChat resident group; the
+// bot paces its sends at pace (with its jitter). It returns how long until
+// every ticket was shown in the resident group and in the staff group, the
+// messages each took, the tickets shown nowhere or twice, and the sends the
+// fake refused for frequency (Ret 1205; it refuses sends closer than 2/3 of pace).
+func wechatBurst(tb testing.TB, n int, pace time.Duration) (answered, staff time.Duration, groupMsgs, staffMsgs, lost, refused int) {
+	w := newWCWorld(tb, wechattest.WithAutoConfirm())
+	w.pace = pace
+	for i := range n {
+		w.srv.AddMember(wcResident, wechattest.Member{NickName: fmt.Sprintf("住户%d", i+1)})
+	}
+	m := w.start(tb)
+	w.waitUp(tb, m)
+	w.setup(tb)
+	w.srv.SetMinSendInterval(pace * 2 / 3)
+	skipR, skipS := len(w.sentTo(wcResident)), len(w.sentTo(wcStaff))
+	texts := func(to string, skip int) []string {
+		var out []string
+		for _, s := range w.sentTo(to)[skip:] {
+			out = append(out, s.Content)
+		}
+		return out
+	}
+	start := time.Now()
+	for i := range n {
+		w.srv.GroupText(wcResident, fmt.Sprintf("住户%d", i+1), fmt.Sprintf("#报修 %d号楼停水了", i%5+1))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	err := w.srv.WaitFor(ctx, func() bool {
+		if answered == 0 && len(shownIn(texts(wcResident, skipR))) == n {
+			answered = time.Since(start)
+		}
+		if staff == 0 && len(shownIn(texts(wcStaff, skipS))) == n {
+			staff = time.Since(start)
+		}
+		return answered > 0 && staff > 0
+	})
+	if err != nil {
+		tb.Fatalf("%d of %d tickets answered in %d messages: %v", len(shownIn(texts(wcResident, skipR))), n, len(texts(wcResident, skipR)), err)
+	}
+	for _, c := range []struct {
+		to   string
+		skip int
+		msgs *int
+	}{{wcResident, skipR, &groupMsgs}, {wcStaff, skipS, &staffMsgs}} {
+		got := shownIn(texts(c.to, c.skip))
+		*c.msgs = len(texts(c.to, c.skip))
+		for id := 1; id <= n; id++ {
+			if got[id] != 1 {
+				lost++
+			}
+		}
+	}
+	for _, r := range w.srv.Rejected() {
+		if r.Ret == wechattest.RetTooOften {
+			refused++
+		}
+	}
+	return answered, staff, groupMsgs, staffMsgs, lost, refused
+}
+
+// TestWeChatBurstDigests: 40 reports at once with sends paced at 300 ms
+// (10 s takes about 29): the groups get digests that name each resident
+// with @, every ticket once, and WeChat's frequency control is never hit.
+func TestWeChatBurstDigests(t *testing.T) {
+	_, _, group, staff, lost, refused := wechatBurst(t, 40, 300*time.Millisecond)
+	if group > 12 || staff > 12 || lost != 0 || refused != 0 {
+		t.Errorf("40 reports: %d group and %d staff messages, %d lost, %d refused for frequency", group, staff, lost, refused)
+	}
+}
+
+// BenchmarkWeChatReportBurst: 50 residents report at once in a WeChat group,
+// the bot on WeChat's default pacing (wechat.DefaultPace, 1.5 s and up to
+// 0.5 s of jitter between sends), against wechattest refusing sends closer
+// than a second (1205s: how often; target 0). answered-s: until every resident's ticket is shown in the
+// group (target ≤ 30 s); staff-s: in the staff group. On the real clock:
+// go test ./cmd/bot -run '^$' -bench WeChatReportBurst -benchtime 1x
+func BenchmarkWeChatReportBurst(b *testing.B) {
+	var answered, staff time.Duration
+	var group, staffMsgs, lost, refused int
+	for range b.N {
+		a, s, g, sm, l, r := wechatBurst(b, 50, wechat.DefaultPace)
+		answered, staff = max(answered, a), max(staff, s)
+		group, staffMsgs, lost, refused = max(group, g), max(staffMsgs, sm), lost+l, refused+r
+	}
+	b.ReportMetric(answered.Seconds(), "answered-s")
+	b.ReportMetric(staff.Seconds(), "staff-s")
+	b.ReportMetric(float64(group), "group-msgs")
+	b.ReportMetric(float64(staffMsgs), "staff-msgs")
+	b.ReportMetric(float64(lost), "lost")
+	b.ReportMetric(float64(refused), "1205s")
 }
