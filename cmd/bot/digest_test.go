@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -451,4 +454,92 @@ func BenchmarkWeChatReportBurst(b *testing.B) {
 	b.ReportMetric(float64(staffMsgs), "staff-msgs")
 	b.ReportMetric(float64(lost), "lost")
 	b.ReportMetric(float64(refused), "1205s")
+}
+
+// startLimited runs the real binary with Telegram's limits on (the limiter
+// and so digests), unlike startBinary.
+func startLimited(t *testing.T, bin, db string, srv *telegramtest.Server) *process {
+	t.Helper()
+	f, err := os.Create(db + fmt.Sprintf(".%d.log", time.Now().UnixNano()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(),
+		"LINLI_DB="+db, "TELEGRAM_BOT_TOKEN="+tgToken, "TELEGRAM_API_URL="+srv.URL,
+		"LINLI_MANAGERS=telegram:100", "LINLI_TZ=Asia/Shanghai")
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		f.Close()
+	})
+	return &process{cmd: cmd, log: f.Name()}
+}
+
+// TestCrashMidDigests SIGKILLs the real binary, Telegram's limits on, once
+// the first digest of a burst of 300 reports is out, and restarts it. Every
+// ticket is then shown in both groups; a ticket is shown twice only if the
+// kill fell between Telegram taking a digest and the outbox recording it
+// (one message per chat in flight), never because a merged card went out
+// again on its own.
+func TestCrashMidDigests(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the real binary")
+	}
+	const n = 300
+	bin := buildBinary(t)
+	db := filepath.Join(t.TempDir(), "linli.db")
+	w := newTGWorld(t)
+	w.srv.SetLimits(telegramtest.TelegramLimits())
+	p := startLimited(t, bin, db, w.srv)
+	w.srv.SendText(w.resident, w.manager, "/bind 阳光花园")
+	w.waitText(t, w.resident.ID, "业主群")
+	w.srv.SendText(w.staff, w.manager, "/bind 阳光花园 staff")
+	w.waitText(t, w.staff.ID, "物业工作群")
+	skipR, skipS := len(w.srv.SentTo(w.resident.ID)), len(w.srv.SentTo(w.staff.ID))
+	for i := range n {
+		w.srv.SendText(w.resident, models.User{ID: int64(100000 + i), FirstName: fmt.Sprint("业主", i)}, fmt.Sprintf("#报修 %d号楼停水", i%30+1))
+	}
+	waitUntil(t, w.srv, 60*time.Second, "the first digest", func() bool {
+		_, sent := shown(w.srv, w.resident.ID, skipR)
+		return slices.ContainsFunc(sent, func(s telegramtest.SentMessage) bool { return strings.HasPrefix(s.Text, "✅ 已登记") })
+	})
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Wait()
+	atKill, _ := shown(w.srv, w.resident.ID, skipR)
+	p = startLimited(t, bin, db, w.srv)
+	waitUntil(t, w.srv, 120*time.Second, "every ticket after the restart", func() bool {
+		r, _ := shown(w.srv, w.resident.ID, skipR)
+		s, _ := shown(w.srv, w.staff.ID, skipS)
+		return len(r) == n && len(s) == n
+	})
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.cmd.Wait()
+	if got := countTickets(t, db); got != n {
+		t.Errorf("tickets = %d, want %d", got, n)
+	}
+	for _, c := range []struct {
+		name string
+		chat int64
+		skip int
+	}{{"resident", w.resident.ID, skipR}, {"staff", w.staff.ID, skipS}} {
+		got, sent := shown(w.srv, c.chat, c.skip)
+		twice := 0
+		for _, k := range got {
+			twice += k - 1
+		}
+		t.Logf("%s group: killed after %d tickets shown; %d tickets in %d messages, %d shown twice", c.name, len(atKill), len(got), len(sent), twice)
+		if twice > limitOf(bot.Telegram).cards {
+			t.Errorf("%s group: %d tickets shown twice, more than one digest in flight carries", c.name, twice)
+		}
+	}
+	if k := w.srv.TooManyCount(); k != 0 {
+		t.Errorf("%d × 429", k)
+	}
 }
