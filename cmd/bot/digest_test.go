@@ -38,6 +38,9 @@ func startTGLimited(t testing.TB, w *tgWorld, db string) *Main {
 		t.Fatal(err)
 	}
 	m.Log = slog.New(slog.DiscardHandler)
+	if os.Getenv("LINLI_TEST_LOG") != "" {
+		m.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
 	m.TelegramLimits = &telegram.Limits{}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
@@ -335,7 +338,11 @@ func BenchmarkTelegramReportBurst(b *testing.B) {
 		cancel()
 		if err != nil {
 			got, sent := shown(w.srv, w.resident.ID, skipR)
-			b.Fatalf("after 3 minutes %d of %d tickets shown in %d messages", len(got), n, len(sent))
+			var tickets, pending int
+			m.DB.SQL().QueryRow(`SELECT count(*) FROM tickets`).Scan(&tickets)
+			m.DB.SQL().QueryRow(`SELECT count(*) FROM outbox WHERE status = 'pending'`).Scan(&pending)
+			b.Fatalf("after 3 minutes %d of %d tickets shown in %d messages; %d tickets filed, %d outbox rows pending, %d updates pending at the server",
+				len(got), n, len(sent), tickets, pending, w.srv.PendingUpdates())
 		}
 		confirm, staff = max(confirm, doneR.Seconds()), max(staff, doneS.Seconds())
 		for _, c := range []struct {
