@@ -398,15 +398,33 @@ func (tx *Tx) stmt(q string) (*sql.Stmt, error) {
 	}
 	s, ok := tx.db.stmts.Load(q)
 	if !ok {
-		p, err := tx.db.db.PrepareContext(tx.ctx, q)
+		// Prepared on this transaction's own connection (closed with it),
+		// never on the pool from inside a transaction: that needs a second
+		// connection, and readers that all hold one and all wait for
+		// another (four senders' chats reading at once) wait forever. The
+		// cached copy is prepared on the pool once a connection is free.
+		p, err := tx.tx.PrepareContext(tx.ctx, q)
 		if err != nil {
 			return nil, err
 		}
-		if s, ok = tx.db.stmts.LoadOrStore(q, p); ok {
-			p.Close() // another goroutine won the race
-		}
+		go tx.db.cacheStmt(q)
+		return p, nil
 	}
 	return tx.tx.StmtContext(tx.ctx, s.(*sql.Stmt)), nil
+}
+
+// cacheStmt prepares q on the pool for the read transactions' cache.
+func (db *DB) cacheStmt(q string) {
+	if _, ok := db.stmts.Load(q); ok {
+		return
+	}
+	p, err := db.db.PrepareContext(context.Background(), q)
+	if err != nil {
+		return // closed, or a statement the transaction will have reported
+	}
+	if _, ok := db.stmts.LoadOrStore(q, p); ok {
+		p.Close() // another goroutine won the race
+	}
 }
 
 func (tx *Tx) exec(q string, args ...any) (sql.Result, error) { return tx.execOn(tx.ctx, q, args...) }

@@ -172,7 +172,8 @@ func TestLockedDatabaseLosesNoMessage(t *testing.T) {
 	cards := map[int]int{}
 	for _, s := range w.srv.SentTo(w.resident.ID) {
 		for i := range residents {
-			if strings.HasPrefix(s.Text, "工单 #") && strings.Contains(s.Text, fmt.Sprintf("%d号楼的灯不亮了", i+1)) {
+			// (By its text line: a card's hint may quote another ticket's text.)
+			if strings.HasPrefix(s.Text, "工单 #") && strings.Contains(s.Text, fmt.Sprintf("内容：%d号楼的灯不亮了\n", i+1)) {
 				cards[s.ReplyTo]++
 			}
 		}
