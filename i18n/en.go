@@ -200,6 +200,7 @@ var en = map[Key]string{
 	SuggestLimit:        "To prevent abuse, each person can leave %d suggestions a day. Please come back tomorrow, thank you.",
 	SuggestReceived:     "Thank you! Your suggestion is in the box, anonymously (no. %d).\nReceipt code: %s\nSend /receipt %s later to read the office's answer. Keep the code: we do not record who wrote it.",
 	SuggestInGroup:      "The suggestion box is anonymous: please send /suggest with your idea to me in a private chat. To protect your privacy, that group message will be taken down (if the bot has the right).",
+	ReceiptInGroup:      "Receipt codes are read in a private chat only: please send /receipt CODE to me privately. To keep your suggestion anonymous, that group message will be taken down (if the bot has the right).",
 	SuggestPublic:       "[Suggestion box answer]\nA resident suggested: %s\nThe office answers: %s",
 	ReceiptWaiting:      "Suggestion %d (\"%s\") has been received; the office is still working on an answer.",
 	ReceiptAnswered:     "Suggestion %d (\"%s\")\nThe office answers: %s",

@@ -202,6 +202,7 @@ var (
 	SuggestLimit        = key("suggest.limit")
 	SuggestReceived     = key("suggest.received")
 	SuggestInGroup      = key("suggest.in_group")
+	ReceiptInGroup      = key("receipt.in_group")
 	SuggestPublic       = key("suggest.public")
 	ReceiptWaiting      = key("receipt.waiting")
 	ReceiptAnswered     = key("receipt.answered")

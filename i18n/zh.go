@@ -200,6 +200,7 @@ var zh = map[Key]string{
 	SuggestLimit:        "为防止滥用，每人每天最多提 %d 条建议，明天再来吧，谢谢理解。",
 	SuggestReceived:     "谢谢您的建议！已匿名投入意见箱（第 %d 条）。\n回执码：%s\n之后发送 /receipt %s 可查看物业的答复。请保存好回执码，我们不会记录是谁提的建议。",
 	SuggestInGroup:      "意见箱是匿名的，请私聊我发送 /suggest 加您的建议。为保护您的隐私，群里的这条消息会被撤下（如机器人有权限）。",
+	ReceiptInGroup:      "回执码只在私聊里查看：请私聊我发送 /receipt 回执码。为保护您的匿名，群里的这条消息会被撤下（如机器人有权限）。",
 	SuggestPublic:       "【意见箱回复】\n业主建议：%s\n物业答复：%s",
 	ReceiptWaiting:      "第 %d 条建议（“%s”）已收到，物业还在处理，请稍后再查。",
 	ReceiptAnswered:     "第 %d 条建议（“%s”）\n物业答复：%s",
