@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -331,6 +332,22 @@ func (r *req) revoke() error {
 			}
 		}
 	}
+	if role == store.RoleStaff && roles.Has(g.commID(), store.RoleManager) {
+		// A manager is staff by being a manager: there is no staff role to
+		// take back on its own.
+		return r.reply(r.t(i18n.RevokeIsManager, p.Label(), g.where(r.lang)))
+	}
+	if role == store.RoleManager && roles.Has(g.commID(), store.RoleManager) {
+		// A community (or the company) is never left without a manager:
+		// nobody could grant or revoke there again.
+		others, err := r.tx.ManagersOf(g.commID())
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(others, func(o *store.Person) bool { return o.ID != p.ID }) {
+			return store.Errorf(store.EINVALID, "last_manager", p.Label(), g.where(r.lang))
+		}
+	}
 	done := false
 	if role != "" {
 		if done, err = r.tx.Revoke(p.ID, g.commID(), role); err != nil {
@@ -340,7 +357,15 @@ func (r *req) revoke() error {
 	if !done {
 		return r.reply(r.t(i18n.RevokeNone, p.Label(), g.where(r.lang)))
 	}
-	return r.reply(r.t(i18n.RevokeDone, p.Label(), g.where(r.lang), r.t(i18n.Role(role))))
+	msg := r.t(i18n.RevokeDone, p.Label(), g.where(r.lang), r.t(i18n.Role(role)))
+	if role == store.RoleManager && g.commID() != 0 {
+		// Revoke takes back one role: a manager was staff too, and stays so.
+		if _, err := r.tx.Grant(p.ID, g.commID(), store.RoleStaff, r.me.ID); err != nil {
+			return err
+		}
+		msg = lines(msg, r.t(i18n.RevokeStillStaff, p.Label(), g.where(r.lang), p.Label()))
+	}
+	return r.reply(msg)
 }
 
 // roles lists the staff, managers and waiting grants of the communities the

@@ -1,0 +1,61 @@
+package commands_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/linli/linli/bot"
+	"github.com/linli/linli/store"
+)
+
+// memberships reads a person's roles by their Telegram id.
+func (h *harness) memberships(p person) store.Memberships {
+	h.t.Helper()
+	var ms store.Memberships
+	err := h.db.View(context.Background(), func(tx *store.Tx) error {
+		ps, err := tx.PersonByKey(bot.Telegram, p.id)
+		if err != nil {
+			return err
+		}
+		ms, err = tx.Memberships(ps.ID)
+		return err
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return ms
+}
+
+// The last manager cannot be revoked (nobody could grant again), and
+// revoking a manager takes back that one role: they stay staff.
+func TestRevokeKeepsAManagerAndTakesOneRole(t *testing.T) {
+	h := twoCommunities(t)
+	me := bot.ChatID(manager.id)
+	// 王经理 is the only manager of every community.
+	contains(t, one(t, h.private(manager, "/revoke 王经理 all"), me), "王经理 是“所有小区”唯一的经理，不能取消")
+	if !h.memberships(manager).CompanyWide() {
+		t.Fatal("the last company-wide manager was revoked")
+	}
+	// 赵经理 manages 阳光花园; revoking that leaves them staff there.
+	out := one(t, h.private(manager, "/revoke 赵经理 阳光花园"), me)
+	contains(t, out, "已取消 赵经理 在“阳光花园”的经理权限", "赵经理 仍是“阳光花园”的工作人员", "/revoke staff 赵经理")
+	var comm int64
+	for _, m := range h.memberships(mgrA) {
+		comm = m.CommunityID
+	}
+	ms := h.memberships(mgrA)
+	if ms.Manager(comm) || !ms.Has(comm, store.RoleStaff) {
+		t.Errorf("after revoking manager: %+v, want staff of 阳光花园", ms)
+	}
+	contains(t, one(t, h.private(manager, "/revoke staff 赵经理 阳光花园"), me), "已取消 赵经理 在“阳光花园”的工作人员权限")
+	if ms := h.memberships(mgrA); ms.Staff(comm) {
+		t.Errorf("after revoking staff: %+v", ms)
+	}
+	// Staff cannot be taken from a manager alone: they are told how.
+	contains(t, one(t, h.private(manager, "/revoke staff 钱经理 月亮湾"), me), "钱经理 是“月亮湾”的经理", "/revoke manager 钱经理 月亮湾")
+	// A second company-wide manager makes the first one removable.
+	contains(t, one(t, h.private(manager, "/grant manager 钱经理 all"), me), "已将 钱经理 设为“所有小区”的经理")
+	contains(t, one(t, h.private(manager, "/revoke 王经理 all"), me), "已取消 王经理 在“所有小区”的经理权限")
+	setLang(t, h, "月亮湾", "en")
+	contains(t, one(t, h.private(mgrB, "/revoke 钱经理 all"), bot.ChatID(mgrB.id)), "钱经理 is the only manager of")
+}
