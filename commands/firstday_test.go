@@ -2,7 +2,10 @@ package commands_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/store"
@@ -58,4 +61,31 @@ func TestRevokeKeepsAManagerAndTakesOneRole(t *testing.T) {
 	contains(t, one(t, h.private(manager, "/revoke 王经理 all"), me), "已取消 王经理 在“所有小区”的经理权限")
 	setLang(t, h, "月亮湾", "en")
 	contains(t, one(t, h.private(mgrB, "/revoke 钱经理 all"), bot.ChatID(mgrB.id)), "钱经理 is the only manager of")
+}
+
+// /tickets counts every active ticket, shows 50 and says how many more;
+// each line names the assignee, the age and the next due time; staff list
+// their own with /tickets mine.
+func TestTicketsCountsAndDetails(t *testing.T) {
+	h := newHarness(t)
+	for i := range 80 {
+		h.group(residentGroup, li, fmt.Sprintf("#报修 %d号车位地锁坏了", i+1))
+		h.now = h.now.Add(3 * time.Minute)
+	}
+	h.group(staffGroup, zhang, "/take 3")
+	h.now = t0.Add(26 * time.Hour)
+	out := one(t, h.group(staffGroup, zhang, "/tickets"), staffGroup)
+	contains(t, out, "工单（80 条）", "……另有 30 条未显示", "#80 报修", "未接单", "回复期限")
+	if n := strings.Count(out.Text, "\n#"); n != 50 {
+		t.Errorf("lines shown = %d, want 50:\n%s", n, out.Text)
+	}
+	mine := one(t, h.group(staffGroup, zhang, "/tickets mine"), staffGroup)
+	contains(t, mine, "工单（1 条）", "#3 报修 · 处理中", "张师傅 · 1天前提交 · 解决期限 11月9日")
+	if strings.Contains(mine.Text, "#4 ") || strings.Contains(mine.Text, "另有") {
+		t.Errorf("/tickets mine lists others' tickets:\n%s", mine.Text)
+	}
+	contains(t, one(t, h.private(manager, "/tickets mine"), bot.ChatID(manager.id)), "目前没有指派给您的未完成工单")
+	contains(t, one(t, h.group(staffGroup, zhang, "/tickets everything"), staffGroup), "用法：/tickets [overdue] [mine]")
+	setLang(t, h, "阳光花园", "en")
+	contains(t, one(t, h.group(staffGroup, zhang, "/tickets mine"), staffGroup), "Tickets (1):", "张师傅 · filed 1d ago · fix due")
 }

@@ -754,17 +754,25 @@ func (r *req) mine() error {
 	if len(ts) == 0 {
 		return r.reply(r.t(i18n.TicketsMineNone))
 	}
-	return r.reply(lines(r.t(i18n.TicketsMineHeader), r.ticketLines(ts, 20)))
+	return r.reply(lines(r.t(i18n.TicketsMineHeader), r.ticketLines(ts, false)))
 }
 
 // tickets lists active (default) or overdue tickets: in a group, of the
 // group's community; in a private chat, of every community the sender works
 // for.
 func (r *req) tickets() error {
-	f := store.TicketFilter{Active: true, Limit: 51}
-	switch strings.ToLower(strings.TrimSpace(r.p.Args)) {
-	case "overdue", "超时":
-		f.Overdue = true
+	const shown = 50
+	f := store.TicketFilter{Active: true, Limit: shown}
+	for _, w := range strings.Fields(strings.ToLower(r.p.Args)) {
+		switch w {
+		case "open", "待处理":
+		case "overdue", "超时":
+			f.Overdue = true
+		case "mine", "我的":
+			f.AssigneeID = r.me.ID
+		default:
+			return usage(i18n.UsageTickets)
+		}
 	}
 	var comms []int64
 	switch {
@@ -779,26 +787,42 @@ func (r *req) tickets() error {
 			}
 		}
 	}
+	// Each community gives its newest; the count says how many there are
+	// in all, so that the line about the rest is right.
 	var ts []*store.Ticket
+	total := 0
 	for _, id := range comms {
 		f.CommunityID = id
 		some, err := r.tx.Tickets(f)
 		if err != nil {
 			return err
 		}
-		ts = append(ts, some...)
+		n, err := r.tx.CountTickets(f)
+		if err != nil {
+			return err
+		}
+		ts, total = append(ts, some...), total+n
 	}
 	if len(ts) == 0 {
+		if f.AssigneeID != 0 {
+			return r.reply(r.t(i18n.TicketsAssignedNone))
+		}
 		return r.reply(r.t(i18n.TicketsNone))
 	}
 	slices.SortFunc(ts, func(a, b *store.Ticket) int { return cmp.Compare(b.ID, a.ID) })
-	if len(ts) > f.Limit {
-		ts = ts[:f.Limit]
+	if len(ts) > shown {
+		ts = ts[:shown]
 	}
-	return r.reply(lines(r.t(i18n.TicketsHeader, len(ts)), r.ticketLines(ts, 50)))
+	ls := []string{r.t(i18n.TicketsHeader, total), r.ticketLines(ts, true)}
+	if total > len(ts) {
+		ls = append(ls, r.t(i18n.TicketsMore, total-len(ts)))
+	}
+	return r.reply(lines(ls...))
 }
 
-func (r *req) ticketLines(ts []*store.Ticket, max int) string {
+// ticketLines lists tickets, one a line; for staff (detail) each line also
+// says who has it, how long ago it came in and by when it is due next.
+func (r *req) ticketLines(ts []*store.Ticket, detail bool) string {
 	var ls []string
 	now := r.tx.Now()
 	// Tickets of several communities say whose they are.
@@ -815,14 +839,26 @@ func (r *req) ticketLines(ts []*store.Ticket, max int) string {
 	} else {
 		clear(names)
 	}
-	for i, t := range ts {
-		if i == max {
-			ls = append(ls, r.t(i18n.TicketsMore, len(ts)-max))
-			break
-		}
+	for _, t := range ts {
 		l := r.t(i18n.TicketsLine, t.ID, r.kindName(t), r.t(i18n.Status(t.Status)), truncate(t.Text, 30))
 		if name := names[t.CommunityID]; name != "" {
 			l = r.t(i18n.TicketsIn, name) + l
+		}
+		if detail {
+			who := r.t(i18n.TicketsUnassigned)
+			if t.AssigneeID != 0 {
+				if a, err := r.person(t.AssigneeID); err == nil {
+					who = a.Label()
+				}
+			}
+			l += r.t(i18n.TicketsDetail, who, r.age(now.Sub(t.CreatedAt)))
+			switch {
+			case !t.Active() || t.Status == store.StatusOnHold:
+			case t.FirstResponseAt.IsZero():
+				l += r.t(i18n.TicketsDueFirst, r.when(t.FirstResponseDue))
+			default:
+				l += r.t(i18n.TicketsDueResolve, r.when(t.ResolveDue))
+			}
 		}
 		if t.Active() && t.Status != store.StatusOnHold &&
 			((t.FirstResponseAt.IsZero() && !now.Before(t.FirstResponseDue)) || !now.Before(t.ResolveDue)) {
@@ -831,6 +867,17 @@ func (r *req) ticketLines(ts []*store.Ticket, max int) string {
 		ls = append(ls, l)
 	}
 	return strings.Join(ls, "\n")
+}
+
+// age says roughly how long ago something was: in days, else hours, else minutes.
+func (r *req) age(d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour:
+		return r.t(i18n.AgeDays, int(d/(24*time.Hour)))
+	case d >= time.Hour:
+		return r.t(i18n.AgeHours, int(d/time.Hour))
+	}
+	return r.t(i18n.AgeMinutes, max(int(d/time.Minute), 0))
 }
 
 func (r *req) help() error {

@@ -170,13 +170,14 @@ func (tx *Tx) Ticket(id int64) (*Ticket, error) {
 type TicketFilter struct {
 	CommunityID int64 // 0: every community
 	ReporterID  int64
+	AssigneeID  int64
 	Active      bool // open, in progress or on hold
 	Overdue     bool // active and past a due time
 	Limit       int
 }
 
-// Tickets lists tickets, newest first.
-func (tx *Tx) Tickets(f TicketFilter) ([]*Ticket, error) {
+// where is the filter's WHERE clause (with " WHERE ", or empty) and its arguments.
+func (f TicketFilter) where(now time.Time) (string, []any) {
 	var where []string
 	var args []any
 	if f.CommunityID != 0 {
@@ -187,27 +188,45 @@ func (tx *Tx) Tickets(f TicketFilter) ([]*Ticket, error) {
 		where = append(where, "reporter_id = ?")
 		args = append(args, f.ReporterID)
 	}
+	if f.AssigneeID != 0 {
+		where = append(where, "assignee_id = ?")
+		args = append(args, f.AssigneeID)
+	}
 	if f.Active || f.Overdue {
 		where = append(where, "status IN ('open', 'in_progress', 'on_hold')")
 	}
 	if f.Overdue {
 		where = append(where, "status <> 'on_hold' AND ((first_response_at IS NULL AND first_response_due <= ?) OR resolve_due <= ?)")
-		args = append(args, unix(tx.now), unix(tx.now))
+		args = append(args, unix(now), unix(now))
 	}
+	if len(where) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+// Tickets lists tickets, newest first.
+func (tx *Tx) Tickets(f TicketFilter) ([]*Ticket, error) {
+	where, args := f.where(tx.now)
 	q := `SELECT ` + ticketCols + ` FROM tickets`
 	if f.CommunityID != 0 && (f.Active || f.Overdue) {
 		// Newest first straight from the index; without statistics the
 		// planner may take another of the community's indexes and sort.
 		q += ` INDEXED BY tickets_community_active`
 	}
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id DESC"
+	q += where + " ORDER BY id DESC"
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
 	return queryAll(tx, scanTicket, q, args...)
+}
+
+// CountTickets counts the tickets Tickets would list without a limit.
+func (tx *Tx) CountTickets(f TicketFilter) (int, error) {
+	where, args := f.where(tx.now)
+	var n int
+	err := tx.queryRow(`SELECT count(*) FROM tickets`+where, args...).Scan(&n)
+	return n, err
 }
 
 // CountRecentTickets counts the tickets a person filed since a time (for the throttle).
