@@ -461,6 +461,16 @@ func (r *req) errorText(err error) string {
 	if ue.Key == "usage" {
 		return r.t(i18n.ErrUsage, r.t(ue.Args[0].(i18n.Key)))
 	}
+	if ue.Key == "bad_transition" && len(ue.Args) == 3 {
+		// Say why in words: the ticket's status, and what it cannot be now.
+		action, _ := ue.Args[1].(string)
+		status, _ := ue.Args[2].(string)
+		why := r.t(i18n.Why(status))
+		if action == string(store.ActRate) && status != store.StatusCancelled {
+			return r.t(i18n.ErrRateNotYet, ue.Args[0], why)
+		}
+		return r.t(i18n.ErrBadTransition, ue.Args[0], r.t(i18n.Refused(action)), why)
+	}
 	if k, ok := i18n.Err(ue.Key); ok {
 		return r.t(k, ue.Args...)
 	}

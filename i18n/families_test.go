@@ -28,6 +28,8 @@ func TestLookupsKnowEveryCode(t *testing.T) {
 	}{
 		{"Kind", []string{store.KindRepair, store.KindComplaint}, total(i18n.Kind)},
 		{"Status", []string{store.StatusOpen, store.StatusInProgress, store.StatusOnHold, store.StatusResolved, store.StatusClosed, store.StatusCancelled}, total(i18n.Status)},
+		{"Why", []string{store.StatusOpen, store.StatusInProgress, store.StatusOnHold, store.StatusResolved, store.StatusClosed, store.StatusCancelled}, total(i18n.Why)},
+		{"Refused", actions[3:], total(i18n.Refused)},
 		{"Role", []string{store.RoleResident, store.RoleStaff, store.RoleManager}, total(i18n.Role)},
 		{"Event", actions, total(i18n.Event)},
 		{"ExportAction", actions, i18n.ExportAction},
