@@ -720,7 +720,7 @@ var en = map[Key]string{
 	ConsoleWho:        "You are %s, in %s.",
 	ConsoleUsageReply: "usage: :reply MESSAGE-ID TEXT",
 	ConsoleHelp: `Console controls (start with a colon):
-  :as NAME          speak as someone (王经理, 张师傅, 李阿姨, Tom, or any new name)
+  :as NAME          speak as someone (Manager Wang, Master Zhang, Auntie Li, Tom, or any new name)
   :in resident|staff|private   switch to the resident group, the staff group, or a private chat
   :reply ID TEXT    reply to a message (the id is in brackets on each bot message)
   :who              who you are and the people of the demo
@@ -738,6 +738,12 @@ Anything else is sent as a chat message, e.g. #repair lift button broken, /help,
 	DemoRoleManager:       "manager",
 	DemoRoleStaff:         "staff",
 	DemoRoleResident:      "resident",
+	DemoCommunity:         "Sunny Garden",
+	DemoResidentGroup:     "%s residents",
+	DemoStaffGroup:        "%s staff",
+	DemoManager:           "Manager Wang",
+	DemoStaff:             "Master Zhang",
+	DemoResident:          "Auntie Li",
 
 	// The Telegram command menu (setMyCommands), built by cmd/bot: one description per command.
 	MenuRepair:    "Repair request: /repair what is broken",

@@ -750,6 +750,12 @@ var (
 	DemoRoleManager       = key("demo.role.manager")
 	DemoRoleStaff         = key("demo.role.staff")
 	DemoRoleResident      = key("demo.role.resident")
+	DemoCommunity         = key("demo.community")
+	DemoResidentGroup     = key("demo.resident_group")
+	DemoStaffGroup        = key("demo.staff_group")
+	DemoManager           = key("demo.manager")
+	DemoStaff             = key("demo.staff")
+	DemoResident          = key("demo.resident")
 )
 
 // The Telegram command menu (setMyCommands), built by cmd/bot: one description per command.

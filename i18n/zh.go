@@ -738,6 +738,12 @@ var zh = map[Key]string{
 	DemoRoleManager:       "经理",
 	DemoRoleStaff:         "物业工作人员",
 	DemoRoleResident:      "业主",
+	DemoCommunity:         "阳光花园",
+	DemoResidentGroup:     "%s业主群",
+	DemoStaffGroup:        "%s物业群",
+	DemoManager:           "王经理",
+	DemoStaff:             "张师傅",
+	DemoResident:          "李阿姨",
 
 	// The Telegram command menu (setMyCommands), built by cmd/bot: one description per command.
 	MenuRepair:    "报修：/repair 问题描述",
