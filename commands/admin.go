@@ -1,9 +1,12 @@
 package commands
 
 import (
+	"fmt"
+	"golang.org/x/text/width"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/i18n"
@@ -15,11 +18,17 @@ import (
 // only from one they manage; a community they create, they manage.
 func (r *req) bind() error {
 	f := Fields(r.p.Args)
+	// A trailing "confirm" answers the question a move or a near-duplicate
+	// name asked.
+	confirmed := false
+	if n := len(f); n > 1 && (strings.EqualFold(f[n-1], "confirm") || f[n-1] == "确认") {
+		confirmed, f = true, f[:n-1]
+	}
 	if len(f) == 0 {
 		return usage(i18n.UsageBind)
 	}
 	role := store.RoleResidentChat
-	name := strings.TrimSpace(r.p.Args)
+	name := strings.Join(f, " ")
 	if last := strings.ToLower(f[len(f)-1]); len(f) > 1 {
 		switch last {
 		case "resident", "业主", "业主群":
@@ -33,10 +42,35 @@ func (r *req) bind() error {
 	if r.chat.Bound() && !roles.Manager(r.chat.CommunityID) {
 		return store.Errorf(store.EUNAUTHORIZED, "bind_not_yours")
 	}
-	if c, err := r.tx.CommunityByName(name); err == nil && !roles.Manager(c.ID) {
+	existing, err := r.tx.CommunityByName(name)
+	if err == nil && !roles.Manager(existing.ID) {
 		return store.Errorf(store.EUNAUTHORIZED, "bind_not_yours")
 	} else if err != nil && store.ErrorCode(err) != store.ENOTFOUND {
 		return err
+	}
+	again := fmt.Sprintf("/%s %s %s confirm", r.p.Cmd, quoteName(name), role)
+	if existing == nil && !confirmed {
+		// "SunnyGarden" when "Sunny Garden" exists is a typo, not a second community.
+		like, err := r.similarCommunity(name)
+		if err != nil {
+			return err
+		}
+		if like != nil {
+			return r.reply(r.t(i18n.BindSimilar, like.Name, name, fmt.Sprintf("/%s %s %s", r.p.Cmd, quoteName(like.Name), role), again))
+		}
+	}
+	if r.chat.Bound() && !confirmed && (existing == nil || existing.ID != r.chat.CommunityID || r.chat.Role != role) {
+		// Moving a group takes it from its community: its tickets stay
+		// there, and its staff no longer hear of this group.
+		old, err := r.tx.CommunityByID(r.chat.CommunityID)
+		if err != nil {
+			return err
+		}
+		open, err := r.tx.CountTickets(store.TicketFilter{CommunityID: old.ID, Active: true})
+		if err != nil {
+			return err
+		}
+		return r.reply(r.t(i18n.BindConfirmMove, old.Name, r.t(chatRoleName(r.chat.Role)), open, name, r.t(chatRoleName(role)), again))
 	}
 	comm, created, err := r.tx.CreateCommunity(name, r.s.cfg.Lang, "")
 	if err != nil {
@@ -64,6 +98,50 @@ func (r *req) bind() error {
 		msg = append(msg, r.t(i18n.BindPrivacy))
 	}
 	return r.reply(lines(msg...))
+}
+
+// quoteName quotes a community name with spaces, as a command takes it.
+func quoteName(name string) string {
+	if strings.ContainsFunc(name, unicode.IsSpace) {
+		return `"` + name + `"`
+	}
+	return name
+}
+
+func chatRoleName(role string) i18n.Key {
+	if role == store.RoleStaffChat {
+		return i18n.ChatRoleStaff
+	}
+	return i18n.ChatRoleResident
+}
+
+// similarCommunity finds a community the manager runs whose name differs
+// from name only in case, width, spaces or punctuation.
+func (r *req) similarCommunity(name string) (*store.Community, error) {
+	all, err := r.tx.Communities()
+	if err != nil {
+		return nil, err
+	}
+	want := nameKey(name)
+	for _, c := range all {
+		if r.me.Memberships.Manager(c.ID) && nameKey(c.Name) == want {
+			return c, nil
+		}
+	}
+	return nil, nil
+}
+
+// nameKey is a community name with case, full-width forms, spaces and
+// punctuation folded away: "Sunny Garden", "SunnyGarden" and "ｓｕｎｎｙ-garden"
+// give the same key.
+func nameKey(name string) string {
+	var b strings.Builder
+	for _, c := range strings.ToLower(width.Fold.String(name)) {
+		if unicode.IsLetter(c) || unicode.IsDigit(c) {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
 }
 
 func (r *req) unbind() error {

@@ -89,3 +89,34 @@ func TestTicketsCountsAndDetails(t *testing.T) {
 	setLang(t, h, "阳光花园", "en")
 	contains(t, one(t, h.group(staffGroup, zhang, "/tickets mine"), staffGroup), "Tickets (1):", "张师傅 · filed 1d ago · fix due")
 }
+
+// /bind on a bound group asks before it moves it; a name that differs from
+// an existing community's only in case, spaces or punctuation suggests it.
+func TestBindAsksBeforeMovingAndSuggestsTheName(t *testing.T) {
+	h := newHarness(t)
+	h.group(residentGroup, li, "#报修 路灯不亮")
+	out := one(t, h.group(residentGroup, manager, "/bind 月亮湾"), residentGroup)
+	contains(t, out, "本群现在是“阳光花园”的业主群", "有 1 个未完成工单", "/bind 月亮湾 resident confirm")
+	if h.count("SELECT count(*) FROM communities") != 1 {
+		t.Errorf("the question created the community")
+	}
+	// Rebinding as it is needs no question; the staff group as residents does.
+	contains(t, one(t, h.group(residentGroup, manager, "/bind 阳光花园"), residentGroup), "本群已绑定为“阳光花园”的业主群")
+	contains(t, one(t, h.group(staffGroup, manager, "/bind 阳光花园"), staffGroup), "本群现在是“阳光花园”的物业工作群", "/bind 阳光花园 resident confirm")
+	out = one(t, h.group(residentGroup, manager, "/bind 月亮湾 resident confirm"), residentGroup)
+	contains(t, out, "已新建小区“月亮湾”", "本群已绑定为“月亮湾”的业主群")
+
+	// A near-duplicate name, in a new group.
+	h.group("-400", manager, `/bind "Sunny Garden"`)
+	out = one(t, h.group("-402", manager, "/bind SunnyGarden"), "-402")
+	contains(t, out, "已经有小区“Sunny Garden”", `/bind "Sunny Garden" resident`, "/bind SunnyGarden resident confirm")
+	out = one(t, h.group("-403", manager, "/bind ｓｕｎｎｙ-garden staff"), "-403")
+	contains(t, out, "已经有小区“Sunny Garden”", `/bind "Sunny Garden" staff`)
+	if n := h.count("SELECT count(*) FROM communities"); n != 3 {
+		t.Errorf("communities = %d, want 3 (阳光花园, 月亮湾, Sunny Garden)", n)
+	}
+	contains(t, one(t, h.group("-402", manager, "/bind SunnyGarden resident confirm"), "-402"), "已新建小区“SunnyGarden”")
+	setLang(t, h, "Sunny Garden", "en")
+	out = one(t, h.group("-400", manager, "/bind 阳光花园 staff"), "-400")
+	contains(t, out, `This group is now the resident group of "Sunny Garden"`, "/bind 阳光花园 staff confirm")
+}
