@@ -155,7 +155,7 @@ var en = map[Key]string{
 	BindCreated:          "Created the community \"%s\".",
 	BindPrivacy:          "Note: the bot has privacy mode on, so it only sees commands and replies to itself. For #repair tags to work, turn privacy off with BotFather's /setprivacy, or make the bot a group admin.",
 	UnbindDone:           "This group is no longer bound; the bot will ignore it.",
-	BindConfirmMove:      "This group is now the %[2]s of \"%[1]s\" (open tickets of \"%[1]s\": %[3]d; they stay with it). Bound as the %[5]s of \"%[4]s\", it will no longer belong to \"%[1]s\". If that is what you want, send:\n%[6]s",
+	BindConfirmMove:      "This group is now the %[2]s of \"%[1]s\" (open tickets of \"%[1]s\": %[3]d; they stay with \"%[1]s\"). Bound as the %[5]s of \"%[4]s\", it will no longer belong to \"%[1]s\". If that is what you want, send:\n%[6]s",
 	BindSimilar:          "There is a community \"%[1]s\" already, which differs from \"%[2]s\" only in case, spaces or punctuation. To bind to it, send:\n%[3]s\nTo create a new community \"%[2]s\" all the same, send:\n%[4]s",
 	ChatRoleResident:     "resident group",
 	ChatRoleStaff:        "staff group",
