@@ -120,3 +120,27 @@ func TestBindAsksBeforeMovingAndSuggestsTheName(t *testing.T) {
 	out = one(t, h.group("-400", manager, "/bind 阳光花园 staff"), "-400")
 	contains(t, out, `This group is now the resident group of "Sunny Garden"`, "/bind 阳光花园 staff confirm")
 }
+
+// "评分 5" rates the one ticket waiting for it; with two it asks which,
+// listing them; with none it says so (to someone who filed a ticket: from
+// anyone else, it is chatter).
+func TestBareRatingAsksWhich(t *testing.T) {
+	h := newHarness(t)
+	h.group(residentGroup, li, "#报修 路灯不亮")
+	contains(t, one(t, h.group(residentGroup, li, "评分 5"), residentGroup), "您目前没有待评分的工单")
+	h.group(residentGroup, li, "#报修 水管漏水")
+	h.group(staffGroup, zhang, "/resolve 1")
+	h.group(staffGroup, zhang, "/resolve 2")
+	out := one(t, h.group(residentGroup, li, "评分 5"), residentGroup)
+	contains(t, out, "您有 2 个待评分的工单", "#2 报修 · 已解决，待评价 · 水管漏水", "#1 报修", "例如：/rate 2 5")
+	if h.ticket(1).Rating != 0 || h.ticket(2).Rating != 0 {
+		t.Fatal("a rating was given while asking which")
+	}
+	contains(t, one(t, h.group(residentGroup, li, "/rate 1 4"), residentGroup), "谢谢您的评价")
+	contains(t, one(t, h.group(residentGroup, li, "评分 5"), residentGroup), "谢谢您的评价！#2 已关闭")
+	if h.ticket(2).Rating != 5 {
+		t.Errorf("ticket 2 rating = %d, want 5", h.ticket(2).Rating)
+	}
+	setLang(t, h, "阳光花园", "en")
+	contains(t, one(t, h.group(residentGroup, li, "rate 5"), residentGroup), "You have no ticket to rate right now")
+}

@@ -571,24 +571,42 @@ func (r *req) rate() error {
 		if len(f) == 0 {
 			return usage(i18n.UsageRate)
 		}
-		latest, err := r.tx.ResolvedByReporter(r.me.ID)
+		// Their own, but in a group only the group's community's.
+		unrated, err := r.tx.UnratedByReporter(r.me.ID, 10)
 		if err != nil {
 			return err
 		}
-		if latest != nil {
-			// Their own, but in a group only one of the group's community.
-			if latest, _, err = r.reporterTicket(latest.ID, false); store.ErrorCode(err) != "" {
-				latest = nil
-			} else if err != nil {
+		var mine []*store.Ticket
+		for _, u := range unrated {
+			if own, _, err := r.reporterTicket(u.ID, false); err == nil {
+				mine = append(mine, own)
+			} else if store.ErrorCode(err) == "" {
 				return err
 			}
 		}
-		if latest == nil {
+		switch len(mine) {
+		case 0:
 			if r.p.Form == FormBare {
-				return errSkip // "评分 5" said in passing, with nothing to rate
+				// "评分 5" from someone who never filed a ticket is chatter.
+				filed, err := r.tx.Tickets(store.TicketFilter{ReporterID: r.me.ID, Limit: 1})
+				if err != nil {
+					return err
+				}
+				if len(filed) == 0 {
+					return errSkip
+				}
 			}
-			return usage(i18n.UsageRate)
+			return r.reply(r.t(i18n.RateNothing))
+		case 1:
+		default:
+			// Two or more: which one is meant is the resident's to say.
+			var ls []string
+			for _, m := range mine {
+				ls = append(ls, r.t(i18n.TicketsLine, m.ID, r.kindName(m), r.t(i18n.Status(m.Status)), truncate(m.Text, 30)))
+			}
+			return r.reply(lines(r.t(i18n.RateWhich, len(mine)), strings.Join(ls, "\n"), r.t(i18n.RateWhichHow, mine[0].ID, truncate(f[0], 5))))
 		}
+		latest := mine[0]
 		t, scoreText = latest, f[0]
 		comment = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.p.Args), f[0]))
 	case len(f) >= 2:

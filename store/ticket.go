@@ -458,6 +458,13 @@ func (tx *Tx) ResolvedByReporter(reporterID int64) (*Ticket, error) {
 	return t, err
 }
 
+// UnratedByReporter lists the reporter's resolved (or closed) and unrated
+// tickets, the most recently resolved first, at most limit of them.
+func (tx *Tx) UnratedByReporter(reporterID int64, limit int) ([]*Ticket, error) {
+	return queryAll(tx, scanTicket, `SELECT `+ticketCols+` FROM tickets WHERE reporter_id = ? AND rating IS NULL
+		AND status IN ('resolved', 'closed') ORDER BY resolved_at DESC, id DESC LIMIT ?`, reporterID, limit)
+}
+
 // TicketCount returns how many tickets were ever created (ids are never reused).
 func (tx *Tx) TicketCount() (int64, error) {
 	var n sql.NullInt64
