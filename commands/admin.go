@@ -538,10 +538,12 @@ func (r *req) community() error {
 // sla sets a community's clocks: /sla COMMUNITY first=24h resolve=7d.
 func (r *req) sla() error {
 	f := Fields(r.p.Args)
-	if len(f) < 2 {
+	if len(f) == 0 {
 		return usage(i18n.UsageSLA)
 	}
 	var first, resolve time.Duration
+	// The limits echo as typed (24h stays 24h), the ones not given as stored.
+	var firstText, resolveText string
 	var nameParts []string
 	for _, x := range f {
 		k, v, ok := strings.Cut(x, "=")
@@ -555,30 +557,38 @@ func (r *req) sla() error {
 		}
 		switch strings.ToLower(k) {
 		case "first", "首次":
-			first = d
+			first, firstText = d, strings.ToLower(strings.TrimSpace(v))
 		case "resolve", "解决":
-			resolve = d
+			resolve, resolveText = d, strings.ToLower(strings.TrimSpace(v))
 		default:
 			return store.Errorf(store.EINVALID, "bad_sla")
 		}
 	}
-	if len(nameParts) == 0 || (first == 0 && resolve == 0) {
+	if len(nameParts) == 0 {
 		return usage(i18n.UsageSLA)
 	}
 	comm, err := r.managedCommunity(strings.Join(nameParts, " "))
 	if err != nil {
 		return err
 	}
+	if first == 0 && resolve == 0 {
+		// "/sla COMMUNITY" alone shows the limits.
+		return r.reply(r.t(i18n.SLAShow, comm.Name, FormatDuration(comm.FirstResponse), FormatDuration(comm.Resolve), quoteName(comm.Name)))
+	}
 	if first == 0 {
-		first = comm.FirstResponse
+		first, firstText = comm.FirstResponse, FormatDuration(comm.FirstResponse)
 	}
 	if resolve == 0 {
-		resolve = comm.Resolve
+		resolve, resolveText = comm.Resolve, FormatDuration(comm.Resolve)
+	}
+	if resolve < first {
+		// A ticket cannot be fixed before anyone has answered it.
+		return store.Errorf(store.EINVALID, "sla_order", resolveText, firstText)
 	}
 	if err := r.tx.SetSLA(comm.ID, first, resolve); err != nil {
 		return err
 	}
-	return r.reply(r.t(i18n.SLADone, comm.Name, FormatDuration(first), FormatDuration(resolve)))
+	return r.reply(r.t(i18n.SLADone, comm.Name, firstText, resolveText))
 }
 
 // ParseDuration reads a positive duration such as 2s (staff drills), 30m,

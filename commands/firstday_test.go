@@ -144,3 +144,18 @@ func TestBareRatingAsksWhich(t *testing.T) {
 	setLang(t, h, "阳光花园", "en")
 	contains(t, one(t, h.group(residentGroup, li, "rate 5"), residentGroup), "You have no ticket to rate right now")
 }
+
+// /sla COMMUNITY alone shows the limits; a resolve limit shorter than the
+// first response is refused; the echo keeps the units typed.
+func TestSLAShowsRefusesAndEchoesAsTyped(t *testing.T) {
+	h := newHarness(t)
+	me := bot.ChatID(manager.id)
+	contains(t, one(t, h.private(manager, "/sla 阳光花园"), me), "“阳光花园”的处理时限：首次回复 1d，解决 7d", "/sla 阳光花园 first=24h")
+	contains(t, one(t, h.private(manager, "/sla 阳光花园 first=24h resolve=48h"), me), "首次回复 24h，解决 48h")
+	contains(t, one(t, h.private(manager, "/sla 阳光花园 resolve=12h"), me), "解决时限（12h）不能短于首次回复时限（1d）")
+	contains(t, one(t, h.private(manager, "/sla 阳光花园 first=3d resolve=2d"), me), "解决时限（2d）不能短于首次回复时限（3d）")
+	contains(t, one(t, h.private(manager, "/sla 阳光花园"), me), "首次回复 1d，解决 2d")
+	setLang(t, h, "阳光花园", "en")
+	contains(t, one(t, h.private(manager, "/sla 阳光花园"), me), `Time limits of "阳光花园": first reply 1d, resolution 2d.`)
+	contains(t, one(t, h.private(manager, "/sla 阳光花园 first=2d resolve=36h"), me), "can't be shorter than the time to first response (2d)")
+}

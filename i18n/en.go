@@ -146,6 +146,7 @@ var en = map[Key]string{
 	ErrAlreadyRated:        "#%v has already been rated. Thank you!",
 	ErrBadDuration:         "\"%s\" isn't a duration. Write it like 30m, 24h or 7d.",
 	ErrBadSLA:              "That time limit isn't valid. Example: /sla Sunshine first=24h resolve=7d (30m, 24h and 7d all work).",
+	ErrSLAOrder:            "The time to resolve (%s) can't be shorter than the time to first response (%s): someone answers a ticket before it is fixed.",
 	ErrUnknownCommand:      "I don't know that command. Send /help to see what I can do.",
 	ErrUsage:               "Usage: %s",
 	ErrBadChatRole:         "A group is either resident or staff.",
@@ -186,6 +187,7 @@ var en = map[Key]string{
 	RoleStaff:            "staff",
 	RoleManager:          "a manager",
 	SLADone:              "Time limits for \"%s\" updated: first reply %s, resolution %s. New tickets use them.",
+	SLAShow:              "Time limits of \"%s\": first reply %s, resolution %s. To change them, send: /sla %s first=24h resolve=7d",
 	WhoAmI:               "You are %s.",
 	WhoAmILine:           "· %s: %s",
 	WhoAmIUnplaced:       "· staff, but in no community yet: ask a manager to grant you one.",
@@ -216,7 +218,7 @@ var en = map[Key]string{
 	UsageBind:     "/bind COMMUNITY [resident|staff] [confirm]",
 	UsageGrant:    "/grant staff|manager @username-or-name [COMMUNITY]",
 	UsageRevoke:   "/revoke [staff|manager] @username-or-name [COMMUNITY]",
-	UsageSLA:      "/sla COMMUNITY first=24h resolve=7d",
+	UsageSLA:      "/sla COMMUNITY [first=24h] [resolve=7d]",
 	TimeFormat:    "Jan 2 15:04",
 
 	// The outbox: what /outbox tells managers about messages waiting or failed.

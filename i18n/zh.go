@@ -146,6 +146,7 @@ var zh = map[Key]string{
 	ErrAlreadyRated:        "#%v 已经评过分了，谢谢！",
 	ErrBadDuration:         "“%s”不是有效的时长，请写成 30m、24h 或 7d 这样的格式。",
 	ErrBadSLA:              "时限格式不对。例如：/sla 阳光花园 first=24h resolve=7d（支持 30m、24h、7d）。",
+	ErrSLAOrder:            "解决时限（%s）不能短于首次回复时限（%s）：工单总要先有人回复，才能修好。",
 	ErrUnknownCommand:      "不认识这个命令。发送 /help 查看可用命令。",
 	ErrUsage:               "用法：%s",
 	ErrBadChatRole:         "群的类型只能是 resident（业主群）或 staff（物业群）。",
@@ -186,6 +187,7 @@ var zh = map[Key]string{
 	RoleStaff:            "工作人员",
 	RoleManager:          "经理",
 	SLADone:              "“%s”的处理时限已更新：首次回复 %s，解决 %s。新工单按新时限计算。",
+	SLAShow:              "“%s”的处理时限：首次回复 %s，解决 %s。修改请发送：/sla %s first=24h resolve=7d",
 	WhoAmI:               "您是%s。",
 	WhoAmILine:           "· %s：%s",
 	WhoAmIUnplaced:       "· 工作人员，但还没有指定小区：请联系物业经理授权。",
@@ -216,7 +218,7 @@ var zh = map[Key]string{
 	UsageBind:     "/bind 小区名称 [resident|staff] [confirm]",
 	UsageGrant:    "/grant staff|manager @用户名或名字 [小区]",
 	UsageRevoke:   "/revoke [staff|manager] @用户名或名字 [小区]",
-	UsageSLA:      "/sla 小区名称 first=24h resolve=7d",
+	UsageSLA:      "/sla 小区名称 [first=24h] [resolve=7d]",
 	TimeFormat:    "1月2日 15:04",
 
 	// The outbox: what /outbox tells managers about messages waiting or failed.
