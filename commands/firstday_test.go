@@ -159,3 +159,16 @@ func TestSLAShowsRefusesAndEchoesAsTyped(t *testing.T) {
 	contains(t, one(t, h.private(manager, "/sla 阳光花园"), me), `Time limits of "阳光花园": first reply 1d, resolution 2d.`)
 	contains(t, one(t, h.private(manager, "/sla 阳光花园 first=2d resolve=36h"), me), "can't be shorter than the time to first response (2d)")
 }
+
+// The similar-ticket hint does not fire across buildings or units.
+func TestDuplicateHintRespectsNumbers(t *testing.T) {
+	h := newHarness(t)
+	h.group(residentGroup, li, "#报修 2号楼第2单元电梯不动了")
+	if msgs := to(h.group(residentGroup, tom, "#报修 1号楼第1单元电梯不动了"), residentGroup); len(msgs) != 1 {
+		t.Errorf("hint across buildings: %+v", msgs)
+	}
+	msgs := to(h.group(residentGroup, person{"3", "王阿姨"}, "#报修 2号楼第2单元电梯又不动了"), residentGroup)
+	if len(msgs) != 2 || !strings.Contains(msgs[1].Text, "可能与 #1") {
+		t.Errorf("no hint for the same building and unit: %+v", msgs)
+	}
+}
