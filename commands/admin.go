@@ -557,9 +557,9 @@ func (r *req) sla() error {
 		}
 		switch strings.ToLower(k) {
 		case "first", "首次":
-			first, firstText = d, strings.ToLower(strings.TrimSpace(v))
+			first, firstText = d, strings.ToLower(strings.TrimSpace(foldWidth(v)))
 		case "resolve", "解决":
-			resolve, resolveText = d, strings.ToLower(strings.TrimSpace(v))
+			resolve, resolveText = d, strings.ToLower(strings.TrimSpace(foldWidth(v)))
 		default:
 			return store.Errorf(store.EINVALID, "bad_sla")
 		}
@@ -594,7 +594,7 @@ func (r *req) sla() error {
 // ParseDuration reads a positive duration such as 2s (staff drills), 30m,
 // 24h, 7d or 1d12h, of at most 366 days.
 func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(strings.ToLower(s))
+	s = strings.TrimSpace(strings.ToLower(foldWidth(s))) // "２４ｈ" is 24h
 	var total time.Duration
 	rest := s
 	for rest != "" {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/commands"
 	"github.com/linli/linli/store"
 )
 
@@ -171,4 +172,72 @@ func TestDuplicateHintRespectsNumbers(t *testing.T) {
 	if len(msgs) != 2 || !strings.Contains(msgs[1].Text, "可能与 #1") {
 		t.Errorf("no hint for the same building and unit: %+v", msgs)
 	}
+}
+
+// /help names every command of the role; a manager's /help in a group shows
+// only what works there.
+func TestHelpListsEveryCommandOfTheRole(t *testing.T) {
+	h := newHarness(t)
+	h.private(li, "/whoami")
+	h.private(zhang, "/whoami")
+	byRole := commands.CommandsFor()
+	for _, lang := range []string{"zh", "en"} {
+		setLang(t, h, "阳光花园", lang)
+		helps := map[string]string{
+			"anyone":  one(t, h.private(li, "/help"), bot.ChatID(li.id)).Text,
+			"staff":   one(t, h.private(zhang, "/help"), bot.ChatID(zhang.id)).Text,
+			"manager": one(t, h.private(manager, "/help"), bot.ChatID(manager.id)).Text,
+		}
+		helps["company"] = helps["manager"]
+		for role, cmds := range byRole {
+			for _, cmd := range cmds {
+				if !strings.Contains(helps[role], "/"+cmd) {
+					t.Errorf("%s help for %s lacks /%s:\n%s", lang, role, cmd, helps[role])
+				}
+			}
+		}
+		// Each role's help holds the lesser roles' too, and nothing more.
+		for _, cmd := range byRole["staff"] {
+			if strings.Contains(helps["anyone"], "/"+cmd+" ") {
+				t.Errorf("%s resident help shows the staff command /%s", lang, cmd)
+			}
+		}
+		for _, cmd := range []string{"grant", "sla", "outbox", "volunteers"} {
+			if strings.Contains(helps["staff"], "/"+cmd) {
+				t.Errorf("%s staff help shows the manager command /%s", lang, cmd)
+			}
+		}
+		// In a group a manager sees binding only, and where the rest is.
+		group := one(t, h.group(staffGroup, manager, "/help"), staffGroup).Text
+		for _, cmd := range []string{"/grant", "/sla", "/schedule", "/outbox", "/export"} {
+			if strings.Contains(group, cmd) {
+				t.Errorf("%s manager help in a group shows %s, which works only privately", lang, cmd)
+			}
+		}
+		for _, cmd := range []string{"/bind", "/unbind", "/take", "/status"} {
+			if !strings.Contains(group, cmd) {
+				t.Errorf("%s manager help in a group lacks %s", lang, cmd)
+			}
+		}
+	}
+}
+
+// Full-width digits work in number arguments; English counts take the
+// right form.
+func TestFullWidthNumbersAndEnglishPlurals(t *testing.T) {
+	h := newHarness(t)
+	me := bot.ChatID(manager.id)
+	h.group(residentGroup, li, "#报修 路灯不亮")
+	contains(t, one(t, h.group(residentGroup, li, "/status １"), residentGroup), "工单 #1")
+	contains(t, to(h.group(staffGroup, zhang, "/take １"), staffGroup)[0], "#1 已接单")
+	h.group(staffGroup, zhang, "/resolve ＃１")
+	contains(t, one(t, h.group(residentGroup, li, "/rate １ ５ 很好"), residentGroup), "谢谢您的评价")
+	if got := h.ticket(1).Rating; got != 5 {
+		t.Errorf("rating = %d, want 5", got)
+	}
+	contains(t, one(t, h.private(manager, "/sla 阳光花园 first=２ｈ"), me), "首次回复 2h")
+	setLang(t, h, "阳光花园", "en")
+	contains(t, one(t, h.private(manager, "/announce 阳光花园 water off on Sunday"), me), "posted to 1 resident group.")
+	h.group("-101", manager, "/bind 阳光花园")
+	contains(t, one(t, h.private(manager, "/announce 阳光花园 water back"), me), "posted to 2 resident groups.")
 }

@@ -36,7 +36,7 @@ func (r *req) outbox() error {
 		}
 		return r.reply(lines(ls...))
 	case (f[0] == "retry" || f[0] == "重发") && len(f) == 2:
-		id, err := strconv.ParseInt(strings.TrimPrefix(f[1], "#"), 10, 64)
+		id, err := strconv.ParseInt(strings.TrimPrefix(foldWidth(f[1]), "#"), 10, 64)
 		if err != nil || id <= 0 {
 			return usage(i18n.UsageOutbox)
 		}

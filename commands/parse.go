@@ -612,7 +612,7 @@ func closesQuote(open, r rune) bool {
 // ParseTicketNumber parses "12", "#12", "＃12" or "12号" into a positive
 // ticket number.
 func ParseTicketNumber(s string) (int64, error) {
-	t := trimSpace(s)
+	t := trimSpace(foldWidth(s)) // "１２" is 12
 	if h, ok := cutRune(t, '#'); ok {
 		t = h
 	}

@@ -498,6 +498,8 @@ func TestParseTicketNumber(t *testing.T) {
 		{" 12 ", 12},
 		{"\u300012\u3000", 12},
 		{"007", 7},
+		{"１２", 12}, // full-width digits, as Chinese input methods type them
+		{"＃１２号", 12},
 		{"1", 1},
 		{"9223372036854775807", 9223372036854775807},
 	}
@@ -511,7 +513,7 @@ func TestParseTicketNumber(t *testing.T) {
 	}
 	for _, in := range []string{
 		"", " ", "#", "＃", "号", "#号", "0", "#0", "-1", "#-1", "+12", "12a", "abc", "1 2", "1_000", "12.0",
-		"１２", "##12", "12号号", "9223372036854775808", "99999999999999999999", "0x10", "\xff", "#12 电梯",
+		"##12", "12号号", "9223372036854775808", "99999999999999999999", "0x10", "\xff", "#12 电梯",
 	} {
 		t.Run(fmt.Sprintf("bad %q", in), func(t *testing.T) {
 			if got, err := ParseTicketNumber(in); err == nil {

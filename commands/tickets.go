@@ -623,7 +623,7 @@ func (r *req) rate() error {
 	default:
 		return usage(i18n.UsageRate)
 	}
-	score, err := strconv.Atoi(scoreText)
+	score, err := strconv.Atoi(foldWidth(scoreText))
 	if err != nil || score < 1 || score > 5 {
 		return store.Errorf(store.EINVALID, "bad_rating", t.ID)
 	}
@@ -908,8 +908,15 @@ func (r *req) help() error {
 	if staffHelp {
 		text = lines(text, "", r.t(i18n.HelpStaff))
 	}
-	if managerHelp {
+	switch {
+	case managerHelp && r.chat.Kind == bot.Group:
+		// In a group only binding works; the rest is for a private chat.
+		text = lines(text, "", r.t(i18n.HelpManagerGroup))
+	case managerHelp:
 		text = lines(text, "", r.t(i18n.HelpManager), r.t(i18n.HelpManagerPolls), r.t(i18n.HelpExport))
+		if roles.CompanyWide() {
+			text = lines(text, r.t(i18n.HelpCompany))
+		}
 	}
 	return r.reply(text)
 }

@@ -208,7 +208,7 @@ func TestMonthlyReportInEnglish(t *testing.T) {
 	e.group(otherResident, tom, "#complaint parking in the fire lane")
 	e.set(cst("2026-12-01 09:00"))
 	out := e.run("monthly-report")
-	has(t, one(t, out, otherResident).Text, "Lakeside · our work in November 2026", "0 repair requests and 1 complaints", "parking 1")
+	has(t, one(t, out, otherResident).Text, "Lakeside · our work in November 2026", "0 repair requests and 1 complaint;", "parking 1")
 	has(t, one(t, out, residentGroup).Text, "阳光花园 · 2026年11月物业工作简报")
 	if n := len(to(out, bot.ChatID(manager.id))); n != 2 {
 		t.Errorf("the manager got %d reports, want one per community", n)
