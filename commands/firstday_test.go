@@ -241,3 +241,17 @@ func TestFullWidthNumbersAndEnglishPlurals(t *testing.T) {
 	h.group("-101", manager, "/bind 阳光花园")
 	contains(t, one(t, h.private(manager, "/announce 阳光花园 water back"), me), "posted to 2 resident groups.")
 }
+
+// The low-rating alert carries the resident's comment.
+func TestLowRatingAlertHasTheComment(t *testing.T) {
+	h := newHarness(t)
+	h.group(residentGroup, li, "#投诉 垃圾没人收")
+	h.group(staffGroup, zhang, "/resolve 1")
+	out := one(t, h.group(residentGroup, li, "/rate 1 1 还是没人收，楼道很臭"), bot.ChatID(manager.id))
+	contains(t, out, "#1 收到 1 星评价", "业主意见：还是没人收，楼道很臭", "/reopen 1")
+	h.group(residentGroup, li, "#报修 门坏了")
+	h.group(staffGroup, zhang, "/resolve 2")
+	setLang(t, h, "阳光花园", "en")
+	out = one(t, h.group(residentGroup, li, "/rate 2 2 slow"), bot.ChatID(manager.id))
+	contains(t, out, "#2 was rated 2/5", "The resident's comment: slow")
+}

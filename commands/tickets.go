@@ -638,7 +638,12 @@ func (r *req) rate() error {
 	if score <= 2 {
 		reporter := r.me.Label()
 		if err := r.notifyManagers(t.CommunityID, func(lang string) string {
-			return i18n.T(lang, i18n.TicketLowRating, t.ID, score, reporter, truncate(t.Text, 80), t.ID)
+			msg := i18n.T(lang, i18n.TicketLowRating, t.ID, score, reporter, truncate(t.Text, 80), t.ID)
+			if comment != "" {
+				// What the resident said is what the manager needs to follow up.
+				msg = lines(msg, i18n.T(lang, i18n.TicketLowRatingComment, comment))
+			}
+			return msg
 		}); err != nil {
 			return err
 		}
