@@ -255,3 +255,23 @@ func TestLowRatingAlertHasTheComment(t *testing.T) {
 	out = one(t, h.group(residentGroup, li, "/rate 2 2 slow"), bot.ChatID(manager.id))
 	contains(t, out, "#2 was rated 2/5", "The resident's comment: slow")
 }
+
+// /assign takes only the community's staff, tells the assignee privately,
+// and the history names whom it went to.
+func TestAssignTellsTheAssignee(t *testing.T) {
+	h := newHarness(t)
+	h.private(zhang, "/whoami") // 张师傅's private chat is known
+	h.group(residentGroup, li, "#报修 路灯不亮")
+	contains(t, one(t, h.group(staffGroup, manager, "/assign 1 Tom"), staffGroup), "Tom 不是这个小区的工作人员")
+	if h.ticket(1).AssigneeID != 0 {
+		t.Fatal("a resident was assigned")
+	}
+	out := h.group(staffGroup, manager, "/assign 1 张师傅")
+	contains(t, one(t, out, staffGroup), "#1 已指派给张师傅")
+	contains(t, one(t, out, bot.ChatID(zhang.id)), "王经理 把 #1 指派给了您：路灯不亮", "/resolve 1")
+	contains(t, one(t, h.group(residentGroup, li, "/status 1"), residentGroup), "王经理 指派给 张师傅")
+	// Assigning oneself tells nobody privately.
+	if got := to(h.group(staffGroup, zhang, "/assign 1 张师傅"), bot.ChatID(zhang.id)); len(got) != 0 {
+		t.Errorf("told of their own assignment: %+v", got)
+	}
+}

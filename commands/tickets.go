@@ -449,6 +449,13 @@ func (r *req) assign() error {
 	if err := r.toResident(t, r.t(i18n.TicketAssigned, t.ID, a.Label()), nil); err != nil {
 		return err
 	}
+	if a.ID != r.me.ID && a.PrivateChat != "" {
+		// The assignee hears of it where nobody else reads.
+		msg := r.t(i18n.TicketAssignedToYou, r.me.Label(), t.ID, truncate(t.Text, 80), t.ID, t.ID)
+		if _, err := r.tx.Enqueue(store.Out{Platform: a.Platform, Chat: a.PrivateChat, Text: msg}); err != nil {
+			return err
+		}
+	}
 	return r.ack(r.t(i18n.AckAssign, t.ID, a.Label()))
 }
 
@@ -737,7 +744,9 @@ func (r *req) status() error {
 			}
 		}
 		line := r.when(e.At) + " " + r.t(i18n.Event(e.Action), who)
-		if e.Note != "" && e.Action != "assign" && e.Action != "take" {
+		if e.Action == string(store.ActAssign) && e.Note != "" {
+			line = r.when(e.At) + " " + r.t(i18n.EventAssignTo, who, e.Note) // the note is the assignee
+		} else if e.Note != "" && e.Action != "assign" && e.Action != "take" {
 			line = r.t(i18n.StatusHistoryNote, line, truncate(e.Note, 60))
 		}
 		hist = append(hist, line)

@@ -795,4 +795,6 @@ Anything else is sent as a chat message, e.g. #repair lift button broken, /help,
 	DemoManager:            "Manager Wang",
 	DemoStaff:              "Master Zhang",
 	DemoResident:           "Auntie Li",
+	EventAssignTo:          "%s assigned it to %s",
+	TicketAssignedToYou:    "📌 %s assigned #%d to you: %s\nReply to its card, or write \"#%d text\", to answer the resident; when it is done, /resolve %d.",
 }

@@ -812,4 +812,6 @@ var (
 	DemoManager            = key("demo.manager")
 	DemoStaff              = key("demo.staff")
 	DemoResident           = key("demo.resident")
+	EventAssignTo          = key("event.assign_to")
+	TicketAssignedToYou    = key("ticket.assigned_to_you")
 )

@@ -795,4 +795,6 @@ var zh = map[Key]string{
 	DemoManager:            "王经理",
 	DemoStaff:              "张师傅",
 	DemoResident:           "李阿姨",
+	EventAssignTo:          "%s 指派给 %s",
+	TicketAssignedToYou:    "📌 %s 把 #%d 指派给了您：%s\n回复工单卡片或写“#%d 内容”即可答复业主；完成后请 /resolve %d。",
 }
