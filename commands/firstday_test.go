@@ -275,3 +275,50 @@ func TestAssignTellsTheAssignee(t *testing.T) {
 		t.Errorf("told of their own assignment: %+v", got)
 	}
 }
+
+// A repeated /take, /assign, /hold, /resolve, /cancel, /volunteer or
+// /poll close says it is already so, and changes and repeats nothing.
+func TestRepeatsSayAlreadySo(t *testing.T) {
+	h := newHarness(t)
+	h.group(residentGroup, li, "#报修 路灯不亮")
+	h.group(staffGroup, zhang, "/take 1")
+	events := h.count("SELECT count(*) FROM ticket_events")
+	out := h.group(staffGroup, zhang, "/take 1")
+	contains(t, one(t, out, staffGroup), "#1 已经是您在处理了")
+	if len(to(out, residentGroup)) != 0 {
+		t.Errorf("the resident was told again: %+v", to(out, residentGroup))
+	}
+	contains(t, one(t, h.group(staffGroup, manager, "/assign 1 张师傅"), staffGroup), "#1 已经指派给张师傅了")
+	h.group(staffGroup, zhang, "/hold 1 等配件")
+	contains(t, one(t, h.group(staffGroup, zhang, "/hold 1 等配件"), staffGroup), "#1 已经是暂缓状态了", "/progress 1")
+	h.group(staffGroup, zhang, "/resolve 1")
+	contains(t, one(t, h.group(staffGroup, zhang, "/resolve 1"), staffGroup), "#1 已经标记为解决了")
+	if n := h.count("SELECT count(*) FROM ticket_events"); n != events+2 {
+		t.Errorf("events = %d, want %d (the hold and the resolve only)", n, events+2)
+	}
+	h.group(residentGroup, li, "#报修 车库门")
+	h.group(residentGroup, li, "/cancel 2")
+	contains(t, one(t, h.group(residentGroup, li, "/cancel 2"), residentGroup), "#2 已经取消了")
+	h.group(residentGroup, tom, "/volunteer 会修电器")
+	contains(t, one(t, h.group(residentGroup, tom, "/volunteer"), residentGroup), "您已经在志愿者名单上了", "会修电器")
+	contains(t, one(t, h.private(manager, "/grant staff 张师傅"), bot.ChatID(manager.id)), "张师傅 已经是“阳光花园”的工作人员了")
+	// By button too: the toast says it.
+	toast, out := h.press(staffGroup, zhang, "x", "t:2:take")
+	if !strings.Contains(toast, "已经取消") || len(out) != 0 {
+		t.Errorf("take of a cancelled ticket by button: %q %+v", toast, out)
+	}
+	setLang(t, h, "阳光花园", "en")
+	h.group(residentGroup, li, "#repair the gate")
+	h.group(staffGroup, zhang, "/take 3")
+	contains(t, one(t, h.group(staffGroup, zhang, "/take 3"), staffGroup), "#3 is yours already.")
+}
+
+// Closing a closed poll says so, with its results.
+func TestPollCloseTwice(t *testing.T) {
+	h := newHarness(t)
+	me := bot.ChatID(manager.id)
+	h.private(manager, "/poll 哪天？ | 周六 | 周日")
+	contains(t, one(t, h.private(manager, "/poll close 1"), me), "#1")
+	out := one(t, h.private(manager, "/poll close 1"), me)
+	contains(t, out, "投票 #1 已经结束了")
+}

@@ -348,6 +348,12 @@ func (r *req) scheduleSet(args, op string, line, done i18n.Key) error {
 	if err != nil {
 		return err
 	}
+	switch {
+	case op == "pause" && !sc.Enabled:
+		return r.reply(r.t(i18n.AlreadySchedulePaused, sc.ID))
+	case op == "resume" && sc.Enabled:
+		return r.reply(r.t(i18n.AlreadyScheduleRunning, sc.ID))
+	}
 	switch op {
 	case "rm":
 		err = r.tx.RemoveSchedule(id)

@@ -410,6 +410,10 @@ func (r *req) take() error {
 	if err != nil {
 		return err
 	}
+	if t.AssigneeID == r.me.ID && t.Status == store.StatusInProgress {
+		// Taking it again would repeat the news to the resident and the history.
+		return r.ack(r.t(i18n.AlreadyYours, t.ID))
+	}
 	if t, err = r.change(t, store.Change{Action: store.ActTake, Assignee: r.me}); err != nil {
 		return err
 	}
@@ -442,6 +446,9 @@ func (r *req) assign() error {
 	}
 	if !roles.Staff(t.CommunityID) {
 		return store.Errorf(store.EINVALID, "assign_not_staff", a.Label())
+	}
+	if t.AssigneeID == a.ID && t.Status == store.StatusInProgress {
+		return r.ack(r.t(i18n.AlreadyAssigned, t.ID, a.Label()))
 	}
 	if t, err = r.change(t, store.Change{Action: store.ActAssign, Assignee: a}); err != nil {
 		return err
@@ -483,6 +490,9 @@ func (r *req) hold() error {
 	if err != nil {
 		return err
 	}
+	if t.Status == store.StatusOnHold {
+		return r.ack(r.t(i18n.AlreadyHeld, t.ID, t.ID))
+	}
 	if t, err = r.change(t, store.Change{Action: store.ActHold, Note: reason}); err != nil {
 		return err
 	}
@@ -496,6 +506,9 @@ func (r *req) resolve() error {
 	t, note, err := r.ticketWithNote(i18n.Key{})
 	if err != nil {
 		return err
+	}
+	if t.Status == store.StatusResolved {
+		return r.ack(r.t(i18n.AlreadyResolved, t.ID))
 	}
 	if t, err = r.change(t, store.Change{Action: store.ActResolve, Note: note}); err != nil {
 		return err
@@ -557,6 +570,9 @@ func (r *req) cancel() error {
 	t, _, err := r.reporterTicket(id, false)
 	if err != nil {
 		return err
+	}
+	if t.Status == store.StatusCancelled {
+		return r.reply(r.t(i18n.AlreadyCancelled, t.ID))
 	}
 	if t, err = r.change(t, store.Change{Action: store.ActCancel}); err != nil {
 		return err

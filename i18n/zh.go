@@ -797,4 +797,13 @@ var zh = map[Key]string{
 	DemoResident:           "李阿姨",
 	EventAssignTo:          "%s 指派给 %s",
 	TicketAssignedToYou:    "📌 %s 把 #%d 指派给了您：%s\n回复工单卡片或写“#%d 内容”即可答复业主；完成后请 /resolve %d。",
+	AlreadyYours:           "#%d 已经是您在处理了。",
+	AlreadyAssigned:        "#%d 已经指派给%s了。",
+	AlreadyHeld:            "#%d 已经是暂缓状态了；恢复处理请 /progress %d 进展。",
+	AlreadyResolved:        "#%d 已经标记为解决了，正等业主评价。",
+	AlreadyCancelled:       "#%d 已经取消了。",
+	AlreadyVolunteer:       "您已经在志愿者名单上了，谢谢！%s",
+	AlreadyPollClosed:      "投票 #%d 已经结束了。",
+	AlreadySchedulePaused:  "定时任务 #%d 已经是暂停状态。",
+	AlreadyScheduleRunning: "定时任务 #%d 没有暂停，正在运行。",
 }

@@ -54,3 +54,15 @@ func TestSchedulePreviewYearsAndAStableEvery(t *testing.T) {
 		t.Errorf("Next(10:00) = %v, want 12:00", got)
 	}
 }
+
+// Pausing a paused schedule, or resuming a running one, says it is so.
+func TestScheduleRepeatsSayAlreadySo(t *testing.T) {
+	e := newEnv(t)
+	e.say(manager, `/schedule add "0 9 * * 1" announcement 阳光花园 停水通知`)
+	has(t, e.say(manager, "/schedule resume 1"), "定时任务 #1 没有暂停，正在运行")
+	has(t, e.say(manager, "/schedule pause 1"), "已暂停定时任务 #1")
+	has(t, e.say(manager, "/schedule pause 1"), "定时任务 #1 已经是暂停状态")
+	if n := len(e.s.cron.Entries()) - len(e.s.jobs); n != 0 {
+		t.Errorf("entries after pausing twice = %d", n)
+	}
+}
