@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/commands"
 	"github.com/linli/linli/store"
@@ -321,4 +323,39 @@ func TestPollCloseTwice(t *testing.T) {
 	contains(t, one(t, h.private(manager, "/poll close 1"), me), "#1")
 	out := one(t, h.private(manager, "/poll close 1"), me)
 	contains(t, out, "投票 #1 已经结束了")
+}
+
+// Ratings are history: staff reopening and resolving a badly rated ticket
+// take nothing out of /report or the export, and the managers hear of the
+// reopen with the rating.
+func TestRatingsAreHistory(t *testing.T) {
+	h, _ := exportHarness(t)
+	me := bot.ChatID(manager.id)
+	h.group(residentGroup, li, "#报修 水管漏水")
+	h.group(staffGroup, zhang, "/resolve 1")
+	h.group(residentGroup, li, "/rate 1 1 根本没修好")
+	h.now = h.now.Add(time.Hour)
+	out := h.group(staffGroup, zhang, "/reopen 1")
+	contains(t, one(t, out, me), "#1 在评为 1 星之后被张师傅重新打开", "这次评分仍计入当月统计", "业主意见：根本没修好")
+	h.group(staffGroup, zhang, "/resolve 1 又修了一次")
+	if got := h.ticket(1); got.Rating != 0 || got.Status != store.StatusResolved {
+		t.Fatalf("after the reopen and resolve: %+v", got)
+	}
+	contains(t, to(h.private(manager, "/report 2026-11"), me)[0], "满意度：平均 1.00 分（1 条评价）")
+	h.group(residentGroup, li, "/rate 1 4 这次好了")
+	contains(t, to(h.private(manager, "/report 2026-11"), me)[0], "满意度：平均 2.50 分（2 条评价）")
+	h.private(manager, "/export 2026-11")
+	q := lastQueued(t, h, 1)[0]
+	f, err := excelize.OpenFile(q.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("评分")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[1][2] != "1" || rows[1][3] != "根本没修好" || rows[2][2] != "4" || rows[2][3] != "这次好了" {
+		t.Errorf("ratings sheet = %q, want both ratings", rows)
+	}
 }

@@ -547,8 +547,23 @@ func (r *req) reopen() error {
 	if err != nil {
 		return err
 	}
+	rated, comment := t.Rating, t.RatingComment
 	if t, err = r.change(t, store.Change{Action: store.ActReopen}); err != nil {
 		return err
+	}
+	if rated != 0 {
+		// The rating stays in the month's figures; the managers hear that
+		// the ticket it rated is open again, and who opened it.
+		who := r.me.Label()
+		if err := r.notifyManagers(t.CommunityID, func(lang string) string {
+			msg := i18n.T(lang, i18n.TicketReopenedRated, t.ID, rated, who, truncate(t.Text, 80))
+			if comment != "" {
+				msg = lines(msg, i18n.T(lang, i18n.TicketLowRatingComment, comment))
+			}
+			return msg
+		}); err != nil {
+			return err
+		}
 	}
 	if acc.Reporter {
 		if err := r.toStaff(t, r.t(i18n.TicketReopened, t.ID)); err != nil {

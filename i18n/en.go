@@ -806,4 +806,5 @@ Anything else is sent as a chat message, e.g. #repair lift button broken, /help,
 	AlreadyPollClosed:      "Poll #%d is closed already.",
 	AlreadySchedulePaused:  "Schedule #%d is paused already.",
 	AlreadyScheduleRunning: "Schedule #%d isn't paused: it is running.",
+	TicketReopenedRated: "⚠ #%[1]d was reopened by %[3]s after a %[2]d/5 rating (%[4]s). That rating still counts in its month.",
 }

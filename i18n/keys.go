@@ -823,4 +823,5 @@ var (
 	AlreadyPollClosed      = key("already.poll_closed")
 	AlreadySchedulePaused  = key("already.schedule_paused")
 	AlreadyScheduleRunning = key("already.schedule_running")
+	TicketReopenedRated = key("ticket.reopened_rated")
 )

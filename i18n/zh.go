@@ -806,4 +806,5 @@ var zh = map[Key]string{
 	AlreadyPollClosed:      "投票 #%d 已经结束了。",
 	AlreadySchedulePaused:  "定时任务 #%d 已经是暂停状态。",
 	AlreadyScheduleRunning: "定时任务 #%d 没有暂停，正在运行。",
+	TicketReopenedRated: "⚠ #%d 在评为 %d 星之后被%s重新打开（%s）。这次评分仍计入当月统计。",
 }

@@ -365,7 +365,11 @@ func (tx *Tx) Apply(t *Ticket, c Change) (*Ticket, error) {
 	if c.Assignee != nil && (c.Action == ActAssign || c.Action == ActTake) {
 		note = strings.TrimSpace(c.Assignee.Label() + " " + note)
 	}
-	if err := tx.addEvent(t.ID, actorID, string(c.Action), t.Status, to, strings.TrimSpace(note)); err != nil {
+	var rating any
+	if c.Action == ActRate {
+		rating = c.Rating // the event keeps the score: ratings are history
+	}
+	if err := tx.addRatedEvent(t.ID, actorID, string(c.Action), t.Status, to, strings.TrimSpace(note), rating); err != nil {
 		return nil, err
 	}
 	return tx.Ticket(t.ID)
@@ -400,9 +404,14 @@ type Event struct {
 }
 
 func (tx *Tx) addEvent(ticketID int64, actorID any, action, from, to, note string) error {
+	return tx.addRatedEvent(ticketID, actorID, action, from, to, note, nil)
+}
+
+// addRatedEvent is addEvent with a rating's score (nil for other events).
+func (tx *Tx) addRatedEvent(ticketID int64, actorID any, action, from, to, note string, rating any) error {
 	tx.reportMemo = nil // the report's event figures may change
-	_, err := tx.exec(`INSERT INTO ticket_events (ticket_id, actor_id, action, from_status, to_status, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		ticketID, actorID, action, from, to, note, unix(tx.now))
+	_, err := tx.exec(`INSERT INTO ticket_events (ticket_id, actor_id, action, from_status, to_status, note, at, rating) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		ticketID, actorID, action, from, to, note, unix(tx.now), rating)
 	if err != nil {
 		return fmt.Errorf("insert ticket event: %w", err)
 	}
