@@ -86,18 +86,35 @@ func (r *req) bind() error {
 	}
 	r.setCommunity(comm)
 	var msg []string
+	var missed []*store.Ticket // for a staff group: the cards no staff group received
 	if created {
 		msg = append(msg, r.t(i18n.BindCreated, comm.Name))
 	}
 	if role == store.RoleStaffChat {
 		msg = append(msg, r.t(i18n.BindStaff, comm.Name))
+		if missed, err = r.missedTickets(comm.ID); err != nil {
+			return err
+		}
+		if len(missed) > 0 {
+			msg = append(msg, r.t(i18n.BindMissed, len(missed)))
+		}
 	} else {
 		msg = append(msg, r.t(i18n.BindResident, comm.Name))
 	}
 	if r.s.cfg.PrivacyMode(r.m.Platform) {
 		msg = append(msg, r.t(i18n.BindPrivacy))
 	}
-	return r.reply(lines(msg...))
+	if err := r.reply(lines(msg...)); err != nil {
+		return err
+	}
+	if len(missed) == 0 {
+		return nil
+	}
+	chat, err := r.tx.ChatByID(r.chat.ID)
+	if err != nil {
+		return err
+	}
+	return r.postMissedCards(chat, missed)
 }
 
 // quoteName quotes a community name with spaces, as a command takes it.

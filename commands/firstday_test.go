@@ -359,3 +359,37 @@ func TestRatingsAreHistory(t *testing.T) {
 		t.Errorf("ratings sheet = %q, want both ratings", rows)
 	}
 }
+
+// A ticket filed while the community has no staff group alerts the
+// managers; binding a staff group then posts the open tickets it missed.
+func TestNoStaffGroupAlertsAndBindingPostsTheMissed(t *testing.T) {
+	h := newHarness(t)
+	me := bot.ChatID(manager.id)
+	h.group("-500", manager, "/bind 月亮湾")
+	h.group("-500", tom, "#报修 车库门坏了")
+	out := h.group("-500", tom, "#报修 电梯异响")
+	contains(t, one(t, out, "-500"), "工单 #2")
+	contains(t, one(t, out, me), "“月亮湾”还没有绑定物业工作群", "工单 #2（电梯异响）没有发给任何工作人员", "/bind 月亮湾 staff")
+	h.group("-500", tom, "/cancel 1")
+	// A community with a staff group alerts nobody.
+	if got := to(h.group(residentGroup, li, "#报修 路灯不亮"), me); len(got) != 0 {
+		t.Errorf("an alert although 阳光花园 has a staff group: %+v", got)
+	}
+
+	out = h.group("-600", manager, "/bind 月亮湾 staff")
+	msgs := to(out, "-600")
+	if len(msgs) != 2 {
+		t.Fatalf("messages to the new staff group = %d, want the answer and one card: %+v", len(msgs), msgs)
+	}
+	contains(t, msgs[0], "本群已绑定为“月亮湾”的物业工作群", "已补发 1 张")
+	contains(t, msgs[1], "新工单 #2", "电梯异响")
+	// The card is the ticket's staff card: a reply to it reaches the resident.
+	h.group("-600", zhang, "我是张师傅")
+	h.private(manager, "/grant staff 张师傅 月亮湾")
+	out = h.reply("-600", zhang, bot.MessageID(msgs[1].Attachment.Ref), "下午去看")
+	contains(t, to(out, "-500")[0], "#2 物业回复（张师傅）：下午去看")
+	// Binding it again posts nothing twice.
+	if got := to(h.group("-600", manager, "/bind 月亮湾 staff"), "-600"); len(got) != 1 {
+		t.Errorf("binding again posted again: %+v", got)
+	}
+}

@@ -93,7 +93,63 @@ func (r *req) postStaffCards(t *store.Ticket, photo *store.TicketAttachment) (in
 			first = id
 		}
 	}
+	if len(chats) == 0 {
+		// Nobody would hear of it: the managers do, and binding a staff
+		// group later posts it there (bind: postMissedCards).
+		comm, err := r.tx.CommunityByID(t.CommunityID)
+		if err != nil {
+			return 0, err
+		}
+		text := truncate(t.Text, 60)
+		if err := r.notifyManagers(t.CommunityID, func(lang string) string {
+			return i18n.T(lang, i18n.NoStaffGroup, comm.Name, t.ID, text, quoteName(comm.Name))
+		}); err != nil {
+			return 0, err
+		}
+	}
 	return first, nil
+}
+
+// missedTickets lists, oldest first, a community's open tickets that no
+// staff group received (filed while it had none).
+func (r *req) missedTickets(communityID int64) ([]*store.Ticket, error) {
+	ts, err := r.tx.Tickets(store.TicketFilter{CommunityID: communityID, Active: true})
+	if err != nil {
+		return nil, err
+	}
+	var out []*store.Ticket
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].StaffCard == 0 {
+			out = append(out, ts[i])
+		}
+	}
+	return out, nil
+}
+
+// postMissedCards posts the cards of missed tickets in a staff group just
+// bound; they become the tickets' staff cards.
+func (r *req) postMissedCards(chat *store.Chat, ts []*store.Ticket) error {
+	for _, t := range ts {
+		out := store.Out{
+			Platform: chat.Platform, Chat: chat.Key, Text: r.staffCard(t, chat.Platform), Buttons: r.staffButtons(chat.Platform, t),
+			TicketID: t.ID, LinkRole: "staff_card",
+		}
+		photo, err := r.firstPhoto(t.ID)
+		if err != nil {
+			return err
+		}
+		if photo != nil {
+			out.Attachment = photo.Outgoing(chat.Platform)
+		}
+		id, err := r.tx.Enqueue(out)
+		if err != nil {
+			return err
+		}
+		if err := r.tx.SetCards(t.ID, 0, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (r *req) kindName(t *store.Ticket) string { return r.t(i18n.Kind(t.Kind)) }

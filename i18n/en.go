@@ -806,5 +806,7 @@ Anything else is sent as a chat message, e.g. #repair lift button broken, /help,
 	AlreadyPollClosed:      "Poll #%d is closed already.",
 	AlreadySchedulePaused:  "Schedule #%d is paused already.",
 	AlreadyScheduleRunning: "Schedule #%d isn't paused: it is running.",
-	TicketReopenedRated: "⚠ #%[1]d was reopened by %[3]s after a %[2]d/5 rating (%[4]s). That rating still counts in its month.",
+	TicketReopenedRated:    "⚠ #%[1]d was reopened by %[3]s after a %[2]d/5 rating (%[4]s). That rating still counts in its month.",
+	NoStaffGroup:           "⚠ \"%[1]s\" has no staff group yet: ticket #%[2]d (%[3]s) reached no staff. Send /bind %[4]s staff in the staff group; once it is bound, the open tickets it missed are posted there.",
+	BindMissed:             "Posted %d {ticket card|ticket cards} the staff had not received.",
 }

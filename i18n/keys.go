@@ -823,5 +823,7 @@ var (
 	AlreadyPollClosed      = key("already.poll_closed")
 	AlreadySchedulePaused  = key("already.schedule_paused")
 	AlreadyScheduleRunning = key("already.schedule_running")
-	TicketReopenedRated = key("ticket.reopened_rated")
+	TicketReopenedRated    = key("ticket.reopened_rated")
+	NoStaffGroup           = key("ticket.no_staff_group")
+	BindMissed             = key("bind.missed")
 )

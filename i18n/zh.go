@@ -806,5 +806,7 @@ var zh = map[Key]string{
 	AlreadyPollClosed:      "投票 #%d 已经结束了。",
 	AlreadySchedulePaused:  "定时任务 #%d 已经是暂停状态。",
 	AlreadyScheduleRunning: "定时任务 #%d 没有暂停，正在运行。",
-	TicketReopenedRated: "⚠ #%d 在评为 %d 星之后被%s重新打开（%s）。这次评分仍计入当月统计。",
+	TicketReopenedRated:    "⚠ #%d 在评为 %d 星之后被%s重新打开（%s）。这次评分仍计入当月统计。",
+	NoStaffGroup:           "⚠ “%[1]s”还没有绑定物业工作群：工单 #%[2]d（%[3]s）没有发给任何工作人员。请在物业群里发送 /bind %[4]s staff，绑定后，还没处理的工单会补发到那里。",
+	BindMissed:             "已补发 %d 张此前没有发给工作人员的工单卡片。",
 }
