@@ -393,3 +393,35 @@ func TestNoStaffGroupAlertsAndBindingPostsTheMissed(t *testing.T) {
 		t.Errorf("binding again posted again: %+v", got)
 	}
 }
+
+// Nothing is dropped in silence: a reply to a cancelled ticket, someone not
+// yet staff answering a staff card, staff answering in the resident group.
+func TestNoSilentDrops(t *testing.T) {
+	h := newHarness(t)
+	out := h.group(residentGroup, li, "#报修 路灯不亮")
+	card, staffCard := one(t, out, residentGroup), one(t, out, staffGroup)
+	h.group(residentGroup, li, "/cancel 1")
+	contains(t, one(t, h.reply(residentGroup, li, bot.MessageID(card.Attachment.Ref), "还在吗"), residentGroup), "#1 已取消，这里的回复不会再转达", "#报修 问题描述")
+	contains(t, one(t, h.reply(staffGroup, zhang, bot.MessageID(staffCard.Attachment.Ref), "好的"), staffGroup), "#1 已取消")
+
+	out = h.group(residentGroup, li, "#报修 水管漏水")
+	staffCard = one(t, out, staffGroup)
+	newbie := person{"77", "小王"}
+	out = h.reply(staffGroup, newbie, bot.MessageID(staffCard.Attachment.Ref), "我下午去")
+	contains(t, one(t, out, staffGroup), "小王，您还不是“阳光花园”的工作人员", "/grant staff 小王")
+	if len(to(out, residentGroup)) != 0 {
+		t.Errorf("a non-staff reply reached the resident: %+v", to(out, residentGroup))
+	}
+	// Chatter in the staff group that answers no card stays chatter.
+	if out := h.group(staffGroup, newbie, "大家好"); len(out) != 0 {
+		t.Errorf("chatter answered: %+v", out)
+	}
+
+	out = h.group(residentGroup, zhang, "#2 马上到")
+	contains(t, one(t, out, residentGroup), "已记入 #2 的处理记录")
+	if h.count("SELECT count(*) FROM ticket_events WHERE ticket_id = 2 AND action = 'comment'") != 1 {
+		t.Error("the staff comment in the resident group was not recorded")
+	}
+	setLang(t, h, "阳光花园", "en")
+	contains(t, one(t, h.reply(staffGroup, newbie, bot.MessageID(staffCard.Attachment.Ref), "on my way"), staffGroup), "you aren't staff of")
+}

@@ -764,7 +764,19 @@ func (r *req) comment(id int64, text string, viaRef bool) error {
 	}
 	staffReply := acc.Staff && !acc.Reporter
 	if !staffReply && !acc.Reporter {
+		if r.chat.Role == store.RoleStaffChat && r.m.ReplyTo != "" {
+			// Someone in the staff group not (yet) granted staff answers a
+			// card: tell them why it goes nowhere, rather than drop it.
+			comm, err := r.tx.CommunityByID(t.CommunityID)
+			if err != nil {
+				return err
+			}
+			return r.reply(r.t(i18n.NotStaffReply, r.me.Label(), comm.Name, r.me.Label()))
+		}
 		return errSkip // someone else's ticket: chatter, not a comment
+	}
+	if t.Status == store.StatusCancelled {
+		return r.reply(r.t(i18n.TicketCancelledNoReply, t.ID, r.t(i18n.Tag(t.Kind))))
 	}
 	if !t.Active() && t.Status != store.StatusResolved {
 		return store.Errorf(store.EINVALID, "ticket_closed", t.ID, t.ID)
@@ -787,7 +799,11 @@ func (r *req) comment(id int64, text string, viaRef bool) error {
 		if r.chat.Role == store.RoleStaffChat || r.chat.Kind == bot.Private {
 			return r.reply(r.t(i18n.AckComment, t.ID))
 		}
-		return nil
+		// In the resident's own group they read it already: say it counted.
+		if t.OriginChatID == r.chat.ID {
+			return r.reply(r.t(i18n.AckCommentHere, t.ID))
+		}
+		return r.reply(r.t(i18n.AckComment, t.ID))
 	}
 	if err := r.toStaff(t, r.t(i18n.TicketFollowup, t.ID, r.me.Label(), text)); err != nil {
 		return err

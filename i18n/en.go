@@ -809,4 +809,7 @@ Anything else is sent as a chat message, e.g. #repair lift button broken, /help,
 	TicketReopenedRated:    "⚠ #%[1]d was reopened by %[3]s after a %[2]d/5 rating (%[4]s). That rating still counts in its month.",
 	NoStaffGroup:           "⚠ \"%[1]s\" has no staff group yet: ticket #%[2]d (%[3]s) reached no staff. Send /bind %[4]s staff in the staff group; once it is bound, the open tickets it missed are posted there.",
 	BindMissed:             "Posted %d {ticket card|ticket cards} the staff had not received.",
+	AckCommentHere: "✅ Noted in #%d's history (the resident sees it here already).",
+	TicketCancelledNoReply: "#%d was cancelled: replies to it are no longer passed on. If something new came up, please file again: %s what's wrong",
+	NotStaffReply: "%s, you aren't staff of \"%s\" yet, so replies to ticket cards don't reach the resident. Ask a manager to send me /grant staff %s privately.",
 }

@@ -826,4 +826,7 @@ var (
 	TicketReopenedRated    = key("ticket.reopened_rated")
 	NoStaffGroup           = key("ticket.no_staff_group")
 	BindMissed             = key("bind.missed")
+	AckCommentHere = key("ack.comment_here")
+	TicketCancelledNoReply = key("ticket.cancelled_no_reply")
+	NotStaffReply = key("staff.not_staff_reply")
 )

@@ -809,4 +809,7 @@ var zh = map[Key]string{
 	TicketReopenedRated:    "⚠ #%d 在评为 %d 星之后被%s重新打开（%s）。这次评分仍计入当月统计。",
 	NoStaffGroup:           "⚠ “%[1]s”还没有绑定物业工作群：工单 #%[2]d（%[3]s）没有发给任何工作人员。请在物业群里发送 /bind %[4]s staff，绑定后，还没处理的工单会补发到那里。",
 	BindMissed:             "已补发 %d 张此前没有发给工作人员的工单卡片。",
+	AckCommentHere: "✅ 已记入 #%d 的处理记录（业主在本群已经看到）。",
+	TicketCancelledNoReply: "#%d 已取消，这里的回复不会再转达。如有新情况，请重新报修：%s 问题描述",
+	NotStaffReply: "%s，您还不是“%s”的工作人员，回复工单卡片不会转给业主。请让经理私聊我发送 /grant staff %s。",
 }
