@@ -58,6 +58,7 @@ var specs = map[Command]spec{
 	"receipt":     {run: (*req).receipt},
 	"suggestions": {run: (*req).suggestions, access: staff},
 	"answer":      {run: (*req).answer, access: staff},
+	"note":        {run: (*req).note, access: staff},
 	"metoo":       {run: (*req).metoo},
 	"volunteer":   {run: (*req).volunteer},
 	"volunteers":  {run: (*req).volunteers, access: manager},

@@ -425,3 +425,37 @@ func TestNoSilentDrops(t *testing.T) {
 	setLang(t, h, "阳光花园", "en")
 	contains(t, one(t, h.reply(staffGroup, newbie, bot.MessageID(staffCard.Attachment.Ref), "on my way"), staffGroup), "you aren't staff of")
 }
+
+// Staff-only notes, by /note or a "!" reply to a card: recorded, shown to
+// staff, never to residents.
+func TestStaffOnlyNotes(t *testing.T) {
+	h := newHarness(t)
+	h.group("-201", manager, "/bind 阳光花园 staff") // a second staff group
+	out := h.group(residentGroup, li, "#报修 水管漏水")
+	staffCard := to(out, staffGroup)[0]
+	out = h.group(staffGroup, zhang, "/note 1 业主脾气急，先打电话")
+	contains(t, one(t, out, staffGroup), "已记下 #1 的内部备注")
+	contains(t, one(t, out, "-201"), "#1 内部备注（张师傅，业主看不到）：业主脾气急，先打电话")
+	if len(to(out, residentGroup)) != 0 || len(edits(out, residentGroup)) != 0 {
+		t.Errorf("a note reached the resident group: %+v", out)
+	}
+	out = h.reply(staffGroup, zhang, bot.MessageID(staffCard.Attachment.Ref), "！配件要等两天")
+	contains(t, one(t, out, staffGroup), "已记下 #1 的内部备注")
+	if len(to(out, residentGroup)) != 0 {
+		t.Errorf("a ! reply reached the resident: %+v", to(out, residentGroup))
+	}
+	if got := h.ticket(1); !got.FirstResponseAt.IsZero() {
+		t.Errorf("a note counted as the first response: %+v", got)
+	}
+	staffView := one(t, h.group(staffGroup, zhang, "/status 1"), staffGroup)
+	contains(t, staffView, "张师傅 内部备注", "业主脾气急", "配件要等两天")
+	mine := one(t, h.group(residentGroup, li, "/status 1"), residentGroup)
+	if strings.Contains(mine.Text, "备注") || strings.Contains(mine.Text, "脾气") || strings.Contains(mine.Text, "配件") {
+		t.Errorf("the reporter sees a note:\n%s", mine.Text)
+	}
+	contains(t, one(t, h.group(residentGroup, li, "/note 1 我也写"), residentGroup), "只有物业工作人员可以使用")
+	contains(t, one(t, h.group(staffGroup, zhang, "/note 1"), staffGroup), "/note 12 内容")
+	if n := h.count("SELECT count(*) FROM ticket_events WHERE action = 'note'"); n != 2 {
+		t.Errorf("notes = %d, want 2", n)
+	}
+}

@@ -120,6 +120,7 @@ var commandTable = []struct {
 	{"outbox", []string{"发件箱"}},
 	{"suggestions", []string{"意见列表"}},
 	{"answer", []string{"答复"}},
+	{"note", []string{"备注", "内部备注"}},
 	{"receipt", []string{"回执"}},
 	{"metoo", []string{"同", "我也是"}},
 	{"poll", []string{"投票"}},

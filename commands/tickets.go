@@ -775,6 +775,12 @@ func (r *req) comment(id int64, text string, viaRef bool) error {
 		}
 		return errSkip // someone else's ticket: chatter, not a comment
 	}
+	if staffReply {
+		if rest, ok := staffNote(text); ok {
+			// "!…": a note for the staff, not an answer to the resident.
+			return r.addNote(t, rest)
+		}
+	}
 	if t.Status == store.StatusCancelled {
 		return r.reply(r.t(i18n.TicketCancelledNoReply, t.ID, r.t(i18n.Tag(t.Kind))))
 	}
@@ -809,6 +815,44 @@ func (r *req) comment(id int64, text string, viaRef bool) error {
 		return err
 	}
 	return r.reply(r.t(i18n.AckFollowup, t.ID))
+}
+
+// note records a staff-only note: /note N TEXT.
+func (r *req) note() error {
+	t, text, err := r.ticketWithNote(i18n.UsageNote)
+	if err != nil {
+		return err
+	}
+	return r.addNote(t, text)
+}
+
+// addNote records a note on a ticket that only its community's staff see
+// (in /status and the export), and shows it in the other staff groups.
+func (r *req) addNote(t *store.Ticket, text string) error {
+	if strings.TrimSpace(text) == "" {
+		return usage(i18n.UsageNote)
+	}
+	if err := store.CheckTicketText(text); err != nil {
+		return err
+	}
+	if _, err := r.tx.Apply(t, store.Change{Action: store.ActNote, Actor: r.me.In(t.CommunityID), Note: text}); err != nil {
+		return err
+	}
+	if err := r.toStaff(t, r.t(i18n.TicketNote, t.ID, r.me.Label(), text)); err != nil {
+		return err
+	}
+	return r.reply(r.t(i18n.AckNote, t.ID))
+}
+
+// staffNote reports whether a staff reply is a note ("!…" or "！…") and
+// returns its text.
+func staffNote(text string) (string, bool) {
+	for _, mark := range []string{"!", "！"} {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(text), mark); ok {
+			return strings.TrimSpace(rest), true
+		}
+	}
+	return "", false
 }
 
 // leadingRef is a "#12" at the start of a comment, with what separates it
@@ -847,6 +891,9 @@ func (r *req) status() error {
 			}
 		}
 		line := r.when(e.At) + " " + r.t(i18n.Event(e.Action), who)
+		if e.Action == string(store.ActNote) && !acc.Staff {
+			continue // staff-only: the reporter never sees it
+		}
 		if e.Action == string(store.ActAssign) && e.Note != "" {
 			line = r.when(e.At) + " " + r.t(i18n.EventAssignTo, who, e.Note) // the note is the assignee
 		} else if e.Note != "" && e.Action != "assign" && e.Action != "take" {

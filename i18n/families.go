@@ -70,7 +70,7 @@ var (
 	whys     = map[string]Key{"open": WhyOpen, "in_progress": WhyInProgress, "on_hold": WhyOnHold, "resolved": WhyResolved, "closed": WhyClosed, "cancelled": WhyCancelled}
 	refusals = map[string]Key{
 		"take": RefusedTake, "assign": RefusedAssign, "progress": RefusedProgress, "comment": RefusedComment, "hold": RefusedHold,
-		"resolve": RefusedResolve, "reopen": RefusedReopen, "cancel": RefusedCancel, "rate": RefusedRate, "close": RefusedClose,
+		"resolve": RefusedResolve, "reopen": RefusedReopen, "cancel": RefusedCancel, "rate": RefusedRate, "close": RefusedClose, "note": RefusedNote,
 	}
 	roles         = map[string]Key{"resident": RoleResident, "staff": RoleStaff, "manager": RoleManager}
 	scheduleKinds = map[string]Key{"announcement": ScheduleKindAnnouncement, "survey": ScheduleKindSurvey, "activity": ScheduleKindActivity, "meeting": ScheduleKindMeeting}
@@ -81,13 +81,13 @@ var (
 		"created": EventCreated, "take": EventTake, "assign": EventAssign, "progress": EventProgress,
 		"comment": EventComment, "hold": EventHold, "resolve": EventResolve, "reopen": EventReopen,
 		"cancel": EventCancel, "rate": EventRate, "close": EventClose,
-		"escalate_1": EventEscalate1, "escalate_2": EventEscalate2,
+		"escalate_1": EventEscalate1, "escalate_2": EventEscalate2, "note": EventNote,
 	}
 	exportActions = map[string]Key{
 		"created": ExportActionCreated, "take": ExportActionTake, "assign": ExportActionAssign, "progress": ExportActionProgress,
 		"comment": ExportActionComment, "hold": ExportActionHold, "resolve": ExportActionResolve, "reopen": ExportActionReopen,
 		"cancel": ExportActionCancel, "rate": ExportActionRate, "close": ExportActionClose,
-		"escalate_1": ExportActionEscalate1, "escalate_2": ExportActionEscalate2,
+		"escalate_1": ExportActionEscalate1, "escalate_2": ExportActionEscalate2, "note": ExportActionNote,
 	}
 	weekdays = map[string]Key{
 		"Sunday": WeekdaySunday, "Monday": WeekdayMonday, "Tuesday": WeekdayTuesday, "Wednesday": WeekdayWednesday,

@@ -16,7 +16,7 @@ import (
 func TestLookupsKnowEveryCode(t *testing.T) {
 	actions := []string{"created", "escalate_1", "escalate_2"}
 	for _, a := range []store.Action{store.ActTake, store.ActAssign, store.ActProgress, store.ActComment, store.ActHold,
-		store.ActResolve, store.ActReopen, store.ActCancel, store.ActRate, store.ActClose} {
+		store.ActResolve, store.ActReopen, store.ActCancel, store.ActRate, store.ActClose, store.ActNote} {
 		actions = append(actions, string(a))
 	}
 	scheduleKinds := []string{store.ScheduleAnnouncement, store.ScheduleSurvey, store.ScheduleActivity, store.ScheduleMeeting}

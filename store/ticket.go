@@ -251,6 +251,7 @@ const (
 	ActCancel   Action = "cancel"
 	ActRate     Action = "rate"
 	ActClose    Action = "close" // autoclose of a resolved ticket
+	ActNote     Action = "note"  // a staff-only note: residents never see it
 )
 
 // transitions is the ticket lifecycle of DESIGN.md §6, in one place: for each
@@ -267,6 +268,8 @@ var transitions = map[Action]map[string]string{
 	ActCancel:   {StatusOpen: StatusCancelled},
 	ActRate:     {StatusResolved: StatusClosed, StatusClosed: ""},
 	ActClose:    {StatusResolved: StatusClosed},
+	ActNote: {StatusOpen: "", StatusInProgress: "", StatusOnHold: "", StatusResolved: "", StatusClosed: "",
+		StatusCancelled: ""},
 }
 
 // staffFirstResponse lists the actions that count as the first response when staff do them.
