@@ -393,7 +393,12 @@ func (o Outbox) RecentSends(ctx context.Context, p bot.PlatformID, since time.Ti
 // OutboxStats counts outbox rows that need attention.
 type OutboxStats struct {
 	Pending, Failed int
-	OldestPending   time.Time
+	// Held counts the pending rows held for their recipient (Outbox.Hold),
+	// which wait for them to write again and are not stuck.
+	Held int
+	// OldestPending is the creation time of the oldest pending row that
+	// is not held.
+	OldestPending time.Time
 }
 
 // OutboxStats returns counts of pending and failed rows. Both come from
@@ -401,7 +406,8 @@ type OutboxStats struct {
 func (tx *Tx) OutboxStats() (OutboxStats, error) {
 	var s OutboxStats
 	var oldest sql.NullInt64
-	if err := tx.queryRow(`SELECT count(*), min(created_at) FROM outbox WHERE status = 'pending'`).Scan(&s.Pending, &oldest); err != nil {
+	if err := tx.queryRow(`SELECT count(*), min(CASE WHEN held_at = 0 THEN created_at END), count(CASE WHEN held_at > 0 THEN 1 END)
+		FROM outbox WHERE status = 'pending'`).Scan(&s.Pending, &oldest, &s.Held); err != nil {
 		return s, err
 	}
 	s.OldestPending = nullTime(oldest)
@@ -419,6 +425,8 @@ type OutboxRow struct {
 	Attempts  int
 	LastError string
 	CreatedAt time.Time
+	// HeldSince is when a held row was first held (HeldOutbox only).
+	HeldSince time.Time
 }
 
 // FailedOutbox lists parked rows, newest first.
