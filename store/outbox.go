@@ -129,7 +129,9 @@ const (
 // order, at most DuePerChat of them, stopping at the first one that is not
 // due yet, so a row waiting for a retry holds back the rows queued after it
 // in the same chat. A row deferred when queued (Out.NotBefore: never tried,
-// not due yet) is left out until its time but holds nothing back.
+// not due yet) is left out until its time but holds nothing back, and so is
+// a row held for its recipient (Hold: it goes when they write again, while
+// what can go meanwhile, such as a template message, goes).
 func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Outgoing, error) {
 	var out []bot.Outgoing
 	err := o.db.View(ctx, func(tx *Tx) error {
@@ -144,7 +146,7 @@ func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Out
 				SELECT chat_key, min(id) AS stop FROM (
 					SELECT o.chat_key, o.id FROM outbox o INDEXED BY outbox_retry
 					WHERE o.platform = ?1 AND o.status = 'pending' AND o.next_attempt_ms > ?2
-						AND (o.attempts > 0 OR o.last_error <> '')
+						AND (o.attempts > 0 OR o.last_error <> '') AND o.held_at = 0
 					UNION ALL
 					SELECT o.chat_key, o.id FROM outbox o INDEXED BY outbox_edits JOIN outbox t ON t.id = o.edit_of
 					WHERE o.status = 'pending' AND o.edit_of IS NOT NULL AND o.platform = ?1 AND t.status = 'pending'

@@ -117,16 +117,34 @@ func (o Outbox) Release(ctx context.Context, p bot.PlatformID, chat bot.ChatID) 
 	return int(n), err
 }
 
-// OutboxTicketOf returns the ticket a row is about and the row's role
-// ("card", "staff_card", "relay"…); 0 and "" for a row about no ticket.
-func (tx *Tx) OutboxTicketOf(id int64) (int64, string, error) {
+// OutboxTicket is what an outbox row says of its ticket (OutboxTicketOf).
+type OutboxTicket struct {
+	TicketID int64  // 0: the row is about no ticket
+	Role     string // "card", "staff_card", "relay"…
+	// Latest reports that no later row about the ticket went to the same
+	// chat: the row is the ticket's latest news there.
+	Latest bool
+}
+
+// OutboxTicketOf returns the ticket a row is about and the row's role.
+func (tx *Tx) OutboxTicketOf(id int64) (OutboxTicket, error) {
 	var ticket sql.NullInt64
-	var role string
-	err := tx.queryRow(`SELECT ticket_id, link_role FROM outbox WHERE id = ?`, id).Scan(&ticket, &role)
+	var ot OutboxTicket
+	var p, chat string
+	err := tx.queryRow(`SELECT ticket_id, link_role, platform, chat_key FROM outbox WHERE id = ?`, id).Scan(&ticket, &ot.Role, &p, &chat)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, "", Errorf(ENOTFOUND, "no_outbox_row", id)
+		return OutboxTicket{}, Errorf(ENOTFOUND, "no_outbox_row", id)
 	}
-	return ticket.Int64, role, err
+	if err != nil || !ticket.Valid {
+		return OutboxTicket{Role: ot.Role}, err
+	}
+	ot.TicketID = ticket.Int64
+	// Rows after id are the newest of the outbox: few, found by the key.
+	var later bool
+	err = tx.queryRow(`SELECT EXISTS (SELECT 1 FROM outbox WHERE id > ? AND platform = ? AND chat_key = ? AND ticket_id = ?)`,
+		id, p, chat, ot.TicketID).Scan(&later)
+	ot.Latest = !later
+	return ot, err
 }
 
 // HeldOutbox lists held rows, oldest first.

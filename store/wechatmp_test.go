@@ -128,13 +128,14 @@ func TestHeldRowsAreNotStuckAndReleaseMakesThemDue(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The row holds its chat back: nothing of oA is due, oB's row is.
+	// A held row is not due, and does not hold its chat's later rows back
+	// (they may go another way, as template messages).
 	due, err := db.Outbox().Due(ctx(), mp, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(due) != 1 || due[0].ID != elsewhere {
-		t.Fatalf("due while held = %+v, want only row %d", due, elsewhere)
+	if len(due) != 2 || due[0].ID != other || due[1].ID != elsewhere {
+		t.Fatalf("due while held = %+v, want rows %d and %d", due, other, elsewhere)
 	}
 	if n, err := db.Outbox().Release(ctx(), mp, "oB"); err != nil || n != 0 {
 		t.Errorf("Release(oB) = %d, %v; want 0 (nothing held there)", n, err)
@@ -159,7 +160,7 @@ func TestHeldRowsAreNotStuckAndReleaseMakesThemDue(t *testing.T) {
 func TestOutboxTicketOf(t *testing.T) {
 	db, _ := MustOpen(t)
 	f := setup(t, db)
-	var row, plain int64
+	var row, later, plain int64
 	var ticket *store.Ticket
 	mustUpdate(t, db, func(tx *store.Tx) (err error) {
 		ticket, err = tx.CreateTicket(store.NewTicket{Community: f.comm, Kind: store.KindRepair, Text: "电梯坏了", Reporter: f.li, Chat: f.resident, MsgID: "m1"})
@@ -169,17 +170,31 @@ func TestOutboxTicketOf(t *testing.T) {
 		if row, err = tx.Enqueue(store.Out{Platform: "wechatmp", Chat: "oA", Text: "card", TicketID: ticket.ID, LinkRole: "card"}); err != nil {
 			return err
 		}
-		plain, err = tx.Enqueue(store.Out{Platform: "wechatmp", Chat: "oA", Text: "help"})
+		if plain, err = tx.Enqueue(store.Out{Platform: "wechatmp", Chat: "oA", Text: "help"}); err != nil {
+			return err
+		}
+		// News of the ticket to another chat does not make the card old.
+		if _, err = tx.Enqueue(store.Out{Platform: "wechatmp", Chat: "oB", Text: "to B", TicketID: ticket.ID, LinkRole: "relay"}); err != nil {
+			return err
+		}
+		later, err = tx.Enqueue(store.Out{Platform: "wechatmp", Chat: "oA", Text: "news", TicketID: ticket.ID, LinkRole: "relay"})
 		return err
 	})
 	err := db.View(ctx(), func(tx *store.Tx) error {
-		if id, role, err := tx.OutboxTicketOf(row); err != nil || id != ticket.ID || role != "card" {
-			t.Errorf("OutboxTicketOf(card) = %d, %q, %v; want %d, card", id, role, err, ticket.ID)
+		for _, c := range []struct {
+			id   int64
+			want store.OutboxTicket
+		}{
+			{row, store.OutboxTicket{TicketID: ticket.ID, Role: "card", Latest: false}},
+			{later, store.OutboxTicket{TicketID: ticket.ID, Role: "relay", Latest: true}},
+			{plain, store.OutboxTicket{}},
+		} {
+			got, err := tx.OutboxTicketOf(c.id)
+			if err != nil || got != c.want {
+				t.Errorf("OutboxTicketOf(%d) = %+v, %v; want %+v", c.id, got, err, c.want)
+			}
 		}
-		if id, role, err := tx.OutboxTicketOf(plain); err != nil || id != 0 || role != "" {
-			t.Errorf("OutboxTicketOf(plain) = %d, %q, %v; want 0, \"\"", id, role, err)
-		}
-		if _, _, err := tx.OutboxTicketOf(9999); store.ErrorCode(err) != store.ENOTFOUND {
+		if _, err := tx.OutboxTicketOf(9999); store.ErrorCode(err) != store.ENOTFOUND {
 			t.Errorf("OutboxTicketOf(missing) err = %v, want ENOTFOUND", err)
 		}
 		return nil

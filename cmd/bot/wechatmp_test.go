@@ -1,0 +1,319 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/linli/linli/bot/telegram"
+	"github.com/linli/linli/bot/telegram/telegramtest"
+	"github.com/linli/linli/bot/wechatmp/wechatmptest"
+	"github.com/linli/linli/store"
+)
+
+// mpClock is the clock the bot and the fake MP API share, so that a test
+// can move past a follower's 48-hour window.
+type mpClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newMPClock() *mpClock { return &mpClock{now: time.Now().Truncate(time.Second)} }
+
+func (c *mpClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *mpClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// mpWorld is a fake MP API beside the fake Telegram of tgWorld: the
+// office's staff group on Telegram, residents following the service account.
+type mpWorld struct {
+	*tgWorld
+	mp  *wechatmptest.Server
+	clk *mpClock
+	cl  *wechatmptest.Client
+}
+
+const mpTemplatesJSON = `{
+	"accepted": {"id": "TPL-ACCEPTED"},
+	"resolved": {"id": "TPL-RESOLVED", "fields": {"character_string1": "number", "thing2": "summary", "phrase3": "status", "thing4": "community"}}
+}`
+
+func newMPWorld(t *testing.T, opts ...wechatmptest.Option) *mpWorld {
+	t.Helper()
+	clk := newMPClock()
+	srv := wechatmptest.NewServer(append([]wechatmptest.Option{wechatmptest.WithClock(clk.Now), wechatmptest.WithTemplates("TPL-ACCEPTED", "TPL-RESOLVED")}, opts...)...)
+	t.Cleanup(srv.Close)
+	return &mpWorld{tgWorld: newTGWorld(t), mp: srv, clk: clk}
+}
+
+// start runs the bot with Telegram and the service account, on db.
+func (w *mpWorld) start(t *testing.T, db string, extra ...string) *Main {
+	t.Helper()
+	tpl := filepath.Join(t.TempDir(), "templates.json")
+	if err := os.WriteFile(tpl, []byte(mpTemplatesJSON), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain()
+	m.Stderr = io.Discard
+	args := []string{"-db", db, "-telegram-token", tgToken, "-telegram-api", w.srv.URL, "-managers", "telegram:100", "-tz", "Asia/Shanghai",
+		"-http", "127.0.0.1:0", "-public-url", "https://linli.example/",
+		"-wechatmp-appid", w.mp.AppID, "-wechatmp-secret", w.mp.AppSecret, "-wechatmp-token", w.mp.Token,
+		"-wechatmp-aeskey", w.mp.EncodingAESKey, "-wechatmp-api", w.mp.URL, "-wechatmp-templates", tpl}
+	if err := m.ParseFlags(append(args, extra...), func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	m.Log = slog.New(slog.DiscardHandler)
+	if os.Getenv("MPDEBUG") != "" {
+		m.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	m.Now = w.clk.Now
+	m.TelegramLimits = &telegram.Limits{Disabled: true}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	w.cl = w.mp.NewClient("http://"+m.HTTPAddr.String()+mpCallbackPath, wechatmptest.Safe)
+	return m
+}
+
+// deliver posts a callback and fails the test unless the bot took it.
+func (w *mpWorld) deliver(t *testing.T, d wechatmptest.Delivery) {
+	t.Helper()
+	if !d.Accepted {
+		t.Fatalf("callback %s not accepted: status %d %q, err %v", d.Message.MsgType, d.Status, d.Body, d.Err)
+	}
+}
+
+// waitCustom waits for a customer-service message to openID containing part.
+func (w *mpWorld) waitCustom(t *testing.T, openID, part string) wechatmptest.CustomMessage {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var got wechatmptest.CustomMessage
+	err := w.mp.WaitFor(ctx, func() bool {
+		for _, c := range w.mp.Customs() {
+			if c.ToUser == openID && strings.Contains(c.Text, part) {
+				got = c
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		t.Fatalf("no message to %s containing %q; sent to them: %q", openID, part, mpTexts(w.mp, openID))
+	}
+	return got
+}
+
+// waitTemplate waits for a template message to openID with that template.
+func (w *mpWorld) waitTemplate(t *testing.T, openID, templateID string) wechatmptest.TemplateMessage {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var got wechatmptest.TemplateMessage
+	err := w.mp.WaitFor(ctx, func() bool {
+		for _, m := range w.mp.Templates() {
+			if m.ToUser == openID && m.TemplateID == templateID {
+				got = m
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		t.Fatalf("no template %s to %s; templates sent: %+v", templateID, openID, w.mp.Templates())
+	}
+	return got
+}
+
+func mpTexts(srv *wechatmptest.Server, openID string) []string {
+	var out []string
+	for _, c := range srv.Customs() {
+		if c.ToUser == openID {
+			out = append(out, c.Text)
+		}
+	}
+	return out
+}
+
+func testPNG(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 8, 8))); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// heldRows lists the outbox rows held for their follower.
+func heldRows(t *testing.T, m *Main) []store.OutboxRow {
+	t.Helper()
+	var rows []store.OutboxRow
+	if err := m.DB.View(context.Background(), func(tx *store.Tx) (err error) { rows, err = tx.HeldOutbox(50); return }); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// TestWeChatMPJourney runs the service account end to end through Main,
+// the real SDK client against the fake MP API: a manager makes the
+// community's QR code, a resident scans it and files a ticket with a photo,
+// staff answer within the window; 49 hours later the window is over, so a
+// comment is held and the resolve goes as a template message; the
+// resident's rating opens a new window, the held comment arrives, and the
+// ticket closes; unfollowing marks the chat gone.
+func TestWeChatMPJourney(t *testing.T) {
+	w := newMPWorld(t)
+	m := w.start(t, filepath.Join(t.TempDir(), "linli.db"))
+	defer stop(t, m)
+	w.setup(t)
+	ctx := context.Background()
+
+	// The URL verification WeChat makes when the server URL is saved.
+	if ok, status, err := w.cl.Verify(ctx); !ok {
+		t.Fatalf("URL verification failed: status %d, err %v", status, err)
+	}
+
+	// The manager asks for the lobby poster's code, privately on Telegram.
+	w.srv.SendText(privateChatOf(w.manager), w.manager, "/qrcode 阳光花园")
+	qr := w.waitText(t, w.manager.ID, "「阳光花园」的服务号二维码")
+	if qr.Kind != telegramtest.KindPhoto || qr.File == nil {
+		t.Fatalf("QR answer is a %s, want a photo", qr.Kind)
+	}
+	if _, err := png.Decode(bytes.NewReader(qr.File.Data)); err != nil {
+		t.Fatalf("QR photo is no PNG: %v", err)
+	}
+	if n := w.mp.Calls("/cgi-bin/qrcode/create"); n != 1 {
+		t.Errorf("qrcode/create called %d times, want 1", n)
+	}
+
+	// A resident scans it: she follows the account and joins the community.
+	const li = "oLi_resident_1"
+	w.deliver(t, w.cl.Subscribe(ctx, li, "community:1"))
+	w.waitCustom(t, li, "您已加入「阳光花园」")
+	var role string
+	if err := m.DB.SQL().QueryRow(`SELECT m.role FROM memberships m JOIN people p ON p.id = m.person_id
+		WHERE p.platform = 'wechatmp' AND p.user_key = ? AND m.community_id = 1`, li).Scan(&role); err != nil || role != store.RoleResident {
+		t.Fatalf("membership after the scan = %q, %v; want resident of 阳光花园", role, err)
+	}
+
+	// She files a ticket with the private-chat grammar, then a photo.
+	w.deliver(t, w.cl.Text(ctx, li, "报修 3号楼电梯按钮坏了"))
+	w.waitCustom(t, li, "工单 #1 · 报修")
+	staffCard := w.waitText(t, w.staff.ID, "新工单 #1")
+	w.deliver(t, w.cl.Image(ctx, li, testPNG(t), "image/png"))
+	w.waitCustom(t, li, "已把照片附到工单 #1")
+	var photos int
+	m.DB.SQL().QueryRow("SELECT count(*) FROM ticket_attachments WHERE ticket_id = 1").Scan(&photos)
+	if photos != 1 {
+		t.Errorf("photos of #1 = %d, want 1 (fetched with media/get)", photos)
+	}
+	if n := w.mp.Calls("/cgi-bin/media/get"); n != 1 {
+		t.Errorf("media/get called %d times, want 1", n)
+	}
+
+	// Staff answer on Telegram, within her window: a customer-service message.
+	w.srv.ReplyText(w.staff, w.zhang, "下午三点上门", staffCard.MessageID)
+	w.waitCustom(t, li, "#1 物业回复（张师傅）：下午三点上门")
+
+	// 49 hours later her window is over.
+	w.clk.Add(49 * time.Hour)
+	before := len(w.mp.Customs())
+	// A comment has no template: it is held, not failed.
+	w.srv.SendText(w.staff, w.zhang, "#1 配件已到，明天更换")
+	// The resolve has one: it goes as a template message at once, though
+	// the held comment was queued before it.
+	w.srv.SendText(w.staff, w.zhang, "/resolve 1 按钮已更换")
+	w.waitText(t, w.staff.ID, "#1 已标记为解决")
+	tpl := w.waitTemplate(t, li, "TPL-RESOLVED")
+	want := map[string]string{"character_string1": "#1", "thing2": "3号楼电梯按钮坏了", "phrase3": "已解决", "thing4": "阳光花园"}
+	for k, v := range want {
+		if tpl.Data[k] != v {
+			t.Errorf("template field %s = %q, want %q (all: %v)", k, tpl.Data[k], v, tpl.Data)
+		}
+	}
+	if u, err := url.Parse(tpl.URL); err != nil || !strings.Contains(u.RawQuery, url.QueryEscape("https://linli.example"+mpMinePath)) {
+		t.Errorf("template URL = %q, want the OAuth link to %s", tpl.URL, mpMinePath)
+	}
+	if n := len(w.mp.Customs()); n != before {
+		t.Errorf("%d customer-service messages went outside the window: %q", n-before, mpTexts(w.mp, li)[before:])
+	}
+	held := heldRows(t, m)
+	if len(held) == 0 || !strings.Contains(held[0].Text, "配件已到") {
+		rows, _ := m.DB.SQL().Query("SELECT id, text, status, held_at, attempts, last_error, next_attempt_ms, platform_msg_id FROM outbox WHERE platform = 'wechatmp'")
+		for rows.Next() {
+			var id, h, a, n int64
+			var x, st, e, pm string
+			rows.Scan(&id, &x, &st, &h, &a, &e, &n, &pm)
+			t.Logf("row %d %q %s held=%d att=%d err=%q next=%d msg=%s", id, x, st, h, a, e, n, pm)
+		}
+		rows.Close()
+		t.Fatalf("held rows = %+v, want the comment", held)
+	}
+	var failed int
+	m.DB.SQL().QueryRow("SELECT count(*) FROM outbox WHERE status = 'failed' AND platform = 'wechatmp'").Scan(&failed)
+	if failed != 0 {
+		rows, _ := m.DB.SQL().Query("SELECT platform, chat_key, text, last_error FROM outbox WHERE status = 'failed' AND platform = 'wechatmp'")
+		for rows.Next() {
+			var p, c, x, e string
+			rows.Scan(&p, &c, &x, &e)
+			t.Logf("failed: %s %s %q: %s", p, c, x, e)
+		}
+		rows.Close()
+		t.Errorf("%d rows failed; held messages must stay pending", failed)
+	}
+	// Managers see them in /outbox, and /healthz does not call them stuck.
+	w.srv.SendText(privateChatOf(w.manager), w.manager, "/outbox")
+	w.waitText(t, w.manager.ID, "条在等待服务号的粉丝再发消息")
+	h := m.monitor.health(ctx)
+	if h.Outbox.Pending < len(held) {
+		t.Errorf("healthz pending = %d, want the held rows counted", h.Outbox.Pending)
+	}
+
+	// Her rating opens a new window: the held comment arrives, then the thanks.
+	w.deliver(t, w.cl.Text(ctx, li, "评分 5"))
+	w.waitCustom(t, li, "谢谢您的评价！#1 已关闭")
+	texts := mpTexts(w.mp, li)[before:]
+	if len(texts) < 2 || !strings.Contains(texts[0], "配件已到") {
+		t.Errorf("after the rating she got %q, want the held comment first", texts)
+	}
+	var status string
+	var rating int
+	m.DB.SQL().QueryRow("SELECT status, rating FROM tickets WHERE id = 1").Scan(&status, &rating)
+	if status != store.StatusClosed || rating != 5 {
+		t.Errorf("ticket after rating: %s %d, want closed 5", status, rating)
+	}
+	if rows := heldRows(t, m); len(rows) != 0 {
+		t.Errorf("still held after she wrote: %+v", rows)
+	}
+
+	// Unfollowing marks her chat gone.
+	w.deliver(t, w.cl.Unsubscribe(ctx, li))
+	var active int
+	m.DB.SQL().QueryRow("SELECT active FROM chats WHERE platform = 'wechatmp' AND chat_key = ?", li).Scan(&active)
+	if active != 0 {
+		t.Error("chat still active after the unfollow")
+	}
+	var last int64
+	m.DB.SQL().QueryRow("SELECT unfollowed FROM wechatmp_windows WHERE chat_key = ?", li).Scan(&last)
+	if last != 1 {
+		t.Error("window state does not record the unfollow")
+	}
+}
