@@ -317,3 +317,123 @@ func TestWeChatMPJourney(t *testing.T) {
 		t.Error("window state does not record the unfollow")
 	}
 }
+
+// rowOf returns the wechatmp outbox row whose text contains part.
+func rowOf(t *testing.T, m *Main, part string) (status string, attempts int, lastErr string, heldAt int64) {
+	t.Helper()
+	err := m.DB.SQL().QueryRow(`SELECT status, attempts, last_error, held_at FROM outbox WHERE platform = 'wechatmp' AND instr(text, ?) > 0 ORDER BY id DESC LIMIT 1`, part).
+		Scan(&status, &attempts, &lastErr, &heldAt)
+	if err != nil {
+		t.Fatalf("no outbox row with %q: %v", part, err)
+	}
+	return
+}
+
+// waitRow waits until the row with part is as ok says. The bot's Sender
+// looks at the outbox at least every second; a deadline bounds the wait.
+func waitRow(t *testing.T, m *Main, part string, ok func(status string, attempts int, lastErr string, heldAt int64) bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var status, lastErr string
+		var attempts int
+		var held int64
+		err := m.DB.SQL().QueryRow(`SELECT status, attempts, last_error, held_at FROM outbox WHERE platform = 'wechatmp' AND instr(text, ?) > 0 ORDER BY id DESC LIMIT 1`, part).
+			Scan(&status, &attempts, &lastErr, &held)
+		if err == nil && ok(status, attempts, lastErr, held) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("row %q: status %s, attempts %d, held_at %d, error %q (err %v)", part, status, attempts, held, lastErr, err)
+		}
+		<-tick.C
+	}
+}
+
+// countCustoms counts the customer-service messages to openID containing part.
+func (w *mpWorld) countCustoms(openID, part string) int {
+	n := 0
+	for _, c := range w.mp.Customs() {
+		if c.ToUser == openID && strings.Contains(c.Text, part) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestWeChatMPErrcodesAndRestart: the daily quota (45009) waits for
+// midnight in Beijing without failing the row; a revoked (40001) or
+// expired (42001) token is renewed and the message still goes; a used-up
+// window (45047) holds the row until the follower writes; and a restart
+// neither fetches a new token nor forgets the follower's window.
+func TestWeChatMPErrcodesAndRestart(t *testing.T) {
+	w := newMPWorld(t)
+	db := filepath.Join(t.TempDir(), "linli.db")
+	m := w.start(t, db)
+	ctx := context.Background()
+	if err := m.DB.Update(ctx, func(tx *store.Tx) error {
+		_, _, err := tx.CreateCommunity("阳光花园", "zh", "")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const tom = "oTom_follower"
+
+	// 45009: the welcome waits, pending and uncounted, until the quota is back.
+	w.mp.FailNext("/cgi-bin/message/custom/send", 45009)
+	w.deliver(t, w.cl.Subscribe(ctx, tom, "community:1"))
+	waitRow(t, m, "您已加入「阳光花园」", func(status string, _ int, lastErr string, _ int64) bool {
+		return status == "pending" && strings.Contains(lastErr, "45009")
+	})
+	if _, attempts, _, _ := rowOf(t, m, "您已加入「阳光花园」"); attempts != 0 {
+		t.Errorf("the quota wait counted %d attempts towards failing the row", attempts)
+	}
+	w.clk.Add(24 * time.Hour) // past midnight in Beijing, inside the window
+	w.waitCustom(t, tom, "您已加入「阳光花园」")
+
+	// 40001 and 42001: one fresh token each, and the message goes.
+	for _, c := range []struct {
+		name, cmd, answer string
+		spoil             func()
+	}{
+		{"revoked", "/whoami", "您是" + tom, w.mp.RevokeTokens},
+		{"expired", "/mine", "您还没有提交过工单", w.mp.ExpireTokens},
+	} {
+		issued := w.mp.TokensIssued()
+		c.spoil()
+		w.deliver(t, w.cl.Text(ctx, tom, c.cmd))
+		w.waitCustom(t, tom, c.answer)
+		if got := w.mp.TokensIssued(); got != issued+1 {
+			t.Errorf("%s token: %d tokens fetched, want 1", c.name, got-issued)
+		}
+	}
+
+	// 45047: WeChat says the window's messages are used up; the row is held.
+	w.mp.FailNext("/cgi-bin/message/custom/send", 45047)
+	w.deliver(t, w.cl.Text(ctx, tom, "/help"))
+	waitRow(t, m, "邻里小助手", func(status string, _ int, _ string, held int64) bool { return status == "pending" && held > 0 })
+	stop(t, m)
+
+	// A restart keeps the token and the window.
+	issued := w.mp.TokensIssued()
+	m = w.start(t, db)
+	defer stop(t, m)
+	if _, _, _, held := rowOf(t, m, "邻里小助手"); held == 0 {
+		t.Error("the held row was released by the restart")
+	}
+	if n := w.countCustoms(tom, "邻里小助手"); n != 0 {
+		t.Errorf("the held help went out %d times before she wrote", n)
+	}
+	w.clk.Add(time.Minute) // WeChat dates messages in seconds: a new one is later
+	w.deliver(t, w.cl.Text(ctx, tom, "/help"))
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := w.mp.WaitFor(wctx, func() bool { return w.countCustoms(tom, "邻里小助手") == 2 }); err != nil {
+		t.Fatalf("after she wrote: %d help texts, want the held one and the new one", w.countCustoms(tom, "邻里小助手"))
+	}
+	if got := w.mp.TokensIssued(); got != issued {
+		t.Errorf("the restart fetched %d tokens, want none (the saved one is valid)", got-issued)
+	}
+}
