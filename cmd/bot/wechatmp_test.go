@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -435,5 +436,125 @@ func TestWeChatMPErrcodesAndRestart(t *testing.T) {
 	}
 	if got := w.mp.TokensIssued(); got != issued {
 		t.Errorf("the restart fetched %d tokens, want none (the saved one is valid)", got-issued)
+	}
+}
+
+// TestWeChatMPMenuAndMinePage: /menu sync sets 报修, 我的工单 (the OAuth
+// link to the page of the resident's tickets) and 公告栏/意见箱; the click
+// buttons answer; the page lists her tickets for a fresh OAuth code and
+// refuses a used one.
+func TestWeChatMPMenuAndMinePage(t *testing.T) {
+	w := newMPWorld(t)
+	m := w.start(t, filepath.Join(t.TempDir(), "linli.db"))
+	defer stop(t, m)
+	w.setup(t)
+	ctx := context.Background()
+
+	w.srv.SendText(privateChatOf(w.li), w.li, "/menu sync")
+	w.waitText(t, w.li.ID, "还不知道您住在哪个小区")
+	if w.mp.Menu() != nil {
+		t.Fatal("a resident set the menu")
+	}
+	w.srv.SendText(privateChatOf(w.manager), w.manager, "/menu sync")
+	w.waitText(t, w.manager.ID, "服务号菜单已更新")
+	menu := w.mp.Menu()
+	if len(menu) != 3 || menu[0].Name != "报修" || menu[0].Key != "menu:repair" || menu[1].Name != "我的工单" || menu[1].Type != "view" || len(menu[2].SubButton) != 2 {
+		t.Fatalf("menu = %+v", menu)
+	}
+	link, err := url.Parse(menu[1].URL)
+	if err != nil || link.Query().Get("redirect_uri") != "https://linli.example"+mpMinePath || link.Query().Get("scope") != "snsapi_base" {
+		t.Errorf("我的工单 link = %q, want the snsapi_base OAuth link to %s", menu[1].URL, mpMinePath)
+	}
+	if sub := menu[2].SubButton; sub[0].Name != "公告栏" || sub[0].Key != "menu:notices" || sub[1].Name != "意见箱" || sub[1].Key != "menu:suggest" {
+		t.Errorf("third menu = %+v", sub)
+	}
+
+	const li = "oLi_resident_2"
+	w.deliver(t, w.cl.Subscribe(ctx, li, "community:1"))
+	w.waitCustom(t, li, "您已加入")
+	w.deliver(t, w.cl.Click(ctx, li, "menu:repair"))
+	w.waitCustom(t, li, "报修请直接发送")
+	w.clk.Add(time.Second) // events are told apart by their second (WeChat's advice)
+	w.deliver(t, w.cl.Click(ctx, li, "menu:suggest"))
+	w.waitCustom(t, li, "意见箱是匿名的")
+	w.deliver(t, w.cl.Text(ctx, li, "投诉：楼下装修太吵 <半夜>"))
+	w.waitCustom(t, li, "工单 #1 · 投诉")
+
+	get := func(code string) (int, string) {
+		t.Helper()
+		resp, err := http.Get("http://" + m.HTTPAddr.String() + mpMinePath + "?code=" + url.QueryEscape(code) + "&state=mine")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	code := w.mp.IssueCode(li)
+	status, body := get(code)
+	if status != http.StatusOK || !strings.Contains(body, "#1") || !strings.Contains(body, "楼下装修太吵 &lt;半夜&gt;") {
+		t.Errorf("mine page = %d %q, want her ticket, escaped", status, body)
+	}
+	if status, body := get(code); status != http.StatusBadRequest || !strings.Contains(body, "重新打开") {
+		t.Errorf("a used code = %d %q, want 400 and how to open the page again", status, body)
+	}
+	if status, body := get(w.mp.IssueCode("oNobody")); status != http.StatusOK || !strings.Contains(body, "您还没有提交过工单") {
+		t.Errorf("someone without tickets = %d %q", status, body)
+	}
+}
+
+func TestParseFlagsWeChatMP(t *testing.T) {
+	base := []string{"-wechatmp-appid", "wx123", "-wechatmp-secret", "s", "-wechatmp-token", "tok", "-http", "127.0.0.1:0"}
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want string // part of the error; "" for none
+	}{
+		{base, nil, ""},
+		{nil, map[string]string{"LINLI_WECHATMP_APPID": "wx1", "LINLI_WECHATMP_SECRET": "s", "LINLI_WECHATMP_TOKEN": "t", "LINLI_HTTP": ":0", "LINLI_PUBLIC_URL": "https://x.example"}, ""},
+		{[]string{"-wechatmp-appid", "wx123", "-wechatmp-token", "tok", "-http", ":0"}, nil, "-wechatmp-secret"},
+		{[]string{"-wechatmp-appid", "wx123", "-wechatmp-secret", "s", "-http", ":0"}, nil, "-wechatmp-token"},
+		{[]string{"-wechatmp-appid", "wx123", "-wechatmp-secret", "s", "-wechatmp-token", "tok"}, nil, "needs -http"},
+		{[]string{"-wechatmp-secret", "s"}, nil, "need -wechatmp-appid"},
+		{append(base, "-wechatmp-api", "ftp://x"), nil, "-wechatmp-api"},
+		{append(base, "-public-url", "linli.example"), nil, "-public-url"},
+		{append(base, "-wechatmp-templates", "/nonexistent/templates.json"), nil, "-wechatmp-templates"},
+		{[]string{"-managers", "wechatmp:oBoss"}, nil, ""},
+	} {
+		m := NewMain()
+		m.Stderr = io.Discard
+		err := m.ParseFlags(c.args, func(k string) string { return c.env[k] })
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%v %v: %v", c.args, c.env, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%v: err %v, want one about %s", c.args, err, c.want)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "t.json")
+	for _, body := range []string{`{"acepted": {"id": "x"}}`, `{"accepted": {}}`, `{"accepted": {"id": "x", "fields": {"thing1": "name"}}}`, `[`} {
+		os.WriteFile(bad, []byte(body), 0o600)
+		if _, err := loadTemplates(bad); err == nil {
+			t.Errorf("templates %s: no error", body)
+		}
+	}
+	os.WriteFile(bad, []byte(`{"progress": {"id": "P"}}`), 0o600)
+	if ts, err := loadTemplates(bad); err != nil || ts[tplProgress].Fields["character_string1"] != "number" {
+		t.Errorf("templates without fields = %+v, %v; want the default fields", ts, err)
+	}
+}
+
+func TestTemplateValue(t *testing.T) {
+	for _, c := range []struct{ field, in, want string }{
+		{"phrase3", "已解决，待评价", "已解决"},
+		{"phrase3", "Resolved, please rate", "Reso…"},
+		{"thing2", "3号楼电梯按钮坏了，\n一直响", "3号楼电梯按钮坏了， 一直响"},
+		{"thing2", strings.Repeat("长", 30), strings.Repeat("长", 19) + "…"},
+		{"character_string1", "#12", "#12"},
+		{"time4", "2026-01-02 15:04", "2026-01-02 15:04"},
+	} {
+		if got := templateValue(c.field, c.in); got != c.want {
+			t.Errorf("templateValue(%s, %q) = %q, want %q", c.field, c.in, got, c.want)
+		}
 	}
 }
