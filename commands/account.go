@@ -26,6 +26,9 @@ type Account interface {
 	QRCode(ctx context.Context, scene string) ([]byte, error)
 	// SyncMenu replaces the account's menu with Linli's, in lang.
 	SyncMenu(ctx context.Context, lang string) error
+	// DeskURL is a ticket's page on the web desk, for staff notices ("":
+	// none).
+	DeskURL(ticketID int64) string
 	// JoinScene returns the QR scene of a message that says someone
 	// followed the account or scanned one of its codes ("" when they
 	// followed without a code), and whether m is one.
@@ -212,4 +215,36 @@ func (s *Service) menuClick(ctx context.Context, m *bot.Message) error {
 		}
 		return r.reply(r.t(i18n.AccountMenuRepair))
 	})
+}
+
+// notifyAccountStaff tells the staff and managers of a new ticket's
+// community who follow the service account, privately: the account has no
+// groups, so its staff hear of tickets one by one, with a link to the web
+// desk, and answer with "#12 …" (within their 48-hour window).
+func (r *req) notifyAccountStaff(t *store.Ticket) error {
+	acc := r.s.cfg.Account
+	if acc == nil {
+		return nil
+	}
+	hs, err := r.tx.RoleHolders([]int64{t.CommunityID})
+	if err != nil {
+		return err
+	}
+	p := acc.Platform()
+	seen := map[int64]bool{}
+	for _, h := range hs {
+		ps := h.Person
+		if h.CommunityID != t.CommunityID || ps.Platform != p || ps.PrivateChat == "" || seen[ps.ID] || ps.ID == t.ReporterID {
+			continue
+		}
+		seen[ps.ID] = true
+		text := lines(r.staffCard(t, p), r.t(i18n.AccountStaffHint, t.ID))
+		if u := acc.DeskURL(t.ID); u != "" {
+			text = lines(text, r.t(i18n.AccountStaffDesk, u))
+		}
+		if _, err := r.tx.Enqueue(store.Out{Platform: p, Chat: ps.PrivateChat, Text: text, TicketID: t.ID, LinkRole: "staff_card"}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

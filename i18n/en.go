@@ -769,4 +769,6 @@ Anything else is sent as a chat message, e.g. #repair lift button broken, /help,
 	AccountMineTitle:      "My tickets",
 	AccountMineExpired:    "This link was used already or has expired; please open \"My tickets\" again from the account's menu.",
 	AccountMineFailed:     "Your tickets cannot be shown just now; please try again later, or send /mine to the account.",
+	AccountStaffHint:      "Reply \"#%d your answer\" to answer the resident (within 48 hours).",
+	AccountStaffDesk:      "On the web desk: %s",
 }

@@ -787,4 +787,6 @@ var (
 	AccountMineTitle      = key("account.mine_title")
 	AccountMineExpired    = key("account.mine_expired")
 	AccountMineFailed     = key("account.mine_failed")
+	AccountStaffHint      = key("account.staff_hint")
+	AccountStaffDesk      = key("account.staff_desk")
 )

@@ -769,4 +769,6 @@ var zh = map[Key]string{
 	AccountMineTitle:      "我的工单",
 	AccountMineExpired:    "这个链接已经用过或过期了，请从服务号菜单重新打开“我的工单”。",
 	AccountMineFailed:     "暂时打不开您的工单，请稍后再试，或在服务号里发送 /mine。",
+	AccountStaffHint:      "回复“#%d 内容”即可答复业主（48 小时内）。",
+	AccountStaffDesk:      "网页工作台：%s",
 }

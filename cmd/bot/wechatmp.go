@@ -312,6 +312,8 @@ func (x mpAccount) SyncMenu(ctx context.Context, lang string) error {
 	return x.a.MP.SetMenu(ctx, x.a.menu(lang))
 }
 
+func (x mpAccount) DeskURL(ticketID int64) string { return x.a.deskURL(ticketID) }
+
 func (x mpAccount) JoinScene(m *bot.Message) (string, bool) { return wechatmp.Scene(m) }
 
 // mpState keeps the adapter's state in the database (migration 0017).

@@ -18,6 +18,7 @@ import (
 
 	"github.com/linli/linli/bot/telegram"
 	"github.com/linli/linli/bot/telegram/telegramtest"
+	"github.com/linli/linli/bot/wechatmp"
 	"github.com/linli/linli/bot/wechatmp/wechatmptest"
 	"github.com/linli/linli/store"
 )
@@ -557,4 +558,48 @@ func TestTemplateValue(t *testing.T) {
 			t.Errorf("templateValue(%s, %q) = %q, want %q", c.field, c.in, got, c.want)
 		}
 	}
+}
+
+// TestWeChatMPStaffFollow: staff who follow the account hear of their
+// community's new tickets privately, with the web desk's link, answer with
+// "#1 …" within their window, and past it the notice is held for them.
+func TestWeChatMPStaffFollow(t *testing.T) {
+	w := newMPWorld(t)
+	m := w.start(t, filepath.Join(t.TempDir(), "linli.db"))
+	defer stop(t, m)
+	w.setup(t)
+	ctx := context.Background()
+	const zhang, li = "oZhang_staff", "oLi_resident_3"
+	w.deliver(t, w.cl.Subscribe(ctx, zhang, "community:1"))
+	w.waitCustom(t, zhang, "您已加入")
+	if err := m.DB.Update(ctx, func(tx *store.Tx) error {
+		p, err := tx.PersonByKey(wechatmp.Platform, zhang)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Grant(p.ID, 1, store.RoleStaff, 0)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w.deliver(t, w.cl.Subscribe(ctx, li, "community:1"))
+	w.deliver(t, w.cl.Text(ctx, li, "报修 楼道灯不亮"))
+	notice := w.waitCustom(t, zhang, "新工单 #1")
+	if !strings.Contains(notice.Text, "https://linli.example"+deskTicketPath+"1") || !strings.Contains(notice.Text, "#1 内容") {
+		t.Errorf("staff notice = %q, want the desk link and how to answer", notice.Text)
+	}
+	w.waitText(t, w.staff.ID, "新工单 #1") // the staff group hears too
+	if n := w.countCustoms(li, "新工单"); n != 0 {
+		t.Error("the resident got the staff notice")
+	}
+
+	w.clk.Add(time.Minute)
+	w.deliver(t, w.cl.Text(ctx, zhang, "#1 今晚修好"))
+	w.waitCustom(t, li, "#1 物业回复（"+zhang+"）：今晚修好")
+
+	// Past his window, the next notice is held for him.
+	w.clk.Add(49 * time.Hour)
+	w.deliver(t, w.cl.Text(ctx, li, "报修 电梯异响"))
+	w.waitCustom(t, li, "工单 #2")
+	waitRow(t, m, "新工单 #2", func(status string, _ int, _ string, held int64) bool { return status == "pending" && held > 0 })
 }
