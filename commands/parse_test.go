@@ -539,3 +539,31 @@ func TestFoldWidth(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePrivate(t *testing.T) {
+	tests := []struct {
+		in   string
+		cmd  Command
+		args string
+	}{
+		{"报修 3号楼电梯坏了", "repair", "3号楼电梯坏了"},
+		{"  维修：厨房漏水", "repair", "厨房漏水"},
+		{"投诉，楼下装修太吵", "complain", "楼下装修太吵"},
+		{"repair the lift", "repair", "the lift"},
+		{"评分 5", "rate", "5"},
+		{"/status 12", "status", "12"},
+		{"#报修 电梯", "repair", "电梯"},
+		{"维修工几点来", "", "维修工几点来"}, // no separator: a question
+		{"报修", "", "报修"},         // nothing to file
+		{"报修   ", "", "报修"},
+		{"repairman?", "", "repairman?"},
+		{"#12 还没修好", "", "#12 还没修好"}, // a reference, as Parse has it
+		{"", "", ""},
+	}
+	for _, tt := range tests {
+		p := ParsePrivate(tt.in, nil)
+		if p.Cmd != tt.cmd || p.Args != tt.args {
+			t.Errorf("ParsePrivate(%q) = %q %q, want %q %q", tt.in, p.Cmd, p.Args, tt.cmd, tt.args)
+		}
+	}
+}

@@ -41,6 +41,9 @@ type Config struct {
 	// Directories are the platforms that key people by name and know names
 	// before anyone writes (WeChat): /grant looks a name up there at once.
 	Directories map[bot.PlatformID]NameDirectory
+	// Account is the official account residents follow (the WeChat service
+	// account), for /qrcode, /menu and joins by QR code; nil: none.
+	Account Account
 }
 
 // NameDirectory is implemented by platforms whose people are their names
@@ -147,6 +150,9 @@ func (s *Service) Handle(ctx context.Context, m *bot.Message) error {
 		return s.pollAnswer(ctx, m)
 	}
 	p := Parse(m.Text, m.BotNames)
+	if m.ChatKind == bot.Private {
+		p = ParsePrivate(m.Text, m.BotNames)
+	}
 	if p.OtherBot {
 		return nil
 	}

@@ -65,6 +65,9 @@ func (r *req) newTicket(kind string) error {
 	if err := r.tx.SetCards(t.ID, resCard, staffCard); err != nil {
 		return err
 	}
+	if err := r.notifyAccountStaff(t); err != nil {
+		return err
+	}
 	return r.similarHint(t)
 }
 

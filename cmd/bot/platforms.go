@@ -68,6 +68,14 @@ func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 		}
 		ps = append(ps, wc)
 	}
+	if m.Config.WeChatMPAppID != "" {
+		mp, err := m.newServiceAccount()
+		if err != nil {
+			return nil, err
+		}
+		m.mp = mp
+		ps = append(ps, mp)
+	}
 	if len(ps) > 0 {
 		return ps, nil
 	}
