@@ -154,6 +154,19 @@ type Outgoing struct {
 	// Poll, when set, is sent as a native poll by platforms that have them
 	// (PollSender); the others send Text, a numbered list to answer by number.
 	Poll *Poll
+	// Mentions are spans of Text that name a person: platforms that can
+	// (Telegram) turn them into mentions, the others send Text as it is.
+	Mentions []Mention
+	// Mergeable marks a ticket card the Sender may fold into a digest when
+	// its chat has more pending than its limits let through soon (Coalescer).
+	Mergeable bool
+}
+
+// Mention is a span of an Outgoing's Text, in bytes, that names User.
+type Mention struct {
+	Offset int    `json:"offset"`
+	Length int    `json:"length"`
+	User   UserID `json:"user"`
 }
 
 // Handler handles one inbound message. A nil error means the message is done
@@ -212,6 +225,13 @@ type RateLimited interface {
 // Limiter paces sends to one chat.
 type Limiter interface {
 	Wait(ctx context.Context, chat ChatID) error
+}
+
+// Budgeter is a Limiter that can tell how many messages a chat could take
+// within d from now, counting nothing: the Sender merges a chat's cards into
+// digests when it has more pending than that.
+type Budgeter interface {
+	ChatBudget(chat ChatID, d time.Duration) int
 }
 
 // ChatLimiter is a Limiter that can also tell, without waiting or counting

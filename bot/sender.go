@@ -32,6 +32,20 @@ type Queue interface {
 	Fallback(ctx context.Context, id int64, reason string) (bool, error)
 }
 
+// Coalescer is a Queue that can merge a chat's pending cards into digests.
+type Coalescer interface {
+	// Coalesce merges the pending cards of chat into digest messages if the
+	// chat has more pending rows than budget (others counts pending rows the
+	// Sender holds that cannot be merged), and reports how many rows it merged.
+	// Private chats are never merged. The merged rows are delivered by the
+	// digest: they are marked sent with it, in one transaction.
+	Coalesce(ctx context.Context, p PlatformID, chat ChatID, budget, others int) (int, error)
+}
+
+// DefaultCoalesceWithin is how soon a chat's pending messages should all be
+// out: a chat with more than its limits let through in that time gets digests.
+const DefaultCoalesceWithin = 10 * time.Second
+
 // SenderConfig tunes a Sender. Zero values take the defaults.
 type SenderConfig struct {
 	MaxAttempts int           // attempts before a row is parked as failed (default 12)
@@ -46,11 +60,16 @@ type SenderConfig struct {
 	PollSent func(ctx context.Context, out Outgoing, msg MessageID, poll string) error
 	// Pinned, if set, hears how pinning a row's message went (nil: pinned).
 	Pinned func(ctx context.Context, out Outgoing, msg MessageID, err error)
+	// CoalesceWithin is how soon a chat's backlog should be out (default
+	// DefaultCoalesceWithin); negative turns digests off.
+	CoalesceWithin time.Duration
 }
 
 // SenderStats counts what a Sender did.
 type SenderStats struct {
 	Sent, Retried, Failed, RateLimited int64
+	// Merged counts rows folded into digests.
+	Merged int64
 }
 
 // Sender delivers outbox rows for one platform: in order per chat, within the
@@ -120,6 +139,9 @@ func NewSender(p Platform, q Queue, cfg SenderConfig, log *slog.Logger) *Sender 
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.CoalesceWithin == 0 {
+		cfg.CoalesceWithin = DefaultCoalesceWithin
 	}
 	if log == nil {
 		log = slog.Default()
@@ -322,6 +344,9 @@ func (s *Sender) dispatch(ctx context.Context) (int, error) {
 				s.inflight.Done()
 				s.Wake()
 			}()
+			if s.coalesce(ctx, chat, batch) {
+				return // the next pass reads the digests
+			}
 			for _, r := range batch {
 				if !s.deliver(ctx, r) {
 					return // keep order: later rows of this chat wait
@@ -330,6 +355,48 @@ func (s *Sender) dispatch(ctx context.Context) (int, error) {
 		}()
 	}
 	return started, nil
+}
+
+// coalesce asks the queue to merge chat's cards into digests when the chat
+// has more pending than its limits let through within CoalesceWithin, and
+// reports whether it did (batch is then stale). It runs in the chat's own
+// goroutine, so none of the chat's rows is being sent meanwhile.
+func (s *Sender) coalesce(ctx context.Context, chat ChatID, batch []Outgoing) bool {
+	c, ok := s.q.(Coalescer)
+	b, ok2 := s.limit.(Budgeter)
+	if !ok || !ok2 || s.cfg.CoalesceWithin < 0 {
+		return false
+	}
+	others, mergeable := 0, false
+	for _, r := range batch {
+		if r.Mergeable {
+			mergeable = true
+		} else {
+			others++
+		}
+	}
+	if !mergeable {
+		return false
+	}
+	s.mu.Lock()
+	// A row the platform took but the outbox was not told of may be a
+	// digest: it must not take more entries. Wait until it is recorded.
+	unrecorded := len(s.unrecorded) > 0
+	s.mu.Unlock()
+	if unrecorded {
+		return false
+	}
+	n, err := c.Coalesce(context.WithoutCancel(ctx), s.p.ID(), chat, b.ChatBudget(chat, s.cfg.CoalesceWithin), others)
+	if err != nil {
+		s.log.Error("merge into digests", "chat", chat, "err", err)
+		return false
+	}
+	if n == 0 {
+		return false
+	}
+	s.count(func(st *SenderStats) { st.Merged += int64(n) })
+	s.log.Info("merged cards into digests", "chat", chat, "rows", n)
+	return true
 }
 
 // deliver sends one row and records the outcome. It reports whether later rows

@@ -140,15 +140,16 @@ func TestMeTooAndDuplicateHint(t *testing.T) {
 	h := newHarness(t)
 	out := h.group(residentGroup, li, "#报修 3号楼电梯不动了")
 	card := one(t, out, residentGroup)
-	// Tom files nearly the same thing: he gets a hint pointing at #1.
+	// Tom files nearly the same thing: his card (one message, nothing
+	// besides it) points at #1.
 	out = h.group(residentGroup, tom, "#报修 3号楼电梯又不动了")
-	msgs := to(out, residentGroup)
-	if len(msgs) != 2 || !strings.Contains(msgs[1].Text, "可能与 #1（3号楼电梯不动了）相同，回复 +1 即可关注") {
-		t.Fatalf("no duplicate hint: %+v", msgs)
-	}
+	tomCard := one(t, out, residentGroup)
+	contains(t, tomCard, "工单 #2", "可能与 #1（3号楼电梯不动了）是同一问题：发送 /metoo 1 一起关注即可")
+	// A third alike report points at the earliest, #1, not at #2.
+	contains(t, one(t, h.group(residentGroup, person{"4", "赵大爷"}, "#报修 3号楼电梯也不动了"), residentGroup), "工单 #3", "可能与 #1（")
 	h.group(residentGroup, tom, "/cancel 2")
-	// Replying +1 to the hint follows #1.
-	out = h.reply(residentGroup, tom, bot.MessageID(msgs[1].Attachment.Ref), "+1")
+	// Following the hint follows #1.
+	out = h.group(residentGroup, tom, "/metoo 1")
 	contains(t, one(t, out, residentGroup), "您也遇到了 #1 的问题", "共 2 户")
 	contains(t, one(t, out, staffGroup), "#1 又有一户反映同样的问题（Tom），共 2 户")
 	contains(t, one(t, h.reply(residentGroup, tom, bot.MessageID(card.Attachment.Ref), "同"), residentGroup), "您已经在关注 #1 了")

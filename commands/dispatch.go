@@ -176,6 +176,12 @@ func (r *req) noCommand() error {
 	if ticketID == 0 && len(r.p.Refs) > 0 {
 		ticketID = r.p.Refs[0]
 	}
+	if ticketID == 0 {
+		// A reply to a digest names the ticket it is about, or is asked to.
+		if asked, err := r.askWhich(); asked || err != nil {
+			return err
+		}
+	}
 	if ticketID != 0 {
 		return r.comment(ticketID, r.p.Args, ticketID == firstRef(r.p.Refs) && r.m.ReplyTo == "")
 	}

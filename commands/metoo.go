@@ -30,6 +30,9 @@ func (r *req) metoo() error {
 		id = n
 	}
 	if id == 0 {
+		if asked, err := r.askWhich(); asked || err != nil {
+			return err
+		}
 		if r.p.Form == FormBare {
 			return errSkip // a "+1" in passing, about nothing we track
 		}
@@ -70,35 +73,28 @@ func (r *req) metoo() error {
 	return r.reply(r.t(i18n.MeTooDone, t.ID, len(fs)+1))
 }
 
-// similarHint points a new ticket's reporter to a recent ticket that looks
-// the same (same community, last 24 hours, still active), so they can follow
-// it instead.
-func (r *req) similarHint(t *store.Ticket) error {
+// similarHint is the line of a new ticket's card that points its reporter to
+// the earliest recent ticket that looks the same (same community, last 24
+// hours, still active), so they can follow it instead; "" when there is none.
+func (r *req) similarHint(t *store.Ticket) (string, error) {
 	o, err := r.s.recent.similar(r.tx, t)
 	if err != nil || o == nil {
-		return err
+		return "", err
 	}
 	// The hint quotes the other ticket: only a repair whose text its
 	// community may read (store.TicketAccess.SeesText), never a complaint.
 	other, err := r.tx.Ticket(o.ID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	origin, err := r.tx.ChatByID(other.OriginChatID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if !(store.TicketAccess{Member: true}).SeesText(other, origin.Kind == bot.Group) {
-		return nil
+		return "", nil
 	}
-	_, err = r.tx.Enqueue(storeOut(r, r.t(i18n.MeTooHint, o.ID, truncate(o.Text, 30)), o.ID))
-	return err
-}
-
-// storeOut is a reply in the message's chat linked to a ticket, so that
-// replying "+1" to it follows that ticket.
-func storeOut(r *req, text string, ticketID int64) store.Out {
-	return store.Out{Platform: r.m.Platform, Chat: r.m.Chat, Thread: r.m.Thread, ReplyTo: r.m.ID, Text: text, TicketID: ticketID, LinkRole: "hint"}
+	return r.t(i18n.MeTooHint, o.ID, truncate(o.Text, 30), o.ID), nil
 }
 
 // Two texts are alike by the Jaccard index of their character bigrams, which
@@ -215,8 +211,9 @@ type recentTicket struct {
 	grams []uint64
 }
 
-// similar returns the latest still-active ticket like t from someone else,
-// or nil, and remembers t.
+// similar returns the earliest still-active ticket like t from someone else,
+// or nil, and remembers t. (The earliest: in a burst of reports of one
+// fault, every card points to the first report, not to a chain of them.)
 func (c *recentTickets) similar(tx *store.Tx, t *store.Ticket) (*store.TicketBrief, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -235,7 +232,7 @@ func (c *recentTickets) similar(tx *store.Tx, t *store.Ticket) (*store.TicketBri
 	}
 	mine := bigrams(t.Text)
 	var found *store.TicketBrief
-	for i := len(list) - 1; i >= 0 && found == nil; i-- {
+	for i := 0; i < len(list) && found == nil; i++ {
 		o := &list[i]
 		if o.ID == t.ID || o.ReporterID == t.ReporterID || o.CreatedAt.Before(since) || jaccard(o.grams, mine) < hintThreshold ||
 			!sameNumbers(o.Text, t.Text) {
@@ -251,6 +248,7 @@ func (c *recentTickets) similar(tx *store.Tx, t *store.Ticket) (*store.TicketBri
 		}
 		// Rolled back, or closed: no longer a candidate.
 		list = slices.Delete(list, i, i+1)
+		i--
 	}
 	list = append(list, recentTicket{TicketBrief: store.TicketBrief{ID: t.ID, ReporterID: t.ReporterID, Status: t.Status, Text: t.Text, CreatedAt: t.CreatedAt}, grams: mine})
 	if over := len(list) - hintCandidates; over > 0 {

@@ -106,13 +106,18 @@ func TestRecentTicketsHintOnlyRealActiveTickets(t *testing.T) {
 	if other.ID != ghost.ID {
 		t.Logf("the rolled-back number %d was not reused (%d)", ghost.ID, other.ID)
 	}
-	if _, hint := file(&c, "wang", "3号楼电梯坏了", false); hint != 0 {
+	first, hint := file(&c, "wang", "3号楼电梯坏了", false)
+	if hint != 0 {
 		t.Errorf("hint to #%d: the only ticket like it was rolled back", hint)
 	}
-	lift, _ := file(&c, "qian", "3号楼的电梯坏了", false)
-	// Someone else's like ticket is hinted; one's own never.
-	if _, hint := file(&c, "li", "3号楼的电梯坏了！", false); hint != lift.ID {
-		t.Errorf("hint = #%d, want #%d (the latest like it)", hint, lift.ID)
+	lift, hint := file(&c, "qian", "3号楼的电梯坏了", false)
+	if hint != first.ID {
+		t.Errorf("hint = #%d, want #%d", hint, first.ID)
+	}
+	// Someone else's like ticket is hinted, the earliest of them (not the
+	// latest); one's own never.
+	if _, hint := file(&c, "li", "3号楼的电梯坏了！", false); hint != first.ID {
+		t.Errorf("hint = #%d, want #%d (the earliest like it, not #%d)", hint, first.ID, lift.ID)
 	}
 	if _, hint := file(&c, "qian", "3号楼的电梯坏了", false); hint == lift.ID {
 		t.Errorf("hinted the reporter's own ticket #%d", hint)

@@ -51,9 +51,14 @@ func (r *req) newTicket(kind string) error {
 			photo = saved
 		}
 	}
+	// One message per ticket: a hint at a like ticket is part of the card.
+	similar, err := r.similarHint(t)
+	if err != nil {
+		return err
+	}
 	resCard, err := r.tx.Enqueue(store.Out{
 		Platform: r.m.Platform, Chat: r.m.Chat, Thread: r.m.Thread, ReplyTo: r.m.ID,
-		Text: lines(r.residentCard(t), r.whichCommunity(t), r.createdHint(t)), TicketID: t.ID, LinkRole: "card",
+		Text: lines(r.residentCard(t), r.whichCommunity(t), r.createdHint(t), similar), TicketID: t.ID, LinkRole: "card",
 	})
 	if err != nil {
 		return err
@@ -65,10 +70,7 @@ func (r *req) newTicket(kind string) error {
 	if err := r.tx.SetCards(t.ID, resCard, staffCard); err != nil {
 		return err
 	}
-	if err := r.notifyAccountStaff(t); err != nil {
-		return err
-	}
-	return r.similarHint(t)
+	return r.notifyAccountStaff(t)
 }
 
 // postStaffCards sends the staff card of a new ticket, with its photo if it

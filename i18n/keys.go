@@ -867,3 +867,20 @@ var (
 	AccountStaffHint      = key("account.staff_hint")
 	AccountStaffDesk      = key("account.staff_desk")
 )
+
+// Digests: a busy group's cards merged into few messages (cmd/bot/digest.go),
+// and the answer to a reply to one that names no ticket.
+var (
+	DigestCardsTitle    = key("digest.cards_title")
+	DigestCardsTitleOne = key("digest.cards_title_one")
+	DigestCardsLine     = key("digest.cards_line")
+	DigestCardsFoot     = key("digest.cards_foot")
+	DigestCardsFootRef  = key("digest.cards_foot_ref")
+	DigestStaffTitle    = key("digest.staff_title")
+	DigestStaffTitleOne = key("digest.staff_title_one")
+	DigestStaffLine     = key("digest.staff_line")
+	DigestStaffFoot     = key("digest.staff_foot")
+	DigestNoName        = key("digest.no_name")
+	DigestWhich         = key("digest.which")
+	BtnTakeN            = key("btn.take_n")
+)

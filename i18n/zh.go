@@ -218,7 +218,7 @@ var zh = map[Key]string{
 	MeTooAlready:        "您已经在关注 #%d 了。",
 	MeTooOwn:            "#%d 是您自己报的，不用再 +1 啦。",
 	MeTooClosed:         "#%d 已经结束了。如果问题又出现，请重新报修。",
-	MeTooHint:           "可能与 #%d（%s）相同，回复 +1 即可关注，不必重复报修。",
+	MeTooHint:           "可能与 #%d（%s）是同一问题：发送 /metoo %d 一起关注即可，不必重复报修。",
 	MeTooStaff:          "#%d 又有一户反映同样的问题（%s），共 %d 户。",
 	VolunteerJoined:     "谢谢您加入志愿者队伍！%s有活动时我们会联系您。发送 /volunteer leave 可退出。",
 	VolunteerSkill:      "（特长：%s）",
@@ -845,4 +845,18 @@ var zh = map[Key]string{
 	AccountMineFailed:      "暂时打不开您的工单，请稍后再试，或在服务号里发送 /mine。",
 	AccountStaffHint:       "回复“#%d 内容”即可答复业主（48 小时内）。",
 	AccountStaffDesk:       "网页工作台：%s",
+	// Digests: a busy group's cards merged into few messages. In an entry
+	// line, the first %s is the resident's name (a mention on Telegram).
+	DigestCardsTitle:    "✅ 已登记 %d 件工单",
+	DigestCardsTitleOne: "✅ 已登记 1 件工单",
+	DigestCardsLine:     "%s：#%d %s",
+	DigestCardsFoot:     "我们会尽快处理。补充情况请回复本消息并写上编号，如“#%d 内容”；查进度：/status 编号；同一问题发送 /metoo 编号 一起关注即可。",
+	DigestCardsFootRef:  "我们会尽快处理。补充情况请发送“#编号 内容”，如“#%d 内容”；查进度：/status 编号；同一问题发送 /metoo 编号 一起关注即可。",
+	DigestStaffTitle:    "🆕 新工单 %d 件",
+	DigestStaffTitleOne: "🆕 新工单 1 件",
+	DigestStaffLine:     "#%d %s · %s：%s",
+	DigestStaffFoot:     "点按钮或发送 /take 编号 接单；答复业主请发送“#编号 内容”，/resolve 编号 完成。",
+	DigestNoName:        "业主",
+	DigestWhich:         "这条消息汇总了 %d 件工单（%s）。请写上是哪一件，例如“#%d 内容”。",
+	BtnTakeN:            "接单 #%d",
 }

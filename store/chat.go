@@ -149,6 +149,7 @@ func (tx *Tx) MoveChat(p bot.PlatformID, from, to bot.ChatID) error {
 	}
 	for _, q := range []string{
 		`UPDATE OR IGNORE ticket_links SET chat_key = ? WHERE platform = ? AND chat_key = ?`,
+		`UPDATE OR IGNORE digest_links SET chat_key = ? WHERE platform = ? AND chat_key = ?`,
 		`UPDATE outbox SET chat_key = ? WHERE platform = ? AND chat_key = ?`,
 		`UPDATE outbox SET fallback_chat = ? WHERE platform = ? AND fallback_chat = ?`,
 		`UPDATE people SET group_chat = ? WHERE platform = ? AND group_chat = ?`,

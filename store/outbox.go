@@ -21,6 +21,9 @@ type Out struct {
 	Text     string
 	Buttons  [][]bot.Button
 	// EditOf is an earlier outbox row whose message this one edits in place.
+	// An edit of a card that a digest carries is not queued: the digest
+	// cannot be edited for one ticket, and a new card for each change would
+	// flood the group the digest spared (residents hear of changes as replies).
 	EditOf int64
 	// TicketID links the sent message to a ticket, so replies to it find the ticket.
 	TicketID int64
@@ -45,6 +48,8 @@ type Out struct {
 	// earliest, while the chat's other messages go meanwhile (a digest that
 	// later events are folded into, see RewritePending).
 	NotBefore time.Time
+	// Mentions are spans of Text naming people (a digest's residents).
+	Mentions []bot.Mention
 }
 
 // OutAttachment is a photo or file to send: by the platform's reference, or
@@ -81,7 +86,18 @@ func (tx *Tx) Enqueue(o Out) (int64, error) {
 	}
 	var editOf, ticket any
 	if o.EditOf != 0 {
+		var digest sql.NullInt64
+		if err := tx.queryRow(`SELECT digest_of FROM outbox WHERE id = ?`, o.EditOf).Scan(&digest); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("enqueue: %w", err)
+		}
+		if digest.Valid {
+			return 0, nil
+		}
 		editOf = o.EditOf
+	}
+	mentions, err := encodeMentions(o.Mentions)
+	if err != nil {
+		return 0, fmt.Errorf("enqueue: %w", err)
 	}
 	if o.TicketID != 0 {
 		ticket = o.TicketID
@@ -91,10 +107,10 @@ func (tx *Tx) Enqueue(o Out) (int64, error) {
 		next, nextMS = unix(o.NotBefore), o.NotBefore.UnixMilli()
 	}
 	id, err := tx.insert(`INSERT INTO outbox (platform, chat_key, thread, reply_to, text, buttons, edit_of, ticket_id, link_role,
-			fallback_chat, fallback_reply, delete_msg, attach_kind, attach_ref, attach_path, attach_name, next_attempt_at, next_attempt_ms, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			fallback_chat, fallback_reply, delete_msg, attach_kind, attach_ref, attach_path, attach_name, next_attempt_at, next_attempt_ms, created_at, mentions)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.Platform, o.Chat, o.Thread, o.ReplyTo, o.Text, buttons, editOf, ticket, o.LinkRole,
-		o.FallbackChat, o.FallbackReply, o.Delete, ak, ar, ap, an, next, nextMS, unix(tx.now))
+		o.FallbackChat, o.FallbackReply, o.Delete, ak, ar, ap, an, next, nextMS, unix(tx.now), mentions)
 	if err != nil {
 		return 0, fmt.Errorf("enqueue: %w", err)
 	}
@@ -106,12 +122,15 @@ func (tx *Tx) Enqueue(o Out) (int64, error) {
 }
 
 // Outbox is the durable queue the senders drain; it implements bot.Queue.
-type Outbox struct{ db *DB }
+type Outbox struct {
+	db     *DB
+	render DigestRender // nil: no digests (WithDigests)
+}
 
 var _ bot.Queue = Outbox{}
 
 // Outbox returns the outbox queue.
-func (db *DB) Outbox() Outbox { return Outbox{db} }
+func (db *DB) Outbox() Outbox { return Outbox{db: db} }
 
 // Fair share of the outbox: Due returns at most DuePerChat rows of one chat,
 // so that one chat's backlog (150 private messages, a group held back by its
@@ -131,7 +150,8 @@ const (
 // in the same chat. A row deferred when queued (Out.NotBefore: never tried,
 // not due yet) is left out until its time but holds nothing back, and so is
 // a row held for its recipient (Hold: it goes when they write again, while
-// what can go meanwhile, such as a template message, goes).
+// what can go meanwhile, such as a template message, goes). A row a digest
+// carries is left out: the digest delivers it.
 func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Outgoing, error) {
 	var out []bot.Outgoing
 	err := o.db.View(ctx, func(tx *Tx) error {
@@ -146,7 +166,7 @@ func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Out
 				SELECT chat_key, min(id) AS stop FROM (
 					SELECT o.chat_key, o.id FROM outbox o INDEXED BY outbox_retry
 					WHERE o.platform = ?1 AND o.status = 'pending' AND o.next_attempt_ms > ?2
-						AND (o.attempts > 0 OR o.last_error <> '') AND o.held_at = 0
+						AND (o.attempts > 0 OR o.last_error <> '') AND o.held_at = 0 AND o.digest_of IS NULL
 					UNION ALL
 					SELECT o.chat_key, o.id FROM outbox o INDEXED BY outbox_edits JOIN outbox t ON t.id = o.edit_of
 					WHERE o.status = 'pending' AND o.edit_of IS NOT NULL AND o.platform = ?1 AND t.status = 'pending'
@@ -154,7 +174,7 @@ func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Out
 			),
 			oldest AS (
 				SELECT o.id, o.chat_key, o.next_attempt_ms FROM outbox o INDEXED BY outbox_due
-				WHERE o.platform = ?1 AND o.status = 'pending' ORDER BY o.id LIMIT ?4
+				WHERE o.platform = ?1 AND o.status = 'pending' AND o.digest_of IS NULL ORDER BY o.id LIMIT ?4
 			),
 			runs AS (
 				SELECT id, row_number() OVER (PARTITION BY chat_key ORDER BY id) AS n FROM oldest d
@@ -163,7 +183,8 @@ func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Out
 			)
 			SELECT o.id, o.chat_key, o.thread, o.reply_to, o.text, o.buttons, o.attempts,
 				coalesce(e.platform_msg_id, ''), coalesce(e.status, ''), o.link_role, o.delete_msg,
-				o.attach_kind, o.attach_ref, o.attach_path, o.attach_name, o.pin, o.poll
+				o.attach_kind, o.attach_ref, o.attach_path, o.attach_name, o.pin, o.poll,
+				o.mentions, o.edit_of IS NOT NULL, coalesce(e.digest_of, 0)
 			FROM runs r JOIN outbox o ON o.id = r.id
 			LEFT JOIN outbox e ON e.id = o.edit_of
 			WHERE r.n <= ?5
@@ -174,11 +195,17 @@ func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Out
 		defer rows.Close()
 		for rows.Next() {
 			var g bot.Outgoing
-			var buttons, editMsg, editStatus, role, ak, ar, ap, an, poll string
+			var buttons, editMsg, editStatus, role, ak, ar, ap, an, poll, mentions string
+			var isEdit bool
+			var editDigest int64
 			if err := rows.Scan(&g.ID, &g.Chat, &g.Thread, &g.ReplyTo, &g.Text, &buttons, &g.Attempts, &editMsg, &editStatus, &role, &g.Delete,
-				&ak, &ar, &ap, &an, &g.Pin, &poll); err != nil {
+				&ak, &ar, &ap, &an, &g.Pin, &poll, &mentions, &isEdit, &editDigest); err != nil {
 				return err
 			}
+			if g.Mentions, err = decodeMentions(mentions); err != nil {
+				return fmt.Errorf("outbox %d mentions: %w", g.ID, err)
+			}
+			g.Mergeable = (role == RoleCard || role == RoleStaffCard) && !isEdit && ak == "" && poll == "" && !g.Pin && g.Delete == ""
 			if g.Poll, err = decodePoll(poll); err != nil {
 				return fmt.Errorf("outbox %d poll: %w", g.ID, err)
 			}
@@ -201,8 +228,10 @@ func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Out
 					return fmt.Errorf("outbox %d buttons: %w", g.ID, err)
 				}
 			}
-			// An edit of a message that never went out is sent as a new message.
-			if editStatus == "sent" && editMsg != "" {
+			// An edit of a message that never went out is sent as a new
+			// message, and so is one of a card a digest carried (its message
+			// is the digest's).
+			if editStatus == "sent" && editMsg != "" && editDigest == 0 {
 				g.Edit = bot.MessageID(editMsg)
 			}
 			out = append(out, g)
@@ -230,6 +259,9 @@ func (o Outbox) Sent(ctx context.Context, id int64, msg bot.MessageID) error {
 		if role == linkAnonymous {
 			erased = true
 			return tx.eraseOutbox(id)
+		}
+		if role == linkDigest {
+			return tx.sentDigest(p, chat, id, msg)
 		}
 		if ticket.Valid && msg != "" {
 			return tx.LinkMessage(p, chat, msg, ticket.Int64, role)
@@ -384,6 +416,7 @@ func (o Outbox) RecentSends(ctx context.Context, p bot.PlatformID, since time.Ti
 			return nil
 		}, `SELECT chat_key, sent_at, text FROM outbox
 			WHERE id > (SELECT coalesce(max(id), 0) FROM outbox) - ? AND platform = ? AND status = 'sent' AND sent_at >= ?
+				AND digest_of IS NULL
 			ORDER BY sent_at, id`, recentScan, p, unix(since))
 	})
 	if err != nil {

@@ -3,6 +3,8 @@ package telegram
 import (
 	"strings"
 	"testing"
+
+	"github.com/linli/linli/bot"
 )
 
 func TestFormatHTML(t *testing.T) {
@@ -101,5 +103,31 @@ func TestClip(t *testing.T) {
 	}
 	if got := clip(strings.Repeat("好", 300), maxCallbackAnswer); units(got) != maxCallbackAnswer {
 		t.Errorf("clip to %d gave %d units", maxCallbackAnswer, units(got))
+	}
+}
+
+func TestFormatMentions(t *testing.T) {
+	text := "✅ 已登记 2 件工单\n李<阿姨>：#1 停水\nTom：#2 a & b"
+	at := strings.Index(text, "李")
+	tom := strings.Index(text, "Tom")
+	tests := []struct {
+		name     string
+		mentions []bot.Mention
+		want     string
+	}{
+		{"two", []bot.Mention{{Offset: tom, Length: 3, User: "2"}, {Offset: at, Length: len("李<阿姨>"), User: "1"}},
+			"<b>✅ 已登记 2 件工单</b>\n<a href=\"tg://user?id=1\">李&lt;阿姨&gt;</a>：#1 停水\n<a href=\"tg://user?id=2\">Tom</a>：#2 a &amp; b"},
+		{"not a user id", []bot.Mention{{Offset: tom, Length: 3, User: "tom"}},
+			"<b>✅ 已登记 2 件工单</b>\n李&lt;阿姨&gt;：#1 停水\nTom：#2 a &amp; b"},
+		{"cuts a character", []bot.Mention{{Offset: at + 1, Length: 3, User: "1"}},
+			"<b>✅ 已登记 2 件工单</b>\n李&lt;阿姨&gt;：#1 停水\nTom：#2 a &amp; b"},
+		{"in the title, overlapping, out of range", []bot.Mention{{Offset: 0, Length: 3, User: "1"}, {Offset: tom, Length: 3, User: "2"},
+			{Offset: tom + 1, Length: 2, User: "3"}, {Offset: len(text) - 1, Length: 5, User: "4"}},
+			"<b>✅ 已登记 2 件工单</b>\n李&lt;阿姨&gt;：#1 停水\n<a href=\"tg://user?id=2\">Tom</a>：#2 a &amp; b"},
+	}
+	for _, tt := range tests {
+		if got := formatMentions(text, true, tt.mentions); got != tt.want {
+			t.Errorf("%s:\n got %q\nwant %q", tt.name, got, tt.want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -201,6 +202,47 @@ func (l *limiter) chatWait(chat bot.ChatID, p *chatPace, now time.Time) time.Dur
 	}
 	return d
 }
+
+var _ bot.Budgeter = (*limiter)(nil)
+
+// ChatBudget implements bot.Budgeter: how many messages chat's own limits
+// (its pace and burst, a group's minute) let through from now until d from
+// now, counting nothing. (The bot-wide rate is shared, and left out.)
+func (l *limiter) ChatBudget(chat bot.ChatID, d time.Duration) int {
+	now := l.now()
+	end := now.Add(d)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var tat time.Time
+	var sent []time.Time
+	if p := l.chats[chat]; p != nil {
+		tat, sent = p.tat, slices.Clone(p.sent)
+	}
+	group := !isPrivate(chat)
+	n, at := 0, now
+	for n < maxBudget {
+		if w := l.chat.wait(tat, at); w > 0 {
+			at = at.Add(w)
+		}
+		if group && len(sent) >= l.groupN {
+			if g := sent[len(sent)-l.groupN].Add(l.groupW); g.After(at) {
+				at = g
+			}
+		}
+		if at.After(end) {
+			break
+		}
+		n++
+		tat = l.chat.next(tat, at)
+		if group {
+			sent = append(sent, at)
+		}
+	}
+	return n
+}
+
+// maxBudget bounds ChatBudget's count: no chat takes more in ten seconds.
+const maxBudget = 1000
 
 // take counts a message to chat at now and returns 0 if the bot-wide and the
 // chat's limits allow it, or else how long to wait before asking again (and

@@ -234,3 +234,31 @@ func TestSeedLimitsKeepsTheLastMinute(t *testing.T) {
 		t.Errorf("another group waited %s", waited)
 	}
 }
+
+// TestChatBudget: what a chat's limits let through in the next ten seconds,
+// and that asking counts nothing.
+func TestChatBudget(t *testing.T) {
+	l, clk := fakeLimiter(Limits{})
+	const d = 10 * time.Second
+	// A fresh group: the burst of 3, then one a second (at 1 s … 10 s).
+	if got := l.ChatBudget("-1001", d); got != 13 {
+		t.Errorf("fresh group: %d, want 13", got)
+	}
+	if got := l.ChatBudget("-1001", d); got != 13 {
+		t.Errorf("asked twice: %d, want 13 (asking counts nothing)", got)
+	}
+	// After 20 messages the group's minute is used up: nothing for a while.
+	sendTimes(t, l, clk, 20, func(int) bot.ChatID { return "-1001" })
+	if got := l.ChatBudget("-1001", d); got != 0 {
+		t.Errorf("group with its minute used: %d, want 0", got)
+	}
+	// A private chat has no minute: its pace alone.
+	if got := l.ChatBudget("42", d); got != 13 {
+		t.Errorf("private chat: %d, want 13", got)
+	}
+	// Once the minute has passed, the group gets its burst back.
+	clk.Advance(2 * time.Minute)
+	if got := l.ChatBudget("-1001", d); got != 13 {
+		t.Errorf("a minute later: %d, want 13", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -104,10 +105,16 @@ func (t *Telegram) sendParts(ctx context.Context, out bot.Outgoing, tgt target, 
 		if piece < done.pieces {
 			continue
 		}
+		text := formatHTML(part, title && i == 0)
+		if len(parts) == 1 && part == out.Text && len(out.Mentions) > 0 {
+			// A digest: its residents' names become mentions (a text cut
+			// in parts has its names as plain text).
+			text = formatMentions(part, title, out.Mentions)
+		}
 		p := &tgbot.SendMessageParams{
 			ChatID:          tgt.chat,
 			MessageThreadID: tgt.thread,
-			Text:            formatHTML(part, title && i == 0),
+			Text:            text,
 			ParseMode:       models.ParseModeHTML,
 		}
 		if i == 0 {
@@ -439,6 +446,46 @@ func formatHTML(text string, title bool) string {
 		}
 	}
 	return html.EscapeString(text)
+}
+
+// formatMentions is formatHTML with the spans of mentions linked to their
+// users (<a href="tg://user?id=N">name</a>, which notifies them). A span that
+// is out of range, cuts a character, overlaps another or the title, or names
+// no numeric user id is left as plain text.
+func formatMentions(text string, title bool, mentions []bot.Mention) string {
+	type tag struct {
+		at  int
+		tag string
+	}
+	var tags []tag
+	from := 0
+	if title {
+		if line, _, ok := strings.Cut(text, "\n"); ok && strings.TrimSpace(line) != "" {
+			tags = append(tags, tag{0, "<b>"}, tag{len(line), "</b>"})
+			from = len(line) + 1
+		}
+	}
+	ms := slices.Clone(mentions)
+	slices.SortFunc(ms, func(a, b bot.Mention) int { return a.Offset - b.Offset })
+	for _, m := range ms {
+		end := m.Offset + m.Length
+		id, err := strconv.ParseInt(string(m.User), 10, 64)
+		if err != nil || m.Length <= 0 || m.Offset < from || end > len(text) ||
+			!utf8.RuneStart(text[m.Offset]) || (end < len(text) && !utf8.RuneStart(text[end])) {
+			continue
+		}
+		tags = append(tags, tag{m.Offset, `<a href="tg://user?id=` + strconv.FormatInt(id, 10) + `">`}, tag{end, "</a>"})
+		from = end
+	}
+	var b strings.Builder
+	at := 0
+	for _, t := range tags {
+		b.WriteString(html.EscapeString(text[at:t.at]))
+		b.WriteString(t.tag)
+		at = t.at
+	}
+	b.WriteString(html.EscapeString(text[at:]))
+	return b.String()
 }
 
 // hasTitle reports whether text has more than one line, the first not blank.

@@ -210,6 +210,25 @@ type pacer struct {
 	next time.Time
 }
 
+var _ bot.Budgeter = (*pacer)(nil)
+
+// ChatBudget implements bot.Budgeter: the sends the account's pace allows
+// until d from now, with the average jitter, whatever the chat (WeChat paces
+// the account, so this is an upper bound when several chats are busy).
+func (p *pacer) ChatBudget(_ bot.ChatID, d time.Duration) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	gap := p.pace + p.jitter/2
+	if gap <= 0 {
+		return 1000
+	}
+	left := d - max(time.Until(p.next), 0)
+	if left < 0 {
+		return 0
+	}
+	return int(left/gap) + 1
+}
+
 // Wait implements bot.Limiter. The chat does not matter: WeChat counts the
 // account's sends.
 func (p *pacer) Wait(ctx context.Context, _ bot.ChatID) error {

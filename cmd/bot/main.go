@@ -355,7 +355,7 @@ func (m *Main) Run(ctx context.Context) error {
 		if p.ID() == bot.Console {
 			cfg.Parallel = 1 // print in the order the bot wrote
 		}
-		s := bot.NewSender(p, alertingQueue{db.Outbox(), m}, cfg, m.Log)
+		s := bot.NewSender(p, alertingQueue{db.Outbox().WithDigests(digestRender(m.Config.Lang)), m}, cfg, m.Log)
 		m.Senders[p.ID()] = s
 		db.OnOutbox(s.Wake)
 		m.sendWG.Add(1)

@@ -29,7 +29,7 @@ type tgWorld struct {
 	manager, zhang, li, tom, x models.User
 }
 
-func newTGWorld(t *testing.T) *tgWorld {
+func newTGWorld(t testing.TB) *tgWorld {
 	t.Helper()
 	srv := telegramtest.NewServer(tgToken, telegramtest.WithUsername("Linli_bot"))
 	t.Cleanup(srv.Close) // registered first, so it runs after the bot has stopped
@@ -66,7 +66,7 @@ func startTG(t *testing.T, w *tgWorld, db string) *Main {
 	return m
 }
 
-func stop(t *testing.T, m *Main) {
+func stop(t testing.TB, m *Main) {
 	t.Helper()
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
@@ -74,7 +74,7 @@ func stop(t *testing.T, m *Main) {
 }
 
 // waitSent waits until a message to chat satisfies ok, and returns it.
-func (w *tgWorld) waitSent(t *testing.T, chat int64, ok func(telegramtest.SentMessage) bool) telegramtest.SentMessage {
+func (w *tgWorld) waitSent(t testing.TB, chat int64, ok func(telegramtest.SentMessage) bool) telegramtest.SentMessage {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -98,7 +98,7 @@ func (w *tgWorld) waitSent(t *testing.T, chat int64, ok func(telegramtest.SentMe
 	return got
 }
 
-func (w *tgWorld) waitText(t *testing.T, chat int64, part string) telegramtest.SentMessage {
+func (w *tgWorld) waitText(t testing.TB, chat int64, part string) telegramtest.SentMessage {
 	t.Helper()
 	return w.waitSent(t, chat, func(s telegramtest.SentMessage) bool { return strings.Contains(s.Text, part) })
 }
@@ -113,7 +113,7 @@ func ticketCount(t *testing.T, m *Main) int {
 }
 
 // setup binds the groups and grants 张师傅 staff, as a manager would.
-func (w *tgWorld) setup(t *testing.T) {
+func (w *tgWorld) setup(t testing.TB) {
 	t.Helper()
 	w.srv.SendText(w.resident, w.manager, "/bind@Linli_bot 阳光花园")
 	w.waitText(t, w.resident.ID, "业主群")

@@ -36,9 +36,10 @@ type wcWorld struct {
 	db      string
 	session string
 	store   store.Options // the bot's database options
+	pace    time.Duration // the bot's -wechat-pace (0: wcPace)
 }
 
-func newWCWorld(t *testing.T, opts ...wechattest.Option) *wcWorld {
+func newWCWorld(t testing.TB, opts ...wechattest.Option) *wcWorld {
 	t.Helper()
 	base := []wechattest.Option{
 		wechattest.WithSelf(wcSelf, 2961234501),
@@ -122,13 +123,17 @@ func (l *watchBuffer) waitLine(t *testing.T, parts ...string) {
 
 // start runs the bot on WeChat (and on Telegram when w.tg is set). It is
 // closed when the test ends; its log is shown if the test failed.
-func (w *wcWorld) start(t *testing.T) *wcBot {
+func (w *wcWorld) start(t testing.TB) *wcBot {
 	t.Helper()
 	m := NewMain()
 	stderr := &syncBuffer{}
 	m.Stderr = stderr
 	managers := "wechat:" + wcManager
-	args := []string{"-db", w.db, "-wechat", "-wechat-session", w.session, "-wechat-pace", wcPace.String(), "-tz", "Asia/Shanghai"}
+	pace := wcPace
+	if w.pace != 0 {
+		pace = w.pace
+	}
+	args := []string{"-db", w.db, "-wechat", "-wechat-session", w.session, "-wechat-pace", pace.String(), "-tz", "Asia/Shanghai"}
 	if w.tg != nil {
 		// Telegram beside WeChat: 王经理 (telegram:100) gets the WeChat alerts.
 		managers += ",telegram:100"
@@ -156,7 +161,7 @@ func (w *wcWorld) start(t *testing.T) *wcBot {
 }
 
 // wechatOf returns the bot's WeChat platform.
-func wechatOf(t *testing.T, m *wcBot) *wechat.WeChat {
+func wechatOf(t testing.TB, m *wcBot) *wechat.WeChat {
 	t.Helper()
 	for _, p := range m.platforms {
 		if wc, ok := p.(*wechat.WeChat); ok {
@@ -168,7 +173,7 @@ func wechatOf(t *testing.T, m *wcBot) *wechat.WeChat {
 }
 
 // waitFor waits until cond holds; it is checked after every request the fake gets.
-func (w *wcWorld) waitFor(t *testing.T, what string, cond func() bool) {
+func (w *wcWorld) waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wcWait)
 	defer cancel()
@@ -178,7 +183,7 @@ func (w *wcWorld) waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // waitUp waits until the bot is logged in to WeChat.
-func (w *wcWorld) waitUp(t *testing.T, m *wcBot) {
+func (w *wcWorld) waitUp(t testing.TB, m *wcBot) {
 	t.Helper()
 	wc := wechatOf(t, m)
 	w.waitFor(t, "WeChat login", func() bool { up, _ := wc.Status(); return up })
@@ -196,7 +201,7 @@ func (w *wcWorld) sentTo(to string) []wechattest.SentMessage {
 }
 
 // waitText waits until a message containing part has been sent to to, and returns it.
-func (w *wcWorld) waitText(t *testing.T, to, part string) wechattest.SentMessage {
+func (w *wcWorld) waitText(t testing.TB, to, part string) wechattest.SentMessage {
 	t.Helper()
 	var got wechattest.SentMessage
 	ctx, cancel := context.WithTimeout(context.Background(), wcWait)
@@ -221,7 +226,7 @@ func (w *wcWorld) waitText(t *testing.T, to, part string) wechattest.SentMessage
 }
 
 // setup binds the groups by /bind typed in them and makes 张师傅 staff, as a manager would.
-func (w *wcWorld) setup(t *testing.T) {
+func (w *wcWorld) setup(t testing.TB) {
 	t.Helper()
 	w.srv.GroupText(wcResident, wcManager, "/bind 阳光花园")
 	w.waitText(t, wcResident, "的业主群")
