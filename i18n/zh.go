@@ -173,7 +173,7 @@ var zh = map[Key]string{
 	// help
 	HelpResident:  "邻里小助手 · 业主可用：\n#报修 问题描述 — 报修（也可 /repair）\n#投诉 内容 — 投诉（也可 /complain）\n/status 12 — 查看工单进度\n/mine — 我的工单\n/cancel 12 — 取消未处理的工单\n/rate 12 5 [意见] — 为已解决的工单评分\n/reopen 12 — 问题没解决，重新打开\n/metoo 12 — 我家也是：关注别人报的同一问题（或回复工单卡片 +1）\n/join 3 — 报名参加活动\n/agenda 内容 — 为业主大会提议题\n/volunteer [特长] — 加入志愿者（/volunteer leave 退出）\n/suggest 内容 — 匿名意见箱（请私聊发送）；/receipt 回执码 — 查看答复（私聊）\n/whoami — 我的身份；/community 小区 — 私聊时切换小区；/help — 本帮助\n回复工单卡片可补充情况。",
 	HelpStaff:     "工作人员可用：\n/tickets [overdue] [mine] — 工单列表（超时的、指派给我的）\n/take 12 — 接单\n/assign 12 @某人 — 指派\n/progress 12 进展 — 更新进度（告知业主）\n/hold 12 原因 — 暂缓（计时暂停）\n/resolve 12 [说明] — 完成\n/reopen 12 — 重新打开\n/suggestions — 意见箱；/answer 3 [public] 答复 — 答复建议（public：同时发到业主群）\n/note 12 内容 — 内部备注，业主看不到（回复卡片时以 ! 开头也是）\n回复工单卡片或写“#12 内容”即可答复业主。",
-	HelpManager:   "经理可用（请私聊发送）：\n/bind 小区 resident|staff — 在群里发送，绑定本群\n/unbind — 在群里发送，解除绑定\n/grant staff|manager 某人 [小区] — 授权（还没见过的人，等他/她第一次发言时生效）\n/revoke 某人 [小区] — 取消权限\n/roles [小区] — 查看工作人员和经理\n/sla 小区 [first=24h] [resolve=7d] — 查看或设置处理时限\n/tickets overdue — 超时工单\n/announce 小区|all 内容 — 立即发布公告\n/schedule add \"0 9 * * 1\" 类型 小区|all 内容 — 定时消息（另有 list、rm、pause、resume、preview）\n/activity add 日期 名称 [地点] [人数] — 发布活动；/activity list | rm 3\n/meeting add 日期 [地点] — 发布业主大会；/agenda list — 查看议题\n/expense add 金额 类别 [说明] — 记录支出（另有 list、rm）\n/report [2026-11] — 月度工作报告；/kpi — 目标完成情况\n/report keywords — 投诉分类的关键词（/report keyword add 词 类别 | rm 词）\n/volunteers — 志愿者名单\n/jobs — 后台任务；/runjob 任务名 — 立即运行",
+	HelpManager:   "经理可用（请私聊发送）：\n/bind 小区 resident|staff — 在群里发送，绑定本群\n/unbind — 在群里发送，解除绑定\n/grant staff|manager 某人 [小区] — 授权（还没见过的人，等他/她第一次发言时生效）\n/revoke 某人 [小区] — 取消权限\n/roles [小区] — 查看工作人员和经理\n/sla 小区 [first=24h] [resolve=7d] — 查看或设置处理时限\n/tickets overdue — 超时工单\n/announce 小区|all 内容 — 立即发布公告\n/schedule add \"0 9 * * 1\" 类型 小区|all 内容 — 定时消息（另有 list、rm、pause、resume、preview）\n/activity add 日期 名称 [地点] [人数] — 发布活动；/activity list | rm 3\n/meeting add 日期 [地点] — 发布业主大会；/agenda list — 查看议题\n/expense add 金额 类别 [说明] — 记录支出（另有 list、rm）\n/report [2026-11] — 月度工作报告；/kpi — 目标完成情况\n/report keywords — 投诉分类的关键词（/report keyword add 词 类别 | rm 词）\n/volunteers — 志愿者名单\n/jobs — 后台任务；/runjob 任务名 — 立即运行\n/qrcode 小区 — 服务号的小区二维码（贴在大堂，业主扫码关注即加入小区）；/menu sync — 同步服务号菜单",
 	UsageAssign:   "/assign 12 @用户名",
 	UsageHold:     "/hold 12 原因",
 	UsageProgress: "/progress 12 进展说明",
@@ -785,7 +785,7 @@ var zh = map[Key]string{
 	RevokeStillStaff:       "%s 仍是“%s”的工作人员；如也要取消，请发送 /revoke staff %s。",
 	SLAShow:                "“%s”的处理时限：首次回复 %s，解决 %s。修改请发送：/sla %s first=24h resolve=7d",
 	HelpManagerGroup:       "经理在群里可用：/bind 小区 resident|staff — 绑定本群；/unbind — 解除绑定。其他管理命令请私聊我发送，私聊发 /help 查看。",
-	HelpCompany:            "/outbox [failed | retry ID] — 所有小区的发送队列（管理所有小区的经理）",
+	HelpCompany:            "/outbox [failed | held | retry ID] — 所有小区的发送队列（管理所有小区的经理）",
 	TimeFormatYear:         "2006年1月2日 15:04",
 	ReceiptInGroup:         "回执码只在私聊里查看：请私聊我发送 /receipt 回执码。为保护您的匿名，群里的这条消息会被撤下（如机器人有权限）。",
 	UsageTickets:           "/tickets [overdue] [mine]（超时、我的）",
