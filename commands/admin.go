@@ -1,8 +1,12 @@
 package commands
 
 import (
+	"fmt"
+	"golang.org/x/text/width"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/i18n"
@@ -14,11 +18,17 @@ import (
 // only from one they manage; a community they create, they manage.
 func (r *req) bind() error {
 	f := Fields(r.p.Args)
+	// A trailing "confirm" answers the question a move or a near-duplicate
+	// name asked.
+	confirmed := false
+	if n := len(f); n > 1 && (strings.EqualFold(f[n-1], "confirm") || f[n-1] == "确认") {
+		confirmed, f = true, f[:n-1]
+	}
 	if len(f) == 0 {
 		return usage(i18n.UsageBind)
 	}
 	role := store.RoleResidentChat
-	name := strings.TrimSpace(r.p.Args)
+	name := strings.Join(f, " ")
 	if last := strings.ToLower(f[len(f)-1]); len(f) > 1 {
 		switch last {
 		case "resident", "业主", "业主群":
@@ -32,10 +42,35 @@ func (r *req) bind() error {
 	if r.chat.Bound() && !roles.Manager(r.chat.CommunityID) {
 		return store.Errorf(store.EUNAUTHORIZED, "bind_not_yours")
 	}
-	if c, err := r.tx.CommunityByName(name); err == nil && !roles.Manager(c.ID) {
+	existing, err := r.tx.CommunityByName(name)
+	if err == nil && !roles.Manager(existing.ID) {
 		return store.Errorf(store.EUNAUTHORIZED, "bind_not_yours")
 	} else if err != nil && store.ErrorCode(err) != store.ENOTFOUND {
 		return err
+	}
+	again := fmt.Sprintf("/%s %s %s confirm", r.p.Cmd, quoteName(name), role)
+	if existing == nil && !confirmed {
+		// "SunnyGarden" when "Sunny Garden" exists is a typo, not a second community.
+		like, err := r.similarCommunity(name)
+		if err != nil {
+			return err
+		}
+		if like != nil {
+			return r.reply(r.t(i18n.BindSimilar, like.Name, name, fmt.Sprintf("/%s %s %s", r.p.Cmd, quoteName(like.Name), role), again))
+		}
+	}
+	if r.chat.Bound() && !confirmed && (existing == nil || existing.ID != r.chat.CommunityID || r.chat.Role != role) {
+		// Moving a group takes it from its community: its tickets stay
+		// there, and its staff no longer hear of this group.
+		old, err := r.tx.CommunityByID(r.chat.CommunityID)
+		if err != nil {
+			return err
+		}
+		open, err := r.tx.CountTickets(store.TicketFilter{CommunityID: old.ID, Active: true})
+		if err != nil {
+			return err
+		}
+		return r.reply(r.t(i18n.BindConfirmMove, old.Name, r.t(chatRoleName(r.chat.Role)), open, name, r.t(chatRoleName(role)), again))
 	}
 	comm, created, err := r.tx.CreateCommunity(name, r.s.cfg.Lang, "")
 	if err != nil {
@@ -51,18 +86,79 @@ func (r *req) bind() error {
 	}
 	r.setCommunity(comm)
 	var msg []string
+	var missed []*store.Ticket // for a staff group: the cards no staff group received
 	if created {
 		msg = append(msg, r.t(i18n.BindCreated, comm.Name))
 	}
 	if role == store.RoleStaffChat {
 		msg = append(msg, r.t(i18n.BindStaff, comm.Name))
+		if missed, err = r.missedTickets(comm.ID); err != nil {
+			return err
+		}
+		if len(missed) > 0 {
+			msg = append(msg, r.t(i18n.BindMissed, len(missed)))
+		}
 	} else {
 		msg = append(msg, r.t(i18n.BindResident, comm.Name))
 	}
 	if r.s.cfg.PrivacyMode(r.m.Platform) {
 		msg = append(msg, r.t(i18n.BindPrivacy))
 	}
-	return r.reply(lines(msg...))
+	if err := r.reply(lines(msg...)); err != nil {
+		return err
+	}
+	if len(missed) == 0 {
+		return nil
+	}
+	chat, err := r.tx.ChatByID(r.chat.ID)
+	if err != nil {
+		return err
+	}
+	return r.postMissedCards(chat, missed)
+}
+
+// quoteName quotes a community name with spaces, as a command takes it.
+func quoteName(name string) string {
+	if strings.ContainsFunc(name, unicode.IsSpace) {
+		return `"` + name + `"`
+	}
+	return name
+}
+
+func chatRoleName(role string) i18n.Key {
+	if role == store.RoleStaffChat {
+		return i18n.ChatRoleStaff
+	}
+	return i18n.ChatRoleResident
+}
+
+// similarCommunity finds a community the manager runs whose name differs
+// from name only in case, width, spaces or punctuation.
+func (r *req) similarCommunity(name string) (*store.Community, error) {
+	all, err := r.tx.Communities()
+	if err != nil {
+		return nil, err
+	}
+	want := nameKey(name)
+	for _, c := range all {
+		if r.me.Memberships.Manager(c.ID) && nameKey(c.Name) == want {
+			return c, nil
+		}
+	}
+	return nil, nil
+}
+
+// nameKey is a community name with case, full-width forms, spaces and
+// punctuation folded away: "Sunny Garden", "SunnyGarden" and "ｓｕｎｎｙ-garden"
+// give the same key.
+func nameKey(name string) string {
+	var b strings.Builder
+	for _, c := range strings.ToLower(width.Fold.String(name)) {
+		if unicode.IsLetter(c) || unicode.IsDigit(c) {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
 }
 
 func (r *req) unbind() error {
@@ -331,6 +427,22 @@ func (r *req) revoke() error {
 			}
 		}
 	}
+	if role == store.RoleStaff && roles.Has(g.commID(), store.RoleManager) {
+		// A manager is staff by being a manager: there is no staff role to
+		// take back on its own.
+		return r.reply(r.t(i18n.RevokeIsManager, p.Label(), g.where(r.lang)))
+	}
+	if role == store.RoleManager && roles.Has(g.commID(), store.RoleManager) {
+		// A community (or the company) is never left without a manager:
+		// nobody could grant or revoke there again.
+		others, err := r.tx.ManagersOf(g.commID())
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(others, func(o *store.Person) bool { return o.ID != p.ID }) {
+			return store.Errorf(store.EINVALID, "last_manager", p.Label(), g.where(r.lang))
+		}
+	}
 	done := false
 	if role != "" {
 		if done, err = r.tx.Revoke(p.ID, g.commID(), role); err != nil {
@@ -340,7 +452,15 @@ func (r *req) revoke() error {
 	if !done {
 		return r.reply(r.t(i18n.RevokeNone, p.Label(), g.where(r.lang)))
 	}
-	return r.reply(r.t(i18n.RevokeDone, p.Label(), g.where(r.lang), r.t(i18n.Role(role))))
+	msg := r.t(i18n.RevokeDone, p.Label(), g.where(r.lang), r.t(i18n.Role(role)))
+	if role == store.RoleManager && g.commID() != 0 {
+		// Revoke takes back one role: a manager was staff too, and stays so.
+		if _, err := r.tx.Grant(p.ID, g.commID(), store.RoleStaff, r.me.ID); err != nil {
+			return err
+		}
+		msg = lines(msg, r.t(i18n.RevokeStillStaff, p.Label(), g.where(r.lang), p.Label()))
+	}
+	return r.reply(msg)
 }
 
 // roles lists the staff, managers and waiting grants of the communities the
@@ -435,10 +555,12 @@ func (r *req) community() error {
 // sla sets a community's clocks: /sla COMMUNITY first=24h resolve=7d.
 func (r *req) sla() error {
 	f := Fields(r.p.Args)
-	if len(f) < 2 {
+	if len(f) == 0 {
 		return usage(i18n.UsageSLA)
 	}
 	var first, resolve time.Duration
+	// The limits echo as typed (24h stays 24h), the ones not given as stored.
+	var firstText, resolveText string
 	var nameParts []string
 	for _, x := range f {
 		k, v, ok := strings.Cut(x, "=")
@@ -452,36 +574,44 @@ func (r *req) sla() error {
 		}
 		switch strings.ToLower(k) {
 		case "first", "首次":
-			first = d
+			first, firstText = d, strings.ToLower(strings.TrimSpace(foldWidth(v)))
 		case "resolve", "解决":
-			resolve = d
+			resolve, resolveText = d, strings.ToLower(strings.TrimSpace(foldWidth(v)))
 		default:
 			return store.Errorf(store.EINVALID, "bad_sla")
 		}
 	}
-	if len(nameParts) == 0 || (first == 0 && resolve == 0) {
+	if len(nameParts) == 0 {
 		return usage(i18n.UsageSLA)
 	}
 	comm, err := r.managedCommunity(strings.Join(nameParts, " "))
 	if err != nil {
 		return err
 	}
+	if first == 0 && resolve == 0 {
+		// "/sla COMMUNITY" alone shows the limits.
+		return r.reply(r.t(i18n.SLAShow, comm.Name, FormatDuration(comm.FirstResponse), FormatDuration(comm.Resolve), quoteName(comm.Name)))
+	}
 	if first == 0 {
-		first = comm.FirstResponse
+		first, firstText = comm.FirstResponse, FormatDuration(comm.FirstResponse)
 	}
 	if resolve == 0 {
-		resolve = comm.Resolve
+		resolve, resolveText = comm.Resolve, FormatDuration(comm.Resolve)
+	}
+	if resolve < first {
+		// A ticket cannot be fixed before anyone has answered it.
+		return store.Errorf(store.EINVALID, "sla_order", resolveText, firstText)
 	}
 	if err := r.tx.SetSLA(comm.ID, first, resolve); err != nil {
 		return err
 	}
-	return r.reply(r.t(i18n.SLADone, comm.Name, FormatDuration(first), FormatDuration(resolve)))
+	return r.reply(r.t(i18n.SLADone, comm.Name, firstText, resolveText))
 }
 
 // ParseDuration reads a positive duration such as 2s (staff drills), 30m,
 // 24h, 7d or 1d12h, of at most 366 days.
 func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(strings.ToLower(s))
+	s = strings.TrimSpace(strings.ToLower(foldWidth(s))) // "２４ｈ" is 24h
 	var total time.Duration
 	rest := s
 	for rest != "" {

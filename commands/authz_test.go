@@ -85,7 +85,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"comment1", "#1号楼 情况有变化"}, {"metoo", "/metoo 1"},
 		{"take", "/take 1"}, {"assign", "/assign 1 张师傅"}, {"progress", "/progress 1 在修"}, {"hold", "/hold 1 等配件"},
 		{"resolve", "/resolve 1"}, {"tickets", "/tickets"}, {"help", "/help"}, {"whoami", "/whoami"}, {"roles", "/roles"},
-		{"bind", "/bind 新小区"}, {"unbind", "/unbind"}, {"grant", "/grant staff Tom 阳光花园"},
+		{"bind", "/bind 新小区 resident confirm"} /* a bound group asks first: confirmed here */, {"unbind", "/unbind"}, {"grant", "/grant staff Tom 阳光花园"},
 		{"grant-new", "/grant staff @newbie 阳光花园"}, {"revoke", "/revoke 张师傅 阳光花园"},
 		{"sla", "/sla 阳光花园 first=1h"}, {"outbox", "/outbox retry 1"},
 		{"poll", "/poll 哪天？ | 周六 | 周日"}, {"survey", "/survey add https://wj.qq.com/s/1"},

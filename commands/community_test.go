@@ -177,3 +177,25 @@ func TestVolunteers(t *testing.T) {
 	contains(t, one(t, h.group(residentGroup, tom, "/volunteer leave"), residentGroup), "您还不在志愿者名单上")
 	contains(t, one(t, h.group(residentGroup, li, "/volunteers"), residentGroup), "只有物业经理可以使用")
 }
+
+// /receipt in a group would show everyone who wrote the suggestion: it is
+// refused, the message taken down, and nothing about the suggestion said.
+func TestReceiptOnlyInPrivate(t *testing.T) {
+	h := newHarness(t)
+	out := h.private(li, "/suggest 希望多装路灯")
+	code := regexp.MustCompile(`[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}`).FindString(one(t, out, bot.ChatID(li.id)).Text)
+	if code == "" {
+		t.Fatalf("no receipt code in %+v", out)
+	}
+	out = h.group(residentGroup, li, "/receipt "+code)
+	if len(out) != 2 || out[0].Delete == "" || out[0].Chat != residentGroup {
+		t.Fatalf("receipt in a group not taken down: %+v", out)
+	}
+	contains(t, out[1], "请私聊我发送 /receipt")
+	if strings.Contains(out[1].Text, "路灯") {
+		t.Errorf("the group answer shows the suggestion: %q", out[1].Text)
+	}
+	setLang(t, h, "阳光花园", "en")
+	contains(t, to(h.group(residentGroup, li, "/receipt "+code), residentGroup)[1], "please send /receipt CODE to me privately")
+	contains(t, one(t, h.private(li, "/receipt "+code), bot.ChatID(li.id)), "希望多装路灯")
+}

@@ -58,6 +58,7 @@ var specs = map[Command]spec{
 	"receipt":     {run: (*req).receipt},
 	"suggestions": {run: (*req).suggestions, access: staff},
 	"answer":      {run: (*req).answer, access: staff},
+	"note":        {run: (*req).note, access: staff},
 	"metoo":       {run: (*req).metoo},
 	"volunteer":   {run: (*req).volunteer},
 	"volunteers":  {run: (*req).volunteers, access: manager},
@@ -76,6 +77,8 @@ var specs = map[Command]spec{
 	"notices":     {run: (*req).notices},
 	"poll":        {run: (*req).poll, access: manager},
 	"survey":      {run: (*req).survey, access: manager},
+	"qrcode":      {run: (*req).qrcode, access: manager},
+	"menu":        {run: (*req).menu, access: manager},
 }
 
 // strangerCommands are what someone who belongs to no community may use in
@@ -92,6 +95,9 @@ func (r *req) dispatch() error {
 	}
 	if !group && !roles.Belongs() && !strangerCommands[r.p.Cmd] {
 		// A stranger: nothing is filed, followed or shown.
+		if r.s.onAccount(r.m) {
+			return r.reply(r.t(i18n.AccountWelcome)) // how to join: the lobby's QR code
+		}
 		return r.reply(r.t(i18n.StrangerPrivate))
 	}
 	if r.p.Cmd == "" {
@@ -195,6 +201,9 @@ func firstRef(refs []int64) int64 {
 // handleCallback turns a button press into the command it stands for.
 // Button data: "t:12:take", "t:12:resolve", "t:12:reopen", "rate:12:5".
 func (s *Service) handleCallback(ctx context.Context, m *bot.Message) error {
+	if s.onAccount(m) && strings.HasPrefix(m.Callback.Data, "menu:") {
+		return s.menuClick(ctx, m)
+	}
 	parts := strings.Split(m.Callback.Data, ":")
 	var p Parsed
 	switch {
@@ -226,6 +235,11 @@ func (s *Service) handleCallback(ctx context.Context, m *bot.Message) error {
 // handleEvent reacts to chat events: the bot added to or removed from a
 // group, a group that moved to a new id, a renamed group.
 func (s *Service) handleEvent(ctx context.Context, m *bot.Message) error {
+	if s.onAccount(m) {
+		if scene, ok := s.cfg.Account.JoinScene(m); ok {
+			return s.joined(ctx, m, scene)
+		}
+	}
 	return s.db.Update(ctx, func(tx *store.Tx) error {
 		switch m.Event {
 		case bot.EventBotAdded:

@@ -117,6 +117,50 @@ func bigrams(s string) []uint64 {
 	return slices.Compact(out)
 }
 
+// sameNumbers reports whether two texts could be about the same thing as
+// far as their numbers go: "2号楼第2单元" and "1号楼第1单元" share most
+// bigrams but not the building. The numbers are compared in order, as far
+// as the shorter list goes, so that one text saying more ("3号楼电梯坏了2天")
+// is still like the other ("3号楼电梯坏了").
+func sameNumbers(a, b string) bool {
+	na, nb := numbers(a), numbers(b)
+	for i := range min(len(na), len(nb)) {
+		if na[i] != nb[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// numbers lists the numbers a text writes in digits (full-width ones too),
+// without leading zeros.
+func numbers(s string) []string {
+	var out []string
+	var cur []byte
+	flush := func() {
+		if len(cur) > 0 {
+			n := strings.TrimLeft(string(cur), "0")
+			if n == "" {
+				n = "0"
+			}
+			out = append(out, n)
+			cur = cur[:0]
+		}
+	}
+	for _, c := range s {
+		if c >= '０' && c <= '９' {
+			c = '0' + (c - '０')
+		}
+		if c >= '0' && c <= '9' {
+			cur = append(cur, byte(c))
+			continue
+		}
+		flush()
+	}
+	flush()
+	return out
+}
+
 // jaccard is |a∩b| / |a∪b| of two sorted sets (0 when either is empty).
 func jaccard(a, b []uint64) float64 {
 	if len(a) == 0 || len(b) == 0 {
@@ -190,7 +234,8 @@ func (c *recentTickets) similar(tx *store.Tx, t *store.Ticket) (*store.TicketBri
 	var found *store.TicketBrief
 	for i := 0; i < len(list) && found == nil; i++ {
 		o := &list[i]
-		if o.ID == t.ID || o.ReporterID == t.ReporterID || o.CreatedAt.Before(since) || jaccard(o.grams, mine) < hintThreshold {
+		if o.ID == t.ID || o.ReporterID == t.ReporterID || o.CreatedAt.Before(since) || jaccard(o.grams, mine) < hintThreshold ||
+			!sameNumbers(o.Text, t.Text) {
 			continue
 		}
 		now, err := tx.TicketBrief(o.ID)

@@ -168,3 +168,24 @@ func TestRecentTicketsHintOnlyRealActiveTickets(t *testing.T) {
 		t.Errorf("list holds %d tickets, max %d", n, hintCandidates)
 	}
 }
+
+// Numbers that differ make tickets different, however alike the words.
+func TestSameNumbers(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"2号楼第2单元电梯坏了", "1号楼第1单元电梯坏了", false},
+		{"2号楼第2单元电梯坏了", "2号楼第1单元电梯坏了", false},
+		{"3号楼电梯不动了", "3号楼电梯又不动了", true},
+		{"3号楼电梯坏了2天", "3号楼电梯坏了", true}, // one says more
+		{"电梯坏了", "3号楼电梯坏了", true},
+		{"３号楼电梯坏了", "3号楼电梯坏了", true}, // full-width digits
+		{"03栋漏水", "3栋漏水", true},
+		{"12栋漏水", "1栋2单元漏水", false},
+	} {
+		if got := sameNumbers(c.a, c.b); got != c.want {
+			t.Errorf("sameNumbers(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}

@@ -120,6 +120,7 @@ var commandTable = []struct {
 	{"outbox", []string{"发件箱"}},
 	{"suggestions", []string{"意见列表"}},
 	{"answer", []string{"答复"}},
+	{"note", []string{"备注", "内部备注"}},
 	{"receipt", []string{"回执"}},
 	{"metoo", []string{"同", "我也是"}},
 	{"poll", []string{"投票"}},
@@ -127,6 +128,8 @@ var commandTable = []struct {
 	{"whoami", []string{"我是谁"}},
 	{"roles", []string{"权限", "人员"}},
 	{"community", []string{"小区", "切换小区"}},
+	{"qrcode", []string{"二维码"}},
+	{"menu", []string{"菜单"}},
 }
 
 // Commands lists every known command, in the order of the alias table.
@@ -204,6 +207,27 @@ func parseTrimmed(s string, names []string) Parsed {
 		return p
 	}
 	return Parsed{Args: s}
+}
+
+// ParsePrivate is Parse for a private chat with the bot, where a ticket's
+// word needs no "#" or "/": "报修 3号楼电梯坏了", "投诉：噪音". The word must
+// be followed by a space or punctuation (as after a mention), so that
+// "维修工几点来" stays a question.
+func ParsePrivate(text string, botNames []string) Parsed {
+	p := Parse(text, botNames)
+	if p.Cmd != "" || p.OtherBot {
+		return p
+	}
+	s := trimSpace(text)
+	if _, ok := cutRune(s, '#'); ok {
+		return p // "#12 …" is a reference
+	}
+	cmd, after, ok := matchAlias(s, tagAliases, separated)
+	if !ok || trimSpace(argsOf(after)) == "" {
+		return p
+	}
+	p.Cmd, p.Form, p.Args = cmd, FormTag, argsOf(after)
+	return p
 }
 
 // parseSlash parses "/name args", "/name@Bot args" and "/报修3号楼" (the
@@ -612,7 +636,7 @@ func closesQuote(open, r rune) bool {
 // ParseTicketNumber parses "12", "#12", "＃12" or "12号" into a positive
 // ticket number.
 func ParseTicketNumber(s string) (int64, error) {
-	t := trimSpace(s)
+	t := trimSpace(foldWidth(s)) // "１２" is 12
 	if h, ok := cutRune(t, '#'); ok {
 		t = h
 	}

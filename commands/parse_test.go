@@ -498,6 +498,8 @@ func TestParseTicketNumber(t *testing.T) {
 		{" 12 ", 12},
 		{"\u300012\u3000", 12},
 		{"007", 7},
+		{"１２", 12}, // full-width digits, as Chinese input methods type them
+		{"＃１２号", 12},
 		{"1", 1},
 		{"9223372036854775807", 9223372036854775807},
 	}
@@ -511,7 +513,7 @@ func TestParseTicketNumber(t *testing.T) {
 	}
 	for _, in := range []string{
 		"", " ", "#", "＃", "号", "#号", "0", "#0", "-1", "#-1", "+12", "12a", "abc", "1 2", "1_000", "12.0",
-		"１２", "##12", "12号号", "9223372036854775808", "99999999999999999999", "0x10", "\xff", "#12 电梯",
+		"##12", "12号号", "9223372036854775808", "99999999999999999999", "0x10", "\xff", "#12 电梯",
 	} {
 		t.Run(fmt.Sprintf("bad %q", in), func(t *testing.T) {
 			if got, err := ParseTicketNumber(in); err == nil {
@@ -534,6 +536,34 @@ func TestFoldWidth(t *testing.T) {
 	for in, want := range map[string]string{"１２：３０": "12:30", "￥１，２００．５元": "¥1,200.5元", "１２月２０日　１４点": "12月20日 14点", "好的。": "好的。"} {
 		if got := foldWidth(in); got != want {
 			t.Errorf("foldWidth(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParsePrivate(t *testing.T) {
+	tests := []struct {
+		in   string
+		cmd  Command
+		args string
+	}{
+		{"报修 3号楼电梯坏了", "repair", "3号楼电梯坏了"},
+		{"  维修：厨房漏水", "repair", "厨房漏水"},
+		{"投诉，楼下装修太吵", "complain", "楼下装修太吵"},
+		{"repair the lift", "repair", "the lift"},
+		{"评分 5", "rate", "5"},
+		{"/status 12", "status", "12"},
+		{"#报修 电梯", "repair", "电梯"},
+		{"维修工几点来", "", "维修工几点来"}, // no separator: a question
+		{"报修", "", "报修"},         // nothing to file
+		{"报修   ", "", "报修"},
+		{"repairman?", "", "repairman?"},
+		{"#12 还没修好", "", "#12 还没修好"}, // a reference, as Parse has it
+		{"", "", ""},
+	}
+	for _, tt := range tests {
+		p := ParsePrivate(tt.in, nil)
+		if p.Cmd != tt.cmd || p.Args != tt.args {
+			t.Errorf("ParsePrivate(%q) = %q %q, want %q %q", tt.in, p.Cmd, p.Args, tt.cmd, tt.args)
 		}
 	}
 }

@@ -167,6 +167,7 @@ func (r *req) pollClose(args string) error {
 	if err != nil {
 		return err
 	}
+	already := !p.ClosedAt.IsZero()
 	if err := r.tx.ClosePoll(p.ID); err != nil {
 		return err
 	}
@@ -177,7 +178,11 @@ func (r *req) pollClose(args string) error {
 	if err != nil {
 		return err
 	}
-	return r.reply(lines(r.t(i18n.PollClosedNow, p.ID), r.pollResultText(res)))
+	head := r.t(i18n.PollClosedNow, p.ID)
+	if already {
+		head = r.t(i18n.AlreadyPollClosed, p.ID)
+	}
+	return r.reply(lines(head, r.pollResultText(res)))
 }
 
 // voteText is a message that may answer a numbered poll: "2", "２", "回复 2",

@@ -88,6 +88,19 @@ func FormatTime(lang string, loc *time.Location, t time.Time) string {
 	return t.In(loc).Format(i18n.T(lang, i18n.TimeFormat))
 }
 
+// runTime formats one of a schedule's run times, ts, with the year when
+// any of them falls in another year than now: "@yearly" runs a year apart,
+// and "1月1日 00:00" twice says nothing.
+func (r *req) runTime(loc *time.Location, ts []time.Time, t time.Time) string {
+	year := r.tx.Now().In(loc).Year()
+	for _, x := range ts {
+		if x.In(loc).Year() != year {
+			return t.In(loc).Format(r.t(i18n.TimeFormatYear))
+		}
+	}
+	return FormatTime(r.lang, loc, t)
+}
+
 // Broadcast queues a message of a kind (announcement, survey, activity,
 // meeting) in every active resident group of a community, in the community's
 // language, and returns the number of groups.
@@ -256,7 +269,7 @@ func (r *req) targetName(c *store.Community) string {
 func (r *req) timeList(loc *time.Location, ts []time.Time) string {
 	var parts []string
 	for _, t := range ts {
-		parts = append(parts, FormatTime(r.lang, loc, t))
+		parts = append(parts, r.runTime(loc, ts, t))
 	}
 	if len(parts) == 0 {
 		return r.t(i18n.ScheduleNever)
@@ -335,6 +348,12 @@ func (r *req) scheduleSet(args, op string, line, done i18n.Key) error {
 	if err != nil {
 		return err
 	}
+	switch {
+	case op == "pause" && !sc.Enabled:
+		return r.reply(r.t(i18n.AlreadySchedulePaused, sc.ID))
+	case op == "resume" && sc.Enabled:
+		return r.reply(r.t(i18n.AlreadyScheduleRunning, sc.ID))
+	}
 	switch op {
 	case "rm":
 		err = r.tx.RemoveSchedule(id)
@@ -379,7 +398,7 @@ func (r *req) schedulePreview(args string) error {
 	}
 	var ls []string
 	for _, t := range next {
-		ls = append(ls, "· "+FormatTime(r.lang, loc, t)+" "+r.t(i18n.Weekday(t.In(loc).Weekday())))
+		ls = append(ls, "· "+r.runTime(loc, next, t)+" "+r.t(i18n.Weekday(t.In(loc).Weekday())))
 	}
 	return r.reply(lines(r.t(i18n.SchedulePreview, jobs.Describe(spec, r.lang), loc.String()), strings.Join(ls, "\n")))
 }

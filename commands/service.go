@@ -41,6 +41,9 @@ type Config struct {
 	// Directories are the platforms that key people by name and know names
 	// before anyone writes (WeChat): /grant looks a name up there at once.
 	Directories map[bot.PlatformID]NameDirectory
+	// Account is the official account residents follow (the WeChat service
+	// account), for /qrcode, /menu and joins by QR code; nil: none.
+	Account Account
 }
 
 // NameDirectory is implemented by platforms whose people are their names
@@ -147,6 +150,9 @@ func (s *Service) Handle(ctx context.Context, m *bot.Message) error {
 		return s.pollAnswer(ctx, m)
 	}
 	p := Parse(m.Text, m.BotNames)
+	if m.ChatKind == bot.Private {
+		p = ParsePrivate(m.Text, m.BotNames)
+	}
 	if p.OtherBot {
 		return nil
 	}
@@ -460,6 +466,16 @@ func (r *req) errorText(err error) string {
 	}
 	if ue.Key == "usage" {
 		return r.t(i18n.ErrUsage, r.t(ue.Args[0].(i18n.Key)))
+	}
+	if ue.Key == "bad_transition" && len(ue.Args) == 3 {
+		// Say why in words: the ticket's status, and what it cannot be now.
+		action, _ := ue.Args[1].(string)
+		status, _ := ue.Args[2].(string)
+		why := r.t(i18n.Why(status))
+		if action == string(store.ActRate) && status != store.StatusCancelled {
+			return r.t(i18n.ErrRateNotYet, ue.Args[0], why)
+		}
+		return r.t(i18n.ErrBadTransition, ue.Args[0], r.t(i18n.Refused(action)), why)
 	}
 	if k, ok := i18n.Err(ue.Key); ok {
 		return r.t(k, ue.Args...)

@@ -479,7 +479,7 @@ func TestAssignCancelReopenAndTickets(t *testing.T) {
 	out = h.group(residentGroup, tom, "/cancel 2")
 	contains(t, one(t, out, residentGroup), "#2 已取消")
 	out = h.group(residentGroup, tom, "/cancel 2")
-	contains(t, one(t, out, residentGroup), "目前无法执行此操作")
+	contains(t, one(t, out, residentGroup), "#2 已经取消了")
 	out = h.group(staffGroup, zhang, "/tickets")
 	contains(t, one(t, out, staffGroup), "工单（1 条）", "#1 报修 · 处理中 · 路灯不亮")
 	h.group(staffGroup, zhang, "/resolve 1")

@@ -127,8 +127,18 @@ func (r *req) suggestInGroup() error {
 	return err
 }
 
-// receipt shows the sender of a suggestion its answer: /receipt CODE.
+// receipt shows the sender of a suggestion its answer: /receipt CODE. It
+// works only in a private chat: in a group the answer would show everyone
+// who wrote the suggestion, so there it is refused and, where the platform
+// allows, the message (and its code) taken down.
 func (r *req) receipt() error {
+	if r.chat.Kind == bot.Group {
+		if _, err := r.tx.Enqueue(store.Out{Platform: r.m.Platform, Chat: r.m.Chat, Delete: r.m.ID, Text: "-"}); err != nil {
+			return err
+		}
+		_, err := r.tx.Enqueue(store.Out{Platform: r.m.Platform, Chat: r.m.Chat, Thread: r.m.Thread, Text: r.t(i18n.ReceiptInGroup)})
+		return err
+	}
 	code := strings.TrimSpace(r.p.Args)
 	if code == "" {
 		return usage(i18n.UsageReceipt)

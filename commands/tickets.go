@@ -67,7 +67,10 @@ func (r *req) newTicket(kind string) error {
 	if err != nil {
 		return err
 	}
-	return r.tx.SetCards(t.ID, resCard, staffCard)
+	if err := r.tx.SetCards(t.ID, resCard, staffCard); err != nil {
+		return err
+	}
+	return r.notifyAccountStaff(t)
 }
 
 // postStaffCards sends the staff card of a new ticket, with its photo if it
@@ -95,7 +98,63 @@ func (r *req) postStaffCards(t *store.Ticket, photo *store.TicketAttachment) (in
 			first = id
 		}
 	}
+	if len(chats) == 0 {
+		// Nobody would hear of it: the managers do, and binding a staff
+		// group later posts it there (bind: postMissedCards).
+		comm, err := r.tx.CommunityByID(t.CommunityID)
+		if err != nil {
+			return 0, err
+		}
+		text := truncate(t.Text, 60)
+		if err := r.notifyManagers(t.CommunityID, func(lang string) string {
+			return i18n.T(lang, i18n.NoStaffGroup, comm.Name, t.ID, text, quoteName(comm.Name))
+		}); err != nil {
+			return 0, err
+		}
+	}
 	return first, nil
+}
+
+// missedTickets lists, oldest first, a community's open tickets that no
+// staff group received (filed while it had none).
+func (r *req) missedTickets(communityID int64) ([]*store.Ticket, error) {
+	ts, err := r.tx.Tickets(store.TicketFilter{CommunityID: communityID, Active: true})
+	if err != nil {
+		return nil, err
+	}
+	var out []*store.Ticket
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].StaffCard == 0 {
+			out = append(out, ts[i])
+		}
+	}
+	return out, nil
+}
+
+// postMissedCards posts the cards of missed tickets in a staff group just
+// bound; they become the tickets' staff cards.
+func (r *req) postMissedCards(chat *store.Chat, ts []*store.Ticket) error {
+	for _, t := range ts {
+		out := store.Out{
+			Platform: chat.Platform, Chat: chat.Key, Text: r.staffCard(t, chat.Platform), Buttons: r.staffButtons(chat.Platform, t),
+			TicketID: t.ID, LinkRole: "staff_card",
+		}
+		photo, err := r.firstPhoto(t.ID)
+		if err != nil {
+			return err
+		}
+		if photo != nil {
+			out.Attachment = photo.Outgoing(chat.Platform)
+		}
+		id, err := r.tx.Enqueue(out)
+		if err != nil {
+			return err
+		}
+		if err := r.tx.SetCards(t.ID, 0, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (r *req) kindName(t *store.Ticket) string { return r.t(i18n.Kind(t.Kind)) }
@@ -412,6 +471,10 @@ func (r *req) take() error {
 	if err != nil {
 		return err
 	}
+	if t.AssigneeID == r.me.ID && t.Status == store.StatusInProgress {
+		// Taking it again would repeat the news to the resident and the history.
+		return r.ack(r.t(i18n.AlreadyYours, t.ID))
+	}
 	if t, err = r.change(t, store.Change{Action: store.ActTake, Assignee: r.me}); err != nil {
 		return err
 	}
@@ -445,11 +508,21 @@ func (r *req) assign() error {
 	if !roles.Staff(t.CommunityID) {
 		return store.Errorf(store.EINVALID, "assign_not_staff", a.Label())
 	}
+	if t.AssigneeID == a.ID && t.Status == store.StatusInProgress {
+		return r.ack(r.t(i18n.AlreadyAssigned, t.ID, a.Label()))
+	}
 	if t, err = r.change(t, store.Change{Action: store.ActAssign, Assignee: a}); err != nil {
 		return err
 	}
 	if err := r.toResident(t, r.t(i18n.TicketAssigned, t.ID, a.Label()), nil); err != nil {
 		return err
+	}
+	if a.ID != r.me.ID && a.PrivateChat != "" {
+		// The assignee hears of it where nobody else reads.
+		msg := r.t(i18n.TicketAssignedToYou, r.me.Label(), t.ID, truncate(t.Text, 80), t.ID, t.ID)
+		if _, err := r.tx.Enqueue(store.Out{Platform: a.Platform, Chat: a.PrivateChat, Text: msg}); err != nil {
+			return err
+		}
 	}
 	return r.ack(r.t(i18n.AckAssign, t.ID, a.Label()))
 }
@@ -478,6 +551,9 @@ func (r *req) hold() error {
 	if err != nil {
 		return err
 	}
+	if t.Status == store.StatusOnHold {
+		return r.ack(r.t(i18n.AlreadyHeld, t.ID, t.ID))
+	}
 	if t, err = r.change(t, store.Change{Action: store.ActHold, Note: reason}); err != nil {
 		return err
 	}
@@ -491,6 +567,9 @@ func (r *req) resolve() error {
 	t, note, err := r.ticketWithNote(i18n.Key{})
 	if err != nil {
 		return err
+	}
+	if t.Status == store.StatusResolved {
+		return r.ack(r.t(i18n.AlreadyResolved, t.ID))
 	}
 	if t, err = r.change(t, store.Change{Action: store.ActResolve, Note: note}); err != nil {
 		return err
@@ -529,8 +608,23 @@ func (r *req) reopen() error {
 	if err != nil {
 		return err
 	}
+	rated, comment := t.Rating, t.RatingComment
 	if t, err = r.change(t, store.Change{Action: store.ActReopen}); err != nil {
 		return err
+	}
+	if rated != 0 {
+		// The rating stays in the month's figures; the managers hear that
+		// the ticket it rated is open again, and who opened it.
+		who := r.me.Label()
+		if err := r.notifyManagers(t.CommunityID, func(lang string) string {
+			msg := i18n.T(lang, i18n.TicketReopenedRated, t.ID, rated, who, truncate(t.Text, 80))
+			if comment != "" {
+				msg = lines(msg, i18n.T(lang, i18n.TicketLowRatingComment, comment))
+			}
+			return msg
+		}); err != nil {
+			return err
+		}
 	}
 	if acc.Reporter {
 		if err := r.toStaff(t, r.t(i18n.TicketReopened, t.ID)); err != nil {
@@ -553,6 +647,9 @@ func (r *req) cancel() error {
 	if err != nil {
 		return err
 	}
+	if t.Status == store.StatusCancelled {
+		return r.reply(r.t(i18n.AlreadyCancelled, t.ID))
+	}
 	if t, err = r.change(t, store.Change{Action: store.ActCancel}); err != nil {
 		return err
 	}
@@ -573,24 +670,42 @@ func (r *req) rate() error {
 		if len(f) == 0 {
 			return usage(i18n.UsageRate)
 		}
-		latest, err := r.tx.ResolvedByReporter(r.me.ID)
+		// Their own, but in a group only the group's community's.
+		unrated, err := r.tx.UnratedByReporter(r.me.ID, 10)
 		if err != nil {
 			return err
 		}
-		if latest != nil {
-			// Their own, but in a group only one of the group's community.
-			if latest, _, err = r.reporterTicket(latest.ID, false); store.ErrorCode(err) != "" {
-				latest = nil
-			} else if err != nil {
+		var mine []*store.Ticket
+		for _, u := range unrated {
+			if own, _, err := r.reporterTicket(u.ID, false); err == nil {
+				mine = append(mine, own)
+			} else if store.ErrorCode(err) == "" {
 				return err
 			}
 		}
-		if latest == nil {
+		switch len(mine) {
+		case 0:
 			if r.p.Form == FormBare {
-				return errSkip // "评分 5" said in passing, with nothing to rate
+				// "评分 5" from someone who never filed a ticket is chatter.
+				filed, err := r.tx.Tickets(store.TicketFilter{ReporterID: r.me.ID, Limit: 1})
+				if err != nil {
+					return err
+				}
+				if len(filed) == 0 {
+					return errSkip
+				}
 			}
-			return usage(i18n.UsageRate)
+			return r.reply(r.t(i18n.RateNothing))
+		case 1:
+		default:
+			// Two or more: which one is meant is the resident's to say.
+			var ls []string
+			for _, m := range mine {
+				ls = append(ls, r.t(i18n.TicketsLine, m.ID, r.kindName(m), r.t(i18n.Status(m.Status)), truncate(m.Text, 30)))
+			}
+			return r.reply(lines(r.t(i18n.RateWhich, len(mine)), strings.Join(ls, "\n"), r.t(i18n.RateWhichHow, mine[0].ID, truncate(f[0], 5))))
 		}
+		latest := mine[0]
 		t, scoreText = latest, f[0]
 		comment = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.p.Args), f[0]))
 	case len(f) >= 2:
@@ -607,7 +722,7 @@ func (r *req) rate() error {
 	default:
 		return usage(i18n.UsageRate)
 	}
-	score, err := strconv.Atoi(scoreText)
+	score, err := strconv.Atoi(foldWidth(scoreText))
 	if err != nil || score < 1 || score > 5 {
 		return store.Errorf(store.EINVALID, "bad_rating", t.ID)
 	}
@@ -622,7 +737,12 @@ func (r *req) rate() error {
 	if score <= 2 {
 		reporter := r.me.Label()
 		if err := r.notifyManagers(t.CommunityID, func(lang string) string {
-			return i18n.T(lang, i18n.TicketLowRating, t.ID, score, reporter, truncate(t.Text, 80), t.ID)
+			msg := i18n.T(lang, i18n.TicketLowRating, t.ID, score, reporter, truncate(t.Text, 80), t.ID)
+			if comment != "" {
+				// What the resident said is what the manager needs to follow up.
+				msg = lines(msg, i18n.T(lang, i18n.TicketLowRatingComment, comment))
+			}
+			return msg
 		}); err != nil {
 			return err
 		}
@@ -649,7 +769,25 @@ func (r *req) comment(id int64, text string, viaRef bool) error {
 	}
 	staffReply := acc.Staff && !acc.Reporter
 	if !staffReply && !acc.Reporter {
+		if r.chat.Role == store.RoleStaffChat && r.m.ReplyTo != "" {
+			// Someone in the staff group not (yet) granted staff answers a
+			// card: tell them why it goes nowhere, rather than drop it.
+			comm, err := r.tx.CommunityByID(t.CommunityID)
+			if err != nil {
+				return err
+			}
+			return r.reply(r.t(i18n.NotStaffReply, r.me.Label(), comm.Name, r.me.Label()))
+		}
 		return errSkip // someone else's ticket: chatter, not a comment
+	}
+	if staffReply {
+		if rest, ok := staffNote(text); ok {
+			// "!…": a note for the staff, not an answer to the resident.
+			return r.addNote(t, rest)
+		}
+	}
+	if t.Status == store.StatusCancelled {
+		return r.reply(r.t(i18n.TicketCancelledNoReply, t.ID, r.t(i18n.Tag(t.Kind))))
 	}
 	if !t.Active() && t.Status != store.StatusResolved {
 		return store.Errorf(store.EINVALID, "ticket_closed", t.ID, t.ID)
@@ -672,12 +810,54 @@ func (r *req) comment(id int64, text string, viaRef bool) error {
 		if r.chat.Role == store.RoleStaffChat || r.chat.Kind == bot.Private {
 			return r.reply(r.t(i18n.AckComment, t.ID))
 		}
-		return nil
+		// In the resident's own group they read it already: say it counted.
+		if t.OriginChatID == r.chat.ID {
+			return r.reply(r.t(i18n.AckCommentHere, t.ID))
+		}
+		return r.reply(r.t(i18n.AckComment, t.ID))
 	}
 	if err := r.toStaff(t, r.t(i18n.TicketFollowup, t.ID, r.me.Label(), text)); err != nil {
 		return err
 	}
 	return r.reply(r.t(i18n.AckFollowup, t.ID))
+}
+
+// note records a staff-only note: /note N TEXT.
+func (r *req) note() error {
+	t, text, err := r.ticketWithNote(i18n.UsageNote)
+	if err != nil {
+		return err
+	}
+	return r.addNote(t, text)
+}
+
+// addNote records a note on a ticket that only its community's staff see
+// (in /status and the export), and shows it in the other staff groups.
+func (r *req) addNote(t *store.Ticket, text string) error {
+	if strings.TrimSpace(text) == "" {
+		return usage(i18n.UsageNote)
+	}
+	if err := store.CheckTicketText(text); err != nil {
+		return err
+	}
+	if _, err := r.tx.Apply(t, store.Change{Action: store.ActNote, Actor: r.me.In(t.CommunityID), Note: text}); err != nil {
+		return err
+	}
+	if err := r.toStaff(t, r.t(i18n.TicketNote, t.ID, r.me.Label(), text)); err != nil {
+		return err
+	}
+	return r.reply(r.t(i18n.AckNote, t.ID))
+}
+
+// staffNote reports whether a staff reply is a note ("!…" or "！…") and
+// returns its text.
+func staffNote(text string) (string, bool) {
+	for _, mark := range []string{"!", "！"} {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(text), mark); ok {
+			return strings.TrimSpace(rest), true
+		}
+	}
+	return "", false
 }
 
 // leadingRef is a "#12" at the start of a comment, with what separates it
@@ -716,7 +896,12 @@ func (r *req) status() error {
 			}
 		}
 		line := r.when(e.At) + " " + r.t(i18n.Event(e.Action), who)
-		if e.Note != "" && e.Action != "assign" && e.Action != "take" {
+		if e.Action == string(store.ActNote) && !acc.Staff {
+			continue // staff-only: the reporter never sees it
+		}
+		if e.Action == string(store.ActAssign) && e.Note != "" {
+			line = r.when(e.At) + " " + r.t(i18n.EventAssignTo, who, e.Note) // the note is the assignee
+		} else if e.Note != "" && e.Action != "assign" && e.Action != "take" {
 			line = r.t(i18n.StatusHistoryNote, line, truncate(e.Note, 60))
 		}
 		hist = append(hist, line)
@@ -756,17 +941,25 @@ func (r *req) mine() error {
 	if len(ts) == 0 {
 		return r.reply(r.t(i18n.TicketsMineNone))
 	}
-	return r.reply(lines(r.t(i18n.TicketsMineHeader), r.ticketLines(ts, 20)))
+	return r.reply(lines(r.t(i18n.TicketsMineHeader), r.ticketLines(ts, false)))
 }
 
 // tickets lists active (default) or overdue tickets: in a group, of the
 // group's community; in a private chat, of every community the sender works
 // for.
 func (r *req) tickets() error {
-	f := store.TicketFilter{Active: true, Limit: 51}
-	switch strings.ToLower(strings.TrimSpace(r.p.Args)) {
-	case "overdue", "超时":
-		f.Overdue = true
+	const shown = 50
+	f := store.TicketFilter{Active: true, Limit: shown}
+	for _, w := range strings.Fields(strings.ToLower(r.p.Args)) {
+		switch w {
+		case "open", "待处理":
+		case "overdue", "超时":
+			f.Overdue = true
+		case "mine", "我的":
+			f.AssigneeID = r.me.ID
+		default:
+			return usage(i18n.UsageTickets)
+		}
 	}
 	var comms []int64
 	switch {
@@ -781,26 +974,42 @@ func (r *req) tickets() error {
 			}
 		}
 	}
+	// Each community gives its newest; the count says how many there are
+	// in all, so that the line about the rest is right.
 	var ts []*store.Ticket
+	total := 0
 	for _, id := range comms {
 		f.CommunityID = id
 		some, err := r.tx.Tickets(f)
 		if err != nil {
 			return err
 		}
-		ts = append(ts, some...)
+		n, err := r.tx.CountTickets(f)
+		if err != nil {
+			return err
+		}
+		ts, total = append(ts, some...), total+n
 	}
 	if len(ts) == 0 {
+		if f.AssigneeID != 0 {
+			return r.reply(r.t(i18n.TicketsAssignedNone))
+		}
 		return r.reply(r.t(i18n.TicketsNone))
 	}
 	slices.SortFunc(ts, func(a, b *store.Ticket) int { return cmp.Compare(b.ID, a.ID) })
-	if len(ts) > f.Limit {
-		ts = ts[:f.Limit]
+	if len(ts) > shown {
+		ts = ts[:shown]
 	}
-	return r.reply(lines(r.t(i18n.TicketsHeader, len(ts)), r.ticketLines(ts, 50)))
+	ls := []string{r.t(i18n.TicketsHeader, total), r.ticketLines(ts, true)}
+	if total > len(ts) {
+		ls = append(ls, r.t(i18n.TicketsMore, total-len(ts)))
+	}
+	return r.reply(lines(ls...))
 }
 
-func (r *req) ticketLines(ts []*store.Ticket, max int) string {
+// ticketLines lists tickets, one a line; for staff (detail) each line also
+// says who has it, how long ago it came in and by when it is due next.
+func (r *req) ticketLines(ts []*store.Ticket, detail bool) string {
 	var ls []string
 	now := r.tx.Now()
 	// Tickets of several communities say whose they are.
@@ -817,14 +1026,26 @@ func (r *req) ticketLines(ts []*store.Ticket, max int) string {
 	} else {
 		clear(names)
 	}
-	for i, t := range ts {
-		if i == max {
-			ls = append(ls, r.t(i18n.TicketsMore, len(ts)-max))
-			break
-		}
+	for _, t := range ts {
 		l := r.t(i18n.TicketsLine, t.ID, r.kindName(t), r.t(i18n.Status(t.Status)), truncate(t.Text, 30))
 		if name := names[t.CommunityID]; name != "" {
 			l = r.t(i18n.TicketsIn, name) + l
+		}
+		if detail {
+			who := r.t(i18n.TicketsUnassigned)
+			if t.AssigneeID != 0 {
+				if a, err := r.person(t.AssigneeID); err == nil {
+					who = a.Label()
+				}
+			}
+			l += r.t(i18n.TicketsDetail, who, r.age(now.Sub(t.CreatedAt)))
+			switch {
+			case !t.Active() || t.Status == store.StatusOnHold:
+			case t.FirstResponseAt.IsZero():
+				l += r.t(i18n.TicketsDueFirst, r.when(t.FirstResponseDue))
+			default:
+				l += r.t(i18n.TicketsDueResolve, r.when(t.ResolveDue))
+			}
 		}
 		if t.Active() && t.Status != store.StatusOnHold &&
 			((t.FirstResponseAt.IsZero() && !now.Before(t.FirstResponseDue)) || !now.Before(t.ResolveDue)) {
@@ -833,6 +1054,17 @@ func (r *req) ticketLines(ts []*store.Ticket, max int) string {
 		ls = append(ls, l)
 	}
 	return strings.Join(ls, "\n")
+}
+
+// age says roughly how long ago something was: in days, else hours, else minutes.
+func (r *req) age(d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour:
+		return r.t(i18n.AgeDays, int(d/(24*time.Hour)))
+	case d >= time.Hour:
+		return r.t(i18n.AgeHours, int(d/time.Hour))
+	}
+	return r.t(i18n.AgeMinutes, max(int(d/time.Minute), 0))
 }
 
 func (r *req) help() error {
@@ -845,8 +1077,15 @@ func (r *req) help() error {
 	if staffHelp {
 		text = lines(text, "", r.t(i18n.HelpStaff))
 	}
-	if managerHelp {
+	switch {
+	case managerHelp && r.chat.Kind == bot.Group:
+		// In a group only binding works; the rest is for a private chat.
+		text = lines(text, "", r.t(i18n.HelpManagerGroup))
+	case managerHelp:
 		text = lines(text, "", r.t(i18n.HelpManager), r.t(i18n.HelpManagerPolls), r.t(i18n.HelpExport))
+		if roles.CompanyWide() {
+			text = lines(text, r.t(i18n.HelpCompany))
+		}
 	}
 	return r.reply(text)
 }

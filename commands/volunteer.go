@@ -27,6 +27,19 @@ func (r *req) volunteer() error {
 	if len([]rune(arg)) > 60 {
 		arg = string([]rune(arg)[:60])
 	}
+	roll, err := r.tx.Volunteers(comm.ID)
+	if err != nil {
+		return err
+	}
+	for _, v := range roll {
+		if v.Person.ID == r.me.ID && (arg == "" || arg == v.Skill) {
+			skill := ""
+			if v.Skill != "" {
+				skill = r.t(i18n.VolunteerSkill, v.Skill)
+			}
+			return r.reply(r.t(i18n.AlreadyVolunteer, skill))
+		}
+	}
 	if err := r.tx.JoinVolunteers(r.me, comm.ID, arg); err != nil {
 		return err
 	}

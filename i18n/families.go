@@ -53,14 +53,25 @@ func Weekday(d time.Weekday) Key { return lookup(weekdays, "weekday.", d.String(
 // categories managers add are shown as they typed them.
 func Category(name string) (Key, bool) { return known(categories, "cat.", name) }
 
+// Why says in words why a ticket in a status refuses an action ("还在处理中").
+func Why(status string) Key { return lookup(whys, "why.", status) }
+
+// Refused names an action (store.Act…) as a refusal says it cannot be done.
+func Refused(action string) Key { return lookup(refusals, "refused.", action) }
+
 // Err is the message of a store.Error's key ("no_ticket" names
 // ErrNoTicket), and reports whether the catalogue has one.
 func Err(code string) (Key, bool) { return known(errs, "err.", code) }
 
 var (
-	kinds         = map[string]Key{"repair": KindRepair, "complaint": KindComplaint}
-	tags          = map[string]Key{"repair": TagRepair, "complaint": TagComplaint}
-	statuses      = map[string]Key{"open": StatusOpen, "in_progress": StatusInProgress, "on_hold": StatusOnHold, "resolved": StatusResolved, "closed": StatusClosed, "cancelled": StatusCancelled}
+	kinds    = map[string]Key{"repair": KindRepair, "complaint": KindComplaint}
+	tags     = map[string]Key{"repair": TagRepair, "complaint": TagComplaint}
+	statuses = map[string]Key{"open": StatusOpen, "in_progress": StatusInProgress, "on_hold": StatusOnHold, "resolved": StatusResolved, "closed": StatusClosed, "cancelled": StatusCancelled}
+	whys     = map[string]Key{"open": WhyOpen, "in_progress": WhyInProgress, "on_hold": WhyOnHold, "resolved": WhyResolved, "closed": WhyClosed, "cancelled": WhyCancelled}
+	refusals = map[string]Key{
+		"take": RefusedTake, "assign": RefusedAssign, "progress": RefusedProgress, "comment": RefusedComment, "hold": RefusedHold,
+		"resolve": RefusedResolve, "reopen": RefusedReopen, "cancel": RefusedCancel, "rate": RefusedRate, "close": RefusedClose, "note": RefusedNote,
+	}
 	roles         = map[string]Key{"resident": RoleResident, "staff": RoleStaff, "manager": RoleManager}
 	scheduleKinds = map[string]Key{"announcement": ScheduleKindAnnouncement, "survey": ScheduleKindSurvey, "activity": ScheduleKindActivity, "meeting": ScheduleKindMeeting}
 	posts         = map[string]Key{"announcement": PostAnnouncement, "survey": PostSurvey, "activity": PostActivity, "meeting": PostMeeting}
@@ -70,13 +81,13 @@ var (
 		"created": EventCreated, "take": EventTake, "assign": EventAssign, "progress": EventProgress,
 		"comment": EventComment, "hold": EventHold, "resolve": EventResolve, "reopen": EventReopen,
 		"cancel": EventCancel, "rate": EventRate, "close": EventClose,
-		"escalate_1": EventEscalate1, "escalate_2": EventEscalate2,
+		"escalate_1": EventEscalate1, "escalate_2": EventEscalate2, "note": EventNote,
 	}
 	exportActions = map[string]Key{
 		"created": ExportActionCreated, "take": ExportActionTake, "assign": ExportActionAssign, "progress": ExportActionProgress,
 		"comment": ExportActionComment, "hold": ExportActionHold, "resolve": ExportActionResolve, "reopen": ExportActionReopen,
 		"cancel": ExportActionCancel, "rate": ExportActionRate, "close": ExportActionClose,
-		"escalate_1": ExportActionEscalate1, "escalate_2": ExportActionEscalate2,
+		"escalate_1": ExportActionEscalate1, "escalate_2": ExportActionEscalate2, "note": ExportActionNote,
 	}
 	weekdays = map[string]Key{
 		"Sunday": WeekdaySunday, "Monday": WeekdayMonday, "Tuesday": WeekdayTuesday, "Wednesday": WeekdayWednesday,

@@ -16,7 +16,7 @@ import (
 func TestLookupsKnowEveryCode(t *testing.T) {
 	actions := []string{"created", "escalate_1", "escalate_2"}
 	for _, a := range []store.Action{store.ActTake, store.ActAssign, store.ActProgress, store.ActComment, store.ActHold,
-		store.ActResolve, store.ActReopen, store.ActCancel, store.ActRate, store.ActClose} {
+		store.ActResolve, store.ActReopen, store.ActCancel, store.ActRate, store.ActClose, store.ActNote} {
 		actions = append(actions, string(a))
 	}
 	scheduleKinds := []string{store.ScheduleAnnouncement, store.ScheduleSurvey, store.ScheduleActivity, store.ScheduleMeeting}
@@ -28,6 +28,8 @@ func TestLookupsKnowEveryCode(t *testing.T) {
 	}{
 		{"Kind", []string{store.KindRepair, store.KindComplaint}, total(i18n.Kind)},
 		{"Status", []string{store.StatusOpen, store.StatusInProgress, store.StatusOnHold, store.StatusResolved, store.StatusClosed, store.StatusCancelled}, total(i18n.Status)},
+		{"Why", []string{store.StatusOpen, store.StatusInProgress, store.StatusOnHold, store.StatusResolved, store.StatusClosed, store.StatusCancelled}, total(i18n.Why)},
+		{"Refused", actions[3:], total(i18n.Refused)},
 		{"Role", []string{store.RoleResident, store.RoleStaff, store.RoleManager}, total(i18n.Role)},
 		{"Event", actions, total(i18n.Event)},
 		{"ExportAction", actions, i18n.ExportAction},

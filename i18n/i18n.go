@@ -15,6 +15,10 @@
 // action, a store.Error's key, a schedule's kind) are named through small
 // lookup functions: Status, Event, Err, ScheduleKind…
 //
+// A counted word gives both its forms in braces after the number's verb,
+// "%d {ticket|tickets}": T picks the one the number takes in the language
+// (1 ticket, 2 tickets); Chinese needs none.
+//
 // To add a message, declare its key in keys.go (Name = key("family.name"))
 // and give it a text in zh.go and in en.go; the tests name whatever is
 // missing or does not match. A helper that takes a key and its arguments
@@ -84,7 +88,7 @@ func T(lang string, k Key, args ...any) string {
 	if len(args) == 0 {
 		return msg
 	}
-	return fmt.Sprintf(msg, args...)
+	return fmt.Sprintf(plurals(lang, msg, args), args...)
 }
 
 // Has reports whether the catalogue has a message for k.

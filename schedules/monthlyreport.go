@@ -31,6 +31,9 @@ func (s *Scheduler) monthlyReport(ctx context.Context) (string, error) {
 		for _, c := range all {
 			loc := comms.loc(c)
 			y, m := previousMonth(now.In(loc))
+			if !c.CreatedAt.Before(time.Date(y, m+1, 1, 0, 0, 0, 0, loc)) {
+				continue // it did not exist that month: there is nothing to report
+			}
 			key := fmt.Sprintf("monthly_report:%d:%04d-%02d", c.ID, y, int(m))
 			done, err := tx.Setting(key)
 			if err != nil {

@@ -34,7 +34,7 @@ func TestScheduleCommandsTakeEffectAtOnce(t *testing.T) {
 		t.Errorf("after resume: %d entries", entries())
 	}
 	list := e.say(manager, "/schedule list")
-	has(t, list, "定时任务（2 个）", "#1 公告 → 阳光花园 · 每周一 09:00", "#2 问卷 → 全部小区 · 每月 1 日 09:00", "12月1日 09:00、1月1日 09:00、2月1日 09:00")
+	has(t, list, "定时任务（2 个）", "#1 公告 → 阳光花园 · 每周一 09:00", "#2 问卷 → 全部小区 · 每月 1 日 09:00", "2026年12月1日 09:00、2027年1月1日 09:00、2027年2月1日 09:00") // a new year: the years are shown
 	has(t, e.say(manager, "/schedule rm 2"), "已删除定时任务 #2")
 	if entries() != 1 || e.count("SELECT count(*) FROM schedules") != 1 {
 		t.Errorf("after rm: %d entries", entries())
@@ -208,7 +208,7 @@ func TestMonthlyReportInEnglish(t *testing.T) {
 	e.group(otherResident, tom, "#complaint parking in the fire lane")
 	e.set(cst("2026-12-01 09:00"))
 	out := e.run("monthly-report")
-	has(t, one(t, out, otherResident).Text, "Lakeside · our work in November 2026", "0 repair requests and 1 complaints", "parking 1")
+	has(t, one(t, out, otherResident).Text, "Lakeside · our work in November 2026", "0 repair requests and 1 complaint;", "parking 1")
 	has(t, one(t, out, residentGroup).Text, "阳光花园 · 2026年11月物业工作简报")
 	if n := len(to(out, bot.ChatID(manager.id))); n != 2 {
 		t.Errorf("the manager got %d reports, want one per community", n)

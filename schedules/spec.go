@@ -97,6 +97,9 @@ func parseSpec(spec string, loc *time.Location, now time.Time) (sched cron.Sched
 		// times later handed to Next are in.
 		s.Location = loc
 	}
+	if d, ok := sched.(cron.ConstantDelaySchedule); ok {
+		sched = everySchedule{delay: d.Delay, epoch: time.Date(2000, 1, 1, 0, 0, 0, 0, loc)}
+	}
 	first := sched.Next(now.In(loc))
 	if first.IsZero() {
 		return nil, store.Errorf(store.EINVALID, "spec_never")
@@ -105,6 +108,29 @@ func parseSpec(spec string, loc *time.Location, now time.Time) (sched cron.Sched
 		return nil, store.Errorf(store.EINVALID, "spec_too_often")
 	}
 	return sched, nil
+}
+
+// everySchedule is "@every d" on a fixed grid: the times epoch + k·d. The
+// cron's own ConstantDelaySchedule counts from whenever it is asked (the
+// process's start, or the moment of a preview), so its next run moved with
+// every look and every restart; on the grid, "@every 2h" runs at 00:00,
+// 02:00 … in the zone it is read in, every time.
+type everySchedule struct {
+	delay time.Duration
+	epoch time.Time
+}
+
+// Next returns the first grid time after t.
+func (e everySchedule) Next(t time.Time) time.Time {
+	k := t.Sub(e.epoch) / e.delay
+	next := e.epoch.Add((k + 1) * e.delay)
+	for !next.After(t) {
+		next = next.Add(e.delay)
+	}
+	for prev := next.Add(-e.delay); prev.After(t); prev = next.Add(-e.delay) {
+		next = prev // t before the epoch: the division rounded towards zero
+	}
+	return next.In(t.Location())
 }
 
 // checkSpec finds what is wrong with a spec (without a zone prefix) before
@@ -193,11 +219,6 @@ func Preview(spec string, loc *time.Location, from time.Time, n int) ([]time.Tim
 // after base, the last time it ran (or was created): a run the process was
 // down for, to be caught up once.
 func missed(sched cron.Schedule, base, now time.Time, grace time.Duration) bool {
-	if d, ok := sched.(cron.ConstantDelaySchedule); ok {
-		// "@every 2h" has no fixed times: it is due Delay after its last run.
-		due := base.Add(d.Delay)
-		return !due.After(now) && due.After(now.Add(-grace))
-	}
 	due := latestDue(sched, now, grace)
 	return !due.IsZero() && base.Before(due)
 }

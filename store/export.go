@@ -74,7 +74,8 @@ func personLabel(p string) string {
 //   - tickets created in the window or with any event in it (a ticket carried
 //     over from last month and resolved this month is in both months);
 //   - the events in the window of the community's tickets;
-//   - ratings whose latest rating was given in the window;
+//   - the ratings given in the window, each in the month it was given (a
+//     reopened or re-rated ticket keeps its earlier ratings there);
 //   - expenses dated in the window (removed ones left out);
 //   - suggestions whose day falls within the dates of from and to, read in
 //     their own location (a suggestion keeps only its day, not its time).
@@ -136,11 +137,10 @@ func (tx *Tx) Export(communityID int64, from, to time.Time) (*ExportData, error)
 		r.At = fromUnix(at)
 		d.Ratings = append(d.Ratings, r)
 		return nil
-	}, `SELECT t.id, t.kind, t.rating, t.rating_comment, x.at, coalesce(`+personLabel("a")+`, '')
-		FROM tickets t
-		JOIN (SELECT ticket_id, max(at) AS at FROM ticket_events WHERE action = 'rate' GROUP BY ticket_id) x ON x.ticket_id = t.id
+	}, `SELECT t.id, t.kind, e.rating, trim(substr(e.note, 2)), e.at, coalesce(`+personLabel("a")+`, '')
+		FROM ticket_events e INDEXED BY ticket_events_rate JOIN tickets t ON t.id = e.ticket_id
 		LEFT JOIN people a ON a.id = t.assignee_id
-		WHERE t.community_id = ? AND t.rating IS NOT NULL AND x.at >= ? AND x.at < ? ORDER BY x.at, t.id`, communityID, f, t)
+		WHERE t.community_id = ? AND e.action = 'rate' AND e.rating IS NOT NULL AND e.at >= ? AND e.at < ? ORDER BY e.at, e.id`, communityID, f, t)
 	if err != nil {
 		return nil, fmt.Errorf("export ratings: %w", err)
 	}

@@ -148,8 +148,10 @@ const (
 // order, at most DuePerChat of them, stopping at the first one that is not
 // due yet, so a row waiting for a retry holds back the rows queued after it
 // in the same chat. A row deferred when queued (Out.NotBefore: never tried,
-// not due yet) is left out until its time but holds nothing back. A row a
-// digest carries is left out: the digest delivers it.
+// not due yet) is left out until its time but holds nothing back, and so is
+// a row held for its recipient (Hold: it goes when they write again, while
+// what can go meanwhile, such as a template message, goes). A row a digest
+// carries is left out: the digest delivers it.
 func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Outgoing, error) {
 	var out []bot.Outgoing
 	err := o.db.View(ctx, func(tx *Tx) error {
@@ -164,7 +166,7 @@ func (o Outbox) Due(ctx context.Context, p bot.PlatformID, limit int) ([]bot.Out
 				SELECT chat_key, min(id) AS stop FROM (
 					SELECT o.chat_key, o.id FROM outbox o INDEXED BY outbox_retry
 					WHERE o.platform = ?1 AND o.status = 'pending' AND o.next_attempt_ms > ?2
-						AND (o.attempts > 0 OR o.last_error <> '') AND o.digest_of IS NULL
+						AND (o.attempts > 0 OR o.last_error <> '') AND o.held_at = 0 AND o.digest_of IS NULL
 					UNION ALL
 					SELECT o.chat_key, o.id FROM outbox o INDEXED BY outbox_edits JOIN outbox t ON t.id = o.edit_of
 					WHERE o.status = 'pending' AND o.edit_of IS NOT NULL AND o.platform = ?1 AND t.status = 'pending'
@@ -426,7 +428,12 @@ func (o Outbox) RecentSends(ctx context.Context, p bot.PlatformID, since time.Ti
 // OutboxStats counts outbox rows that need attention.
 type OutboxStats struct {
 	Pending, Failed int
-	OldestPending   time.Time
+	// Held counts the pending rows held for their recipient (Outbox.Hold),
+	// which wait for them to write again and are not stuck.
+	Held int
+	// OldestPending is the creation time of the oldest pending row that
+	// is not held.
+	OldestPending time.Time
 }
 
 // OutboxStats returns counts of pending and failed rows. Both come from
@@ -434,7 +441,8 @@ type OutboxStats struct {
 func (tx *Tx) OutboxStats() (OutboxStats, error) {
 	var s OutboxStats
 	var oldest sql.NullInt64
-	if err := tx.queryRow(`SELECT count(*), min(created_at) FROM outbox WHERE status = 'pending'`).Scan(&s.Pending, &oldest); err != nil {
+	if err := tx.queryRow(`SELECT count(*), min(CASE WHEN held_at = 0 THEN created_at END), count(CASE WHEN held_at > 0 THEN 1 END)
+		FROM outbox WHERE status = 'pending'`).Scan(&s.Pending, &oldest, &s.Held); err != nil {
 		return s, err
 	}
 	s.OldestPending = nullTime(oldest)
@@ -452,6 +460,8 @@ type OutboxRow struct {
 	Attempts  int
 	LastError string
 	CreatedAt time.Time
+	// HeldSince is when a held row was first held (HeldOutbox only).
+	HeldSince time.Time
 }
 
 // FailedOutbox lists parked rows, newest first.

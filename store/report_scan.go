@@ -82,7 +82,7 @@ func (tx *Tx) reportOverdue(communityID, f, end int64) (int, error) {
 // every community, over one window.
 type reportEvents struct {
 	escalated map[int64]int     // tickets escalated in the window
-	ratings   map[int64]ratings // the tickets whose latest rating fell in the window
+	ratings   map[int64]ratings // the ratings given in the window
 	raters    map[int64][]int64 // who rated in the window
 }
 
@@ -129,30 +129,17 @@ func (tx *Tx) reportEvents(f, t int64) (*reportEvents, error) {
 		return nil, err
 	}
 
-	// A ticket's latest rating decides the month it counts in: one rated in
-	// the window and again later counts later.
-	later := map[int64]bool{}
-	err = tx.eachRow(func(rows *sql.Rows) error {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return err
-		}
-		later[id] = true
-		return nil
-	}, `SELECT ticket_id FROM ticket_events INDEXED BY ticket_events_rate WHERE action = 'rate' AND at >= ?1`, t)
-	if err != nil {
-		return nil, err
-	}
-	counted := map[int64]bool{}
+	// Ratings are history: each counts in the month it was given, even if
+	// the ticket was reopened (which clears the ticket's rating) or rated
+	// again since.
 	seen := map[[2]int64]bool{}
 	err = tx.eachRow(func(rows *sql.Rows) error {
-		var ticket, comm int64
+		var comm int64
 		var actor, rating sql.NullInt64
-		if err := rows.Scan(&ticket, &actor, &comm, &rating); err != nil {
+		if err := rows.Scan(&actor, &comm, &rating); err != nil {
 			return err
 		}
-		if rating.Valid && !later[ticket] && !counted[ticket] {
-			counted[ticket] = true
+		if rating.Valid {
 			rt := ev.ratings[comm]
 			rt.n++
 			rt.sum += int(rating.Int64)
@@ -166,7 +153,7 @@ func (tx *Tx) reportEvents(f, t int64) (*reportEvents, error) {
 			ev.raters[comm] = append(ev.raters[comm], actor.Int64)
 		}
 		return nil
-	}, `SELECT e.ticket_id, e.actor_id, t.community_id, t.rating
+	}, `SELECT e.actor_id, t.community_id, e.rating
 		FROM ticket_events e INDEXED BY ticket_events_rate JOIN tickets t INDEXED BY tickets_id_community ON t.id = e.ticket_id
 		WHERE e.action = 'rate' AND e.at >= ?1 AND e.at < ?2`, f, t)
 	if err != nil {
@@ -205,8 +192,7 @@ func (tx *Tx) reportResolution(r *Report, communityID, f, t int64) error {
 }
 
 // addRatings adds a community's ratings of the window to r. A rating counts
-// in the month it was given; a ticket rated again after a reopen counts
-// once, with its latest rating.
+// in the month it was given, whatever happened to its ticket since.
 func (ev *reportEvents) addRatings(r *Report, communityID int64) {
 	rt := ev.ratings[communityID]
 	r.Ratings += rt.n

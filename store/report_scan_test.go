@@ -29,9 +29,9 @@ const (
 				AND NOT (status = 'on_hold' AND hold_started_at IS NOT NULL AND hold_started_at <= resolve_due)))`
 	refEscalated = `SELECT count(DISTINCT e.ticket_id) FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
 		WHERE t.community_id = ?1 AND e.action IN ('escalate_1', 'escalate_2') AND e.at >= ?2 AND e.at < ?3`
-	refRatings = `SELECT count(*), coalesce(sum(t.rating), 0) FROM tickets t WHERE t.community_id = ?1 AND t.rating IS NOT NULL
-		AND (SELECT max(e.at) FROM ticket_events e WHERE e.ticket_id = t.id AND e.action = 'rate') >= ?2
-		AND (SELECT max(e.at) FROM ticket_events e WHERE e.ticket_id = t.id AND e.action = 'rate') < ?3`
+	// Ratings are history: every rating given in the window, by its event.
+	refRatings = `SELECT count(*), coalesce(sum(e.rating), 0) FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+		WHERE t.community_id = ?1 AND e.action = 'rate' AND e.rating IS NOT NULL AND e.at >= ?2 AND e.at < ?3`
 	refParticipants = `SELECT count(DISTINCT x.pid) FROM (
 			SELECT reporter_id AS pid FROM tickets WHERE community_id = ?1 AND created_at >= ?2 AND created_at < ?3
 			UNION SELECT e.actor_id FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id

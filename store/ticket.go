@@ -170,13 +170,14 @@ func (tx *Tx) Ticket(id int64) (*Ticket, error) {
 type TicketFilter struct {
 	CommunityID int64 // 0: every community
 	ReporterID  int64
+	AssigneeID  int64
 	Active      bool // open, in progress or on hold
 	Overdue     bool // active and past a due time
 	Limit       int
 }
 
-// Tickets lists tickets, newest first.
-func (tx *Tx) Tickets(f TicketFilter) ([]*Ticket, error) {
+// where is the filter's WHERE clause (with " WHERE ", or empty) and its arguments.
+func (f TicketFilter) where(now time.Time) (string, []any) {
 	var where []string
 	var args []any
 	if f.CommunityID != 0 {
@@ -187,27 +188,45 @@ func (tx *Tx) Tickets(f TicketFilter) ([]*Ticket, error) {
 		where = append(where, "reporter_id = ?")
 		args = append(args, f.ReporterID)
 	}
+	if f.AssigneeID != 0 {
+		where = append(where, "assignee_id = ?")
+		args = append(args, f.AssigneeID)
+	}
 	if f.Active || f.Overdue {
 		where = append(where, "status IN ('open', 'in_progress', 'on_hold')")
 	}
 	if f.Overdue {
 		where = append(where, "status <> 'on_hold' AND ((first_response_at IS NULL AND first_response_due <= ?) OR resolve_due <= ?)")
-		args = append(args, unix(tx.now), unix(tx.now))
+		args = append(args, unix(now), unix(now))
 	}
+	if len(where) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+// Tickets lists tickets, newest first.
+func (tx *Tx) Tickets(f TicketFilter) ([]*Ticket, error) {
+	where, args := f.where(tx.now)
 	q := `SELECT ` + ticketCols + ` FROM tickets`
 	if f.CommunityID != 0 && (f.Active || f.Overdue) {
 		// Newest first straight from the index; without statistics the
 		// planner may take another of the community's indexes and sort.
 		q += ` INDEXED BY tickets_community_active`
 	}
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id DESC"
+	q += where + " ORDER BY id DESC"
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
 	return queryAll(tx, scanTicket, q, args...)
+}
+
+// CountTickets counts the tickets Tickets would list without a limit.
+func (tx *Tx) CountTickets(f TicketFilter) (int, error) {
+	where, args := f.where(tx.now)
+	var n int
+	err := tx.queryRow(`SELECT count(*) FROM tickets`+where, args...).Scan(&n)
+	return n, err
 }
 
 // CountRecentTickets counts the tickets a person filed since a time (for the throttle).
@@ -232,6 +251,7 @@ const (
 	ActCancel   Action = "cancel"
 	ActRate     Action = "rate"
 	ActClose    Action = "close" // autoclose of a resolved ticket
+	ActNote     Action = "note"  // a staff-only note: residents never see it
 )
 
 // transitions is the ticket lifecycle of DESIGN.md §6, in one place: for each
@@ -248,6 +268,8 @@ var transitions = map[Action]map[string]string{
 	ActCancel:   {StatusOpen: StatusCancelled},
 	ActRate:     {StatusResolved: StatusClosed, StatusClosed: ""},
 	ActClose:    {StatusResolved: StatusClosed},
+	ActNote: {StatusOpen: "", StatusInProgress: "", StatusOnHold: "", StatusResolved: "", StatusClosed: "",
+		StatusCancelled: ""},
 }
 
 // staffFirstResponse lists the actions that count as the first response when staff do them.
@@ -346,7 +368,11 @@ func (tx *Tx) Apply(t *Ticket, c Change) (*Ticket, error) {
 	if c.Assignee != nil && (c.Action == ActAssign || c.Action == ActTake) {
 		note = strings.TrimSpace(c.Assignee.Label() + " " + note)
 	}
-	if err := tx.addEvent(t.ID, actorID, string(c.Action), t.Status, to, strings.TrimSpace(note)); err != nil {
+	var rating any
+	if c.Action == ActRate {
+		rating = c.Rating // the event keeps the score: ratings are history
+	}
+	if err := tx.addRatedEvent(t.ID, actorID, string(c.Action), t.Status, to, strings.TrimSpace(note), rating); err != nil {
 		return nil, err
 	}
 	return tx.Ticket(t.ID)
@@ -381,9 +407,14 @@ type Event struct {
 }
 
 func (tx *Tx) addEvent(ticketID int64, actorID any, action, from, to, note string) error {
+	return tx.addRatedEvent(ticketID, actorID, action, from, to, note, nil)
+}
+
+// addRatedEvent is addEvent with a rating's score (nil for other events).
+func (tx *Tx) addRatedEvent(ticketID int64, actorID any, action, from, to, note string, rating any) error {
 	tx.reportMemo = nil // the report's event figures may change
-	_, err := tx.exec(`INSERT INTO ticket_events (ticket_id, actor_id, action, from_status, to_status, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		ticketID, actorID, action, from, to, note, unix(tx.now))
+	_, err := tx.exec(`INSERT INTO ticket_events (ticket_id, actor_id, action, from_status, to_status, note, at, rating) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		ticketID, actorID, action, from, to, note, unix(tx.now), rating)
 	if err != nil {
 		return fmt.Errorf("insert ticket event: %w", err)
 	}
@@ -437,6 +468,13 @@ func (tx *Tx) ResolvedByReporter(reporterID int64) (*Ticket, error) {
 		return nil, nil
 	}
 	return t, err
+}
+
+// UnratedByReporter lists the reporter's resolved (or closed) and unrated
+// tickets, the most recently resolved first, at most limit of them.
+func (tx *Tx) UnratedByReporter(reporterID int64, limit int) ([]*Ticket, error) {
+	return queryAll(tx, scanTicket, `SELECT `+ticketCols+` FROM tickets WHERE reporter_id = ? AND rating IS NULL
+		AND status IN ('resolved', 'closed') ORDER BY resolved_at DESC, id DESC LIMIT ?`, reporterID, limit)
 }
 
 // TicketCount returns how many tickets were ever created (ids are never reused).

@@ -494,6 +494,10 @@ func hasTitle(text string) bool {
 	return ok && strings.TrimSpace(line) != "" && strings.TrimSpace(rest) != ""
 }
 
+// Units is the length of s in UTF-16 code units, Telegram's measure of a
+// message's length.
+func Units(s string) int { return units(s) }
+
 // units is the length of s in UTF-16 code units, Telegram's measure.
 func units(s string) int {
 	n := 0

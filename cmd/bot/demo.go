@@ -6,44 +6,60 @@ import (
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/bot/console"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
-// The demo community of DESIGN.md §4.
-const (
-	demoCommunity = "阳光花园"
-	demoManager   = "王经理"
-	demoStaff     = "张师傅"
-)
+// demoNames are the demo community of DESIGN.md §4 and its people, in the
+// language it is seeded in (-lang of the run that made the database).
+type demoNames struct {
+	lang, community, residentGroup, staffGroup string
+	manager, staff, resident                   string
+}
+
+func namesIn(lang string) demoNames {
+	comm := i18n.T(lang, i18n.DemoCommunity)
+	return demoNames{
+		lang: lang, community: comm,
+		residentGroup: i18n.T(lang, i18n.DemoResidentGroup, comm), staffGroup: i18n.T(lang, i18n.DemoStaffGroup, comm),
+		manager: i18n.T(lang, i18n.DemoManager), staff: i18n.T(lang, i18n.DemoStaff), resident: i18n.T(lang, i18n.DemoResident),
+	}
+}
 
 type demoInfo struct {
-	residentTitle, staffTitle, lang string
-	people                          []console.Person
+	residentTitle, staffTitle, lang, operator string
+	people                                    []console.Person
 }
 
 // seedDemo creates the demo community, its groups and people once per
-// database, and describes them for the console.
+// database, in the -lang language, and describes them for the console. The
+// setting demo_seeded keeps the language it was seeded in ("1", from before
+// the seed followed -lang, is Chinese).
 func (m *Main) seedDemo(ctx context.Context) (demoInfo, error) {
-	info := demoInfo{residentTitle: demoCommunity + "业主群", staffTitle: demoCommunity + "物业群", lang: "zh"}
+	var info demoInfo
 	err := m.DB.Update(ctx, func(tx *store.Tx) error {
 		done, err := tx.Setting("demo_seeded")
 		if err != nil {
 			return err
 		}
+		lang := i18n.Normalize(m.Config.Lang)
 		if done == "" {
-			if err := seed(tx); err != nil {
+			if err := seed(tx, namesIn(lang)); err != nil {
 				return err
 			}
-			if err := tx.SetSetting("demo_seeded", "1"); err != nil {
+			if err := tx.SetSetting("demo_seeded", lang); err != nil {
 				return err
 			}
+		} else {
+			lang = i18n.Normalize(done)
 		}
-		comm, err := tx.CommunityByName(demoCommunity)
+		n := namesIn(lang)
+		comm, err := tx.CommunityByName(n.community)
 		if err != nil {
 			return err
 		}
-		info.lang = comm.Lang
-		for _, name := range []string{demoManager, demoStaff, "李阿姨", "Tom"} {
+		info = demoInfo{residentTitle: n.residentGroup, staffTitle: n.staffGroup, lang: comm.Lang, operator: n.manager}
+		for _, name := range []string{n.manager, n.staff, n.resident, "Tom"} {
 			p, err := tx.PersonByKey(bot.Console, bot.UserID(name))
 			if err != nil {
 				return err
@@ -59,8 +75,8 @@ func (m *Main) seedDemo(ctx context.Context) (demoInfo, error) {
 	return info, err
 }
 
-func seed(tx *store.Tx) error {
-	comm, _, err := tx.CreateCommunity(demoCommunity, "zh", "")
+func seed(tx *store.Tx, n demoNames) error {
+	comm, _, err := tx.CreateCommunity(n.community, n.lang, "")
 	if err != nil {
 		return err
 	}
@@ -69,8 +85,8 @@ func seed(tx *store.Tx) error {
 		title string
 		role  string
 	}{
-		{console.ResidentChat, demoCommunity + "业主群", store.RoleResidentChat},
-		{console.StaffChat, demoCommunity + "物业群", store.RoleStaffChat},
+		{console.ResidentChat, n.residentGroup, store.RoleResidentChat},
+		{console.StaffChat, n.staffGroup, store.RoleStaffChat},
 	} {
 		chat, err := tx.SeeChat(bot.Console, g.key, bot.Group, g.title)
 		if err != nil {
@@ -85,10 +101,10 @@ func seed(tx *store.Tx) error {
 		return err
 	}
 	for _, p := range []struct{ name, role string }{
-		{demoManager, store.RoleManager}, {demoStaff, store.RoleStaff}, {"李阿姨", store.RoleResident}, {"Tom", store.RoleResident},
+		{n.manager, store.RoleManager}, {n.staff, store.RoleStaff}, {n.resident, store.RoleResident}, {"Tom", store.RoleResident},
 	} {
-		// Everyone lives in 阳光花园 (seen in its resident group); staff and
-		// the manager hold their role there.
+		// Everyone lives in the community (seen in its resident group);
+		// staff and the manager hold their role there.
 		person, err := tx.SeePerson(store.Sighting{Platform: bot.Console, Key: bot.UserID(p.name), Name: p.name, Chat: resident})
 		if err != nil {
 			return err

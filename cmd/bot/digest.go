@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/bot/telegram"
 	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
@@ -190,14 +191,6 @@ func buildDigest(p bot.PlatformID, lang, role string, lines []entryLine, lim dig
 	return d
 }
 
-// units is the length of s in UTF-16 code units, Telegram's measure.
-func units(s string) int {
-	n := 0
-	for _, r := range s {
-		n++
-		if r >= 0x10000 {
-			n++
-		}
-	}
-	return n
-}
+// units is the length of s in UTF-16 code units, Telegram's measure (for
+// every platform: WeChat's limits are looser).
+func units(s string) int { return telegram.Units(s) }

@@ -235,8 +235,11 @@ func (mon *monitor) health(ctx context.Context) Health {
 	return h
 }
 
-func (mon *monitor) handler(pprofOn bool) http.Handler {
+func (mon *monitor) handler(pprofOn bool, routes map[string]http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	for pattern, h := range routes {
+		mux.Handle(pattern, h)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		h := mon.health(r.Context())
 		w.Header().Set("Content-Type", "application/json")
@@ -272,7 +275,9 @@ var (
 )
 
 // serveHTTP starts the /healthz and /metrics server; it stops when ctx ends.
-func (mon *monitor) serveHTTP(ctx context.Context, addr string, pprofOn bool) (net.Addr, error) {
+// routes are the platforms' endpoints served beside them (the WeChat
+// service account's callback).
+func (mon *monitor) serveHTTP(ctx context.Context, addr string, pprofOn bool, routes map[string]http.Handler) (net.Addr, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -282,7 +287,7 @@ func (mon *monitor) serveHTTP(ctx context.Context, addr string, pprofOn bool) (n
 		write = time.Duration(pprofMaxSeconds+10) * time.Second
 	}
 	srv := &http.Server{
-		Handler:           mon.handler(pprofOn),
+		Handler:           mon.handler(pprofOn, routes),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       httpReadTimeout,
 		WriteTimeout:      write,

@@ -25,6 +25,7 @@ import (
 	"github.com/linli/linli/bot/console"
 	"github.com/linli/linli/bot/telegram"
 	"github.com/linli/linli/bot/wechat"
+	"github.com/linli/linli/bot/wechatmp"
 	"github.com/linli/linli/commands"
 	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/schedules"
@@ -84,10 +85,23 @@ type Config struct {
 	WeChatSession    string
 	// WeChatPace is the least time between two WeChat sends.
 	WeChatPace time.Duration
-	Managers   string
-	TZ         string
-	Lang       string
-	HTTP       string
+	// WeChatMP* configure the WeChat service account (服务号), enabled by
+	// an app id; its callbacks arrive on the -http server at /wechatmp.
+	WeChatMPAppID  string
+	WeChatMPSecret string
+	WeChatMPToken  string
+	WeChatMPAESKey string
+	// WeChatMPAPI is the MP API's base URL (a test server, or a proxy).
+	WeChatMPAPI string
+	// WeChatMPTemplates is a JSON file of template messages (wechatmp.go).
+	WeChatMPTemplates string
+	// PublicURL is where the -http server is reached from outside
+	// (https://linli.example.com), for the links the bot sends.
+	PublicURL string
+	Managers  string
+	TZ        string
+	Lang      string
+	HTTP      string
 	// PProf serves Go's profiler under /debug/pprof/ on the HTTP address.
 	PProf bool
 	// Retention is how long handled messages' ids and sent messages are
@@ -126,6 +140,7 @@ type Main struct {
 	Senders  map[bot.PlatformID]*bot.Sender
 	Log      *slog.Logger
 
+	mp         *serviceAccount // the WeChat service account, when configured
 	loc        *time.Location
 	lock       *instanceLock
 	platforms  []bot.Platform
@@ -179,6 +194,13 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	}
 	fs.DurationVar(&c.WeChatPace, "wechat-pace", pace, "least time between two WeChat sends; WeChat's risk control watches bursts (LINLI_WECHAT_PACE)")
 	fs.StringVar(&c.WeChatSession, "wechat-session", env("LINLI_WECHAT_SESSION", c.WeChatSession), "WeChat hot-login session file (LINLI_WECHAT_SESSION)")
+	fs.StringVar(&c.WeChatMPAppID, "wechatmp-appid", env("LINLI_WECHATMP_APPID", ""), "WeChat service account's AppID (开发者ID); enables the service account, whose callbacks come to -http at /wechatmp (LINLI_WECHATMP_APPID)")
+	fs.StringVar(&c.WeChatMPSecret, "wechatmp-secret", env("LINLI_WECHATMP_SECRET", ""), "the service account's AppSecret (开发者密码) (LINLI_WECHATMP_SECRET)")
+	fs.StringVar(&c.WeChatMPToken, "wechatmp-token", env("LINLI_WECHATMP_TOKEN", ""), "the Token (令牌) of the service account's server configuration (LINLI_WECHATMP_TOKEN)")
+	fs.StringVar(&c.WeChatMPAESKey, "wechatmp-aeskey", env("LINLI_WECHATMP_AESKEY", ""), "the EncodingAESKey (消息加解密密钥) for safe mode; empty: plaintext mode (LINLI_WECHATMP_AESKEY)")
+	fs.StringVar(&c.WeChatMPAPI, "wechatmp-api", env("LINLI_WECHATMP_API", ""), "MP API base URL, for a test server or a proxy; default https://api.weixin.qq.com (LINLI_WECHATMP_API)")
+	fs.StringVar(&c.WeChatMPTemplates, "wechatmp-templates", env("LINLI_WECHATMP_TEMPLATES", ""), "JSON file of the service account's template messages for ticket updates outside the 48-hour window (LINLI_WECHATMP_TEMPLATES)")
+	fs.StringVar(&c.PublicURL, "public-url", env("LINLI_PUBLIC_URL", ""), "the address the -http server is reached at from outside, e.g. https://linli.example.com, for links the bot sends (LINLI_PUBLIC_URL)")
 	fs.StringVar(&c.Managers, "managers", env("LINLI_MANAGERS", ""), "bootstrap managers, e.g. telegram:12345,wechat:张经理 (LINLI_MANAGERS)")
 	fs.StringVar(&c.TZ, "tz", env("LINLI_TZ", ""), "time zone for schedules and reports, e.g. Asia/Shanghai (LINLI_TZ)")
 	fs.StringVar(&c.Lang, "lang", env("LINLI_LANG", c.Lang), "default reply language, zh or en (LINLI_LANG)")
@@ -206,6 +228,9 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if _, err := parseManagers(c.Managers); err != nil {
 		return err
 	}
+	if err := c.checkWeChatMP(); err != nil {
+		return err
+	}
 	if c.TZ != "" {
 		if _, err := time.LoadLocation(c.TZ); err != nil {
 			return fmt.Errorf("-tz: %w", err)
@@ -228,12 +253,12 @@ func parseManagers(s string) ([]managerRef, error) {
 		}
 		p, key, ok := strings.Cut(part, ":")
 		switch bot.PlatformID(p) {
-		case bot.Telegram, bot.WeChat, bot.Console:
+		case bot.Telegram, bot.WeChat, bot.Console, wechatmp.Platform:
 		default:
 			ok = false
 		}
 		if !ok || strings.TrimSpace(key) == "" {
-			return nil, fmt.Errorf("-managers: %q is not PLATFORM:ID (telegram:12345, wechat:张经理)", part)
+			return nil, fmt.Errorf("-managers: %q is not PLATFORM:ID (telegram:12345, wechat:张经理, wechatmp:OPENID)", part)
 		}
 		out = append(out, managerRef{bot.PlatformID(p), strings.TrimSpace(key)})
 	}
@@ -249,7 +274,7 @@ func (m *Main) Done() <-chan struct{} { return m.done }
 func (m *Main) Run(ctx context.Context) error {
 	if m.Log == nil {
 		level := slog.LevelInfo
-		if m.Config.TelegramToken == "" && !m.Config.WeChat && m.Platforms == nil {
+		if m.Config.TelegramToken == "" && !m.Config.WeChat && m.Config.WeChatMPAppID == "" && m.Platforms == nil {
 			level = slog.LevelWarn // keep the console demo readable
 		}
 		m.Log = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
@@ -307,6 +332,7 @@ func (m *Main) Run(ctx context.Context) error {
 		DataDir:     filepath.Join(filepath.Dir(m.Config.DB), "attachments"),
 		Boards:      m.boardStyles(),
 		Directories: directories(platforms),
+		Account:     m.account(),
 	})
 	m.monitor = newMonitor(m)
 	// Messages of different chats are handled side by side and share
@@ -342,7 +368,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Config.HTTP != "" {
 		hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		m.httpCancel = cancel
-		if m.HTTPAddr, err = m.monitor.serveHTTP(hctx, m.Config.HTTP, m.Config.PProf); err != nil {
+		if m.HTTPAddr, err = m.monitor.serveHTTP(hctx, m.Config.HTTP, m.Config.PProf, m.httpRoutes()); err != nil {
 			return fmt.Errorf("listen on %s: %w", m.Config.HTTP, err)
 		}
 		m.Log.Info("serving /healthz and /metrics", "addr", m.HTTPAddr)

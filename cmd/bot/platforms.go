@@ -68,6 +68,14 @@ func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 		}
 		ps = append(ps, wc)
 	}
+	if m.Config.WeChatMPAppID != "" {
+		mp, err := m.newServiceAccount()
+		if err != nil {
+			return nil, err
+		}
+		m.mp = mp
+		ps = append(ps, mp)
+	}
 	if len(ps) > 0 {
 		return ps, nil
 	}
@@ -78,7 +86,7 @@ func (m *Main) buildPlatforms(ctx context.Context) ([]bot.Platform, error) {
 	c := console.New(console.Config{
 		In: m.Stdin, Out: m.Stdout, Prompt: isTerminal(m.Stdin),
 		ResidentTitle: demo.residentTitle, StaffTitle: demo.staffTitle,
-		BotName: "Linli", Operator: demoManager, People: demo.people, Say: consoleSay(demo.lang),
+		BotName: "Linli", Operator: demo.operator, People: demo.people, Say: consoleSay(demo.lang),
 		WaitIdle: func(ctx context.Context) error {
 			if s := m.Senders[bot.Console]; s != nil {
 				return s.WaitIdle(ctx)

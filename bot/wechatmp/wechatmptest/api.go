@@ -48,6 +48,12 @@ func (s *Server) routes() http.Handler {
 			}
 		}
 		mux.ServeHTTP(w, r)
+		s.mu.Lock()
+		if s.changed != nil {
+			close(s.changed)
+		}
+		s.changed = make(chan struct{})
+		s.mu.Unlock()
 	})
 }
 

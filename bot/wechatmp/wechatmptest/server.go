@@ -23,10 +23,12 @@
 package wechatmptest
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -119,6 +121,7 @@ type Server struct {
 	queries   []string
 	msgSeq    int64
 	watchers  []chan struct{} // woken on every token issued
+	changed   chan struct{}   // closed after every request answered (WaitFor)
 }
 
 type token struct {
@@ -400,6 +403,27 @@ func (s *Server) Scene(ticket string) (string, bool) {
 		return "", false
 	}
 	return t.scene, true
+}
+
+// WaitFor waits until cond holds, checking it again after every request
+// the server answers, or until ctx ends.
+func (s *Server) WaitFor(ctx context.Context, cond func() bool) error {
+	for {
+		s.mu.Lock()
+		if s.changed == nil {
+			s.changed = make(chan struct{})
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		if cond() {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("wechatmptest: wait: %w", ctx.Err())
+		}
+	}
 }
 
 // TokensIssued counts the access tokens handed out.
