@@ -56,12 +56,15 @@ func (o *op) toResident(t *store.Ticket, text, followerText string, buttons [][]
 // toFollowers tells a ticket's followers (/metoo) what its reporter hears:
 // privately, or in their group when they never opened a private chat with
 // the bot; never twice in one chat, and not in a chat that has it already
-// (h: the resident's thread, the chat the actor spoke in).
+// (h: the resident's thread, the chat the actor spoke in). The groups go
+// first, so that a private message's fallback (its group, should the
+// private chat fail) is left out where the group has the message anyway.
 func (o *op) toFollowers(t *store.Ticket, text string, h heard) error {
 	fs, err := o.tx.Followers(t.ID)
 	if err != nil {
 		return err
 	}
+	var private []store.Out
 	for _, f := range fs {
 		if f.ID == t.ReporterID || (o.a.Person != nil && f.ID == o.a.Person.ID) {
 			continue
@@ -74,17 +77,27 @@ func (o *op) toFollowers(t *store.Ticket, text string, h heard) error {
 			return err
 		}
 		out := store.Out{Platform: f.Platform, Chat: f.PrivateChat, Text: text, TicketID: t.ID, LinkRole: "relay", FallbackChat: group}
-		if f.PrivateChat == "" {
-			if group == "" || h.has(f.Platform, group) {
-				continue
-			}
-			out.Chat, out.FallbackChat = group, ""
+		if f.PrivateChat != "" {
+			h.add(f.Platform, f.PrivateChat)
+			private = append(private, out)
+			continue
+		}
+		if group == "" || h.has(f.Platform, group) {
+			continue
+		}
+		out.Chat, out.FallbackChat = group, ""
+		if _, err := o.tx.Enqueue(out); err != nil {
+			return err
+		}
+		h.add(f.Platform, group)
+	}
+	for _, out := range private {
+		if h.has(out.Platform, out.FallbackChat) {
+			out.FallbackChat = ""
 		}
 		if _, err := o.tx.Enqueue(out); err != nil {
 			return err
 		}
-		h.add(f.Platform, out.Chat)
-		h.add(f.Platform, out.FallbackChat)
 	}
 	return nil
 }
