@@ -859,4 +859,7 @@ Anything else is sent as a chat message, e.g. #repair lift button broken, /help,
 	DigestNoName:        "resident",
 	DigestWhich:         "That message lists %d tickets (%s). Please say which one, e.g. \"#%d and your words\".",
 	BtnTakeN:            "Take #%d",
+
+	// --- tests
+	JobResultRetentionFiles: "; removed %d stored {file|files} (photos, documents) no ticket refers to",
 }

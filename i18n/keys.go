@@ -884,3 +884,8 @@ var (
 	DigestWhich         = key("digest.which")
 	BtnTakeN            = key("btn.take_n")
 )
+
+// --- tests
+var (
+	JobResultRetentionFiles = key("jobres.retention_files")
+)

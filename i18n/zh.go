@@ -859,4 +859,7 @@ var zh = map[Key]string{
 	DigestNoName:        "业主",
 	DigestWhich:         "这条消息汇总了 %d 件工单（%s）。请写上是哪一件，例如“#%d 内容”。",
 	BtnTakeN:            "接单 #%d",
+
+	// --- tests
+	JobResultRetentionFiles: "；另删除 %d 个没有工单引用的照片或文件",
 }
