@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -169,6 +170,11 @@ func (s *Service) Handle(ctx context.Context, m *bot.Message) error {
 	}
 	// Group chatter that is no command, no ticket reference, no reply and no
 	// mention needs no database work at all.
+	if len(m.Attachments) > 0 {
+		if err := s.keepFiles(ctx, m, p.Cmd == ""); err != nil {
+			return err
+		}
+	}
 	if p.Cmd == "" && len(m.Attachments) > 0 {
 		// A photo without a command: it may belong to the sender's ticket of a
 		// moment ago (WeChat sends the picture and the words separately).
@@ -191,6 +197,45 @@ func (s *Service) Handle(ctx context.Context, m *bot.Message) error {
 		r.p = p
 		return r.dispatch()
 	})
+}
+
+// keepFiles writes the message's photos and files under the data directory
+// before its transaction (store.KeepFiles), so that the transaction, run
+// again or rolled back, neither copies them twice nor leaves a copy behind.
+// A bare photo (no command) is kept only when it can join a ticket the
+// sender made in the chat in the last minutes: the others are the group's
+// own and are not stored. Should that look miss a ticket,
+// store.Tx.SaveAttachment still keeps the bytes, under the same name.
+func (s *Service) keepFiles(ctx context.Context, m *bot.Message, bare bool) error {
+	if s.cfg.DataDir == "" {
+		return nil
+	}
+	if bare {
+		wanted := false
+		err := s.db.View(ctx, func(tx *store.Tx) error {
+			chat, err := tx.ChatByKey(m.Platform, m.Chat)
+			if err != nil || chat.Kind == bot.Group && !chat.Bound() {
+				return err
+			}
+			me, err := tx.PersonByKey(m.Platform, m.Sender)
+			if err != nil {
+				return err
+			}
+			t, err := tx.LatestTicketBy(me.ID, chat.ID, tx.Now().Add(-PhotoWindow))
+			wanted = err == nil && t != nil && t.Active()
+			return err
+		})
+		if !wanted {
+			if err != nil && store.ErrorCode(err) != store.ENOTFOUND {
+				s.log.Warn("look for the ticket of a photo", "platform", m.Platform, "chat", m.Chat, "err", err)
+			}
+			return nil
+		}
+	}
+	if err := store.KeepFiles(s.cfg.DataDir, m.Attachments); err != nil {
+		return fmt.Errorf("handle message: %w", err)
+	}
+	return nil
 }
 
 // notice records who speaks in a bound group, at most once an hour per

@@ -874,4 +874,7 @@ Anything else is sent as a chat message, e.g. #repair lift button broken, /help,
 	EventMerged:            "%s merged it into another ticket",
 	ExportActionMerge:      "merged a duplicate in",
 	ExportActionMerged:     "merged into another",
+
+	// --- tests
+	JobResultRetentionFiles: "; removed %d stored {file|files} (photos, documents) no ticket refers to",
 }

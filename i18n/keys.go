@@ -902,3 +902,8 @@ var (
 	ExportActionMerge      = key("export.action.merge")
 	ExportActionMerged     = key("export.action.merged")
 )
+
+// --- tests
+var (
+	JobResultRetentionFiles = key("jobres.retention_files")
+)
