@@ -73,7 +73,7 @@ func (s *Service) writeExport(ctx context.Context, comm *store.Community, loc *t
 	caption := i18n.T(lang, i18n.ExportCaption, comm.Name, MonthName(lang, year, month),
 		len(d.Tickets), len(d.Events), len(d.Ratings), len(d.Expenses), len(d.Suggestions))
 	if to.After(d.Now) {
-		caption += i18n.T(lang, i18n.ReportPartial, FormatTime(lang, loc, d.Now))
+		caption += i18n.T(lang, i18n.ReportPartial, i18n.FormatTime(lang, loc, d.Now))
 	}
 	return caption, &store.OutAttachment{Kind: "file", Path: path, Name: fileName(comm.Name, year, month, ".xlsx")}, nil
 }

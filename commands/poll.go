@@ -9,6 +9,7 @@ import (
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/i18n"
+	"github.com/linli/linli/notice"
 	"github.com/linli/linli/store"
 )
 
@@ -52,7 +53,7 @@ func (r *req) poll() error {
 	if err != nil {
 		return err
 	}
-	n, err := PostPoll(r.tx, comm, CommunityLocation(comm, r.s.cfg.Location), poll)
+	n, err := PostPoll(r.tx, comm, comm.Location(r.s.cfg.Location), poll)
 	if err != nil {
 		return err
 	}
@@ -90,7 +91,7 @@ func PollText(lang string, loc *time.Location, p *store.Poll) string {
 	for i, o := range p.Options {
 		ls = append(ls, strconv.Itoa(i+1)+". "+o)
 	}
-	ls = append(ls, i18n.T(lang, i18n.PollHow, len(p.Options), FormatTime(lang, loc, p.ClosesAt)))
+	ls = append(ls, i18n.T(lang, i18n.PollHow, len(p.Options), i18n.FormatTime(lang, loc, p.ClosesAt)))
 	return lines(ls...)
 }
 
@@ -364,7 +365,7 @@ func (r *req) survey() error {
 		}
 	}
 	if spec == "" {
-		n, err := Broadcast(r.tx, comm, store.ScheduleSurvey, link)
+		n, err := notice.Broadcast(r.tx, comm, store.ScheduleSurvey, link)
 		if err != nil {
 			return err
 		}

@@ -105,7 +105,7 @@ func MonthReports(tx *store.Tx, communityID int64, year int, month time.Month, l
 
 func partialNote(lang string, loc *time.Location, rep *store.Report, now time.Time) string {
 	if rep.To.After(now) {
-		return i18n.T(lang, i18n.ReportPartial, FormatTime(lang, loc, now))
+		return i18n.T(lang, i18n.ReportPartial, i18n.FormatTime(lang, loc, now))
 	}
 	return ""
 }

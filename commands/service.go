@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/linli/linli/board"
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
@@ -36,8 +37,8 @@ type Config struct {
 	// Jobs is the scheduler, for /schedule, /jobs and /runjob (nil: not running).
 	Jobs Jobs
 	// Boards says how each platform's resident groups get the bulletin board
-	// (board.go); platforms not listed have /notices only.
-	Boards map[bot.PlatformID]BoardStyle
+	// (package board); platforms not listed have /notices only.
+	Boards map[bot.PlatformID]board.Style
 	// Directories are the platforms that key people by name and know names
 	// before anyone writes (WeChat): /grant looks a name up there at once.
 	Directories map[bot.PlatformID]NameDirectory
@@ -68,7 +69,7 @@ type Service struct {
 
 	suggestLimit *suggestLimiter
 	recent       recentTickets // candidates for the duplicate hint (metoo.go)
-	boardQ       *boardQueue   // pinned-board refreshes asked for by commands (boardqueue.go)
+	boardQ       *board.Queue  // pinned-board refreshes asked for by commands
 }
 
 type seenKey struct {
@@ -96,13 +97,13 @@ func New(db *store.DB, cfg Config) *Service {
 		cfg.PrivacyMode = func(bot.PlatformID) bool { return false }
 	}
 	s := &Service{db: db, cfg: cfg, log: cfg.Log, seen: map[seenKey]time.Time{}, suggestLimit: newSuggestLimiter()}
-	s.boardQ = newBoardQueue(s.refreshBoards)
+	s.boardQ = board.NewQueue(s.refreshBoards, nil)
 	return s
 }
 
 // Close waits for the background work commands started (board refreshes)
 // and takes no more of it. Call it once no more messages come.
-func (s *Service) Close() { s.boardQ.close() }
+func (s *Service) Close() { s.boardQ.Close() }
 
 var _ bot.Handler = (*Service)(nil)
 
@@ -584,9 +585,5 @@ func NotifyManagers(tx *store.Tx, defLang string, except bot.PlatformID, text fu
 }
 
 func truncate(s string, n int) string {
-	rs := []rune(strings.TrimSpace(s))
-	if len(rs) <= n {
-		return string(rs)
-	}
-	return string(rs[:n]) + "…"
+	return i18n.Clip(s, n)
 }

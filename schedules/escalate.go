@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/linli/linli/commands"
 	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
@@ -86,7 +85,7 @@ func (s *Scheduler) escalate1(tx *store.Tx, comms *communities, comm *store.Comm
 		return err
 	}
 	_, err := toStaffGroups(tx, comm.ID, t.ID, i18n.T(lang, i18n.EscStaff1,
-		t.ID, i18n.T(lang, i18n.Kind(t.Kind)), clip(t.Text, 80), commands.FormatTime(lang, loc, t.FirstResponseDue), t.ID))
+		t.ID, i18n.T(lang, i18n.Kind(t.Kind)), clip(t.Text, 80), i18n.FormatTime(lang, loc, t.FirstResponseDue), t.ID))
 	return err
 }
 
@@ -107,7 +106,7 @@ func (s *Scheduler) escalate2(tx *store.Tx, comms *communities, comm *store.Comm
 		return i18n.T(lang, i18n.EscNobody)
 	}
 	if _, err := toStaffGroups(tx, comm.ID, t.ID, i18n.T(lang, i18n.EscStaff2,
-		t.ID, i18n.T(lang, i18n.Kind(t.Kind)), clip(t.Text, 80), commands.FormatTime(lang, loc, t.ResolveDue), assignee(lang))); err != nil {
+		t.ID, i18n.T(lang, i18n.Kind(t.Kind)), clip(t.Text, 80), i18n.FormatTime(lang, loc, t.ResolveDue), assignee(lang))); err != nil {
 		return err
 	}
 	// Only the ticket's community's managers (and the company-wide ones)
@@ -118,7 +117,7 @@ func (s *Scheduler) escalate2(tx *store.Tx, comms *communities, comm *store.Comm
 	}
 	for _, m := range ms {
 		text := i18n.T(lang, i18n.EscManager2, t.ID, i18n.T(lang, i18n.Kind(t.Kind)), comm.Name, clip(t.Text, 120),
-			i18n.T(lang, i18n.Status(t.Status)), assignee(lang), commands.FormatTime(lang, loc, t.ResolveDue))
+			i18n.T(lang, i18n.Status(t.Status)), assignee(lang), i18n.FormatTime(lang, loc, t.ResolveDue))
 		if _, err := tx.Enqueue(store.Out{Platform: m.Platform, Chat: m.PrivateChat, Text: text, TicketID: t.ID, LinkRole: "relay"}); err != nil {
 			return err
 		}
@@ -171,9 +170,9 @@ func (s *Scheduler) sendReminder(tx *store.Tx, comms *communities, comm *store.C
 	text := func(lang string) string {
 		msg := clip(strings.TrimSpace(t.Text), 80)
 		if kind == store.ReminderFirst {
-			return i18n.T(lang, i18n.RemindFirst, t.ID, commands.FormatTime(lang, loc, due), msg)
+			return i18n.T(lang, i18n.RemindFirst, t.ID, i18n.FormatTime(lang, loc, due), msg)
 		}
-		return i18n.T(lang, i18n.RemindResolve, t.ID, commands.FormatTime(lang, loc, due), t.ID, msg)
+		return i18n.T(lang, i18n.RemindResolve, t.ID, i18n.FormatTime(lang, loc, due), t.ID, msg)
 	}
 	if t.AssigneeID != 0 {
 		a, err := tx.PersonByID(t.AssigneeID)

@@ -30,8 +30,10 @@ var allowed = map[string][]string{
 	"store":                     {"bot"},
 	"internal/fixture":          {"bot", "store"},
 	"internal/layers":           {},
-	"commands":                  {"bot", "chart", "i18n", "store"},
-	"schedules":                 {"bot", "commands", "i18n", "store"},
+	"notice":                    {"i18n", "store"},
+	"board":                     {"bot", "i18n", "notice", "store"},
+	"commands":                  {"board", "bot", "chart", "i18n", "notice", "store"},
+	"schedules":                 {"board", "bot", "commands", "i18n", "notice", "store"},
 }
 
 // third lists third-party modules only some packages may import.
