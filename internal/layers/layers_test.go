@@ -19,7 +19,6 @@ const module = "github.com/linli/linli/"
 var allowed = map[string][]string{
 	"bot":                       {},
 	"i18n":                      {},
-	"chart":                     {},
 	"bot/console":               {"bot"},
 	"bot/telegram":              {"bot"},
 	"bot/telegram/telegramtest": {"bot"},
@@ -32,14 +31,16 @@ var allowed = map[string][]string{
 	"internal/layers":           {},
 	"notice":                    {"i18n", "store"},
 	"board":                     {"bot", "i18n", "notice", "store"},
-	"commands":                  {"board", "bot", "chart", "i18n", "notice", "store"},
-	"schedules":                 {"board", "bot", "commands", "i18n", "notice", "store"},
+	"report":                    {"i18n", "store"},
+	"export":                    {"bot", "i18n", "report", "store"},
+	"commands":                  {"board", "bot", "export", "i18n", "notice", "report", "store"},
+	"schedules":                 {"board", "bot", "commands", "export", "i18n", "notice", "report", "store"},
 }
 
 // third lists third-party modules only some packages may import.
 var third = map[string][]string{
-	"github.com/xuri/excelize": {"commands"},
-	"gonum.org/v1/plot":        {"chart"},
+	"github.com/xuri/excelize": {"export"},
+	"gonum.org/v1/plot":        {"export"},
 }
 
 type pkg struct {
