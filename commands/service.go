@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/linli/linli/board"
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/desk"
 	"github.com/linli/linli/i18n"
@@ -38,8 +39,8 @@ type Config struct {
 	// Jobs is the scheduler, for /schedule, /jobs and /runjob (nil: not running).
 	Jobs Jobs
 	// Boards says how each platform's resident groups get the bulletin board
-	// (board.go); platforms not listed have /notices only.
-	Boards map[bot.PlatformID]BoardStyle
+	// (package board); platforms not listed have /notices only.
+	Boards map[bot.PlatformID]board.Style
 	// Directories are the platforms that key people by name and know names
 	// before anyone writes (WeChat): /grant looks a name up there at once.
 	Directories map[bot.PlatformID]NameDirectory
@@ -72,8 +73,8 @@ type Service struct {
 	seen   map[seenKey]time.Time // who was recorded recently, to spare the writer
 
 	suggestLimit *suggestLimiter
-	desk         *desk.Desk  // the ticket workflow
-	boardQ       *boardQueue // pinned-board refreshes asked for by commands (boardqueue.go)
+	desk         *desk.Desk   // the ticket workflow
+	boardQ       *board.Queue // pinned-board refreshes asked for by commands
 }
 
 type seenKey struct {
@@ -105,13 +106,13 @@ func New(db *store.DB, cfg Config) *Service {
 			DataDir: cfg.DataDir, Log: cfg.Log})
 	}
 	s := &Service{db: db, cfg: cfg, log: cfg.Log, seen: map[seenKey]time.Time{}, suggestLimit: newSuggestLimiter(), desk: cfg.Desk}
-	s.boardQ = newBoardQueue(s.refreshBoards)
+	s.boardQ = board.NewQueue(s.refreshBoards, nil)
 	return s
 }
 
 // Close waits for the background work commands started (board refreshes)
 // and takes no more of it. Call it once no more messages come.
-func (s *Service) Close() { s.boardQ.close() }
+func (s *Service) Close() { s.boardQ.Close() }
 
 var _ bot.Handler = (*Service)(nil)
 
