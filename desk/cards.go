@@ -119,6 +119,9 @@ func (o *op) residentCard(t *store.Ticket) (string, error) {
 	if t.Rating != 0 {
 		ls = append(ls, o.t(i18n.CardRating, t.Rating))
 	}
+	if t.MergedInto != 0 {
+		ls = append(ls, o.t(i18n.CardMergedInto, t.MergedInto))
+	}
 	ls = append(ls, due...)
 	if o.d.cfg.PageURL != nil {
 		u, err := o.d.cfg.PageURL(o.tx, t)
@@ -183,6 +186,9 @@ func (o *op) staffButtons(p bot.PlatformID, t *store.Ticket) [][]bot.Button {
 	case store.StatusInProgress, store.StatusOnHold:
 		return [][]bot.Button{{{Text: o.t(i18n.BtnResolve), Data: "t:" + id + ":resolve"}}}
 	case store.StatusResolved, store.StatusClosed:
+		if t.MergedInto != 0 {
+			return nil // its news is the other ticket's now
+		}
 		return [][]bot.Button{{{Text: o.t(i18n.BtnReopen), Data: "t:" + id + ":reopen"}}}
 	}
 	return nil
@@ -219,7 +225,11 @@ func (o *op) refreshCards(t *store.Ticket) error {
 		}
 		out := store.Out{Platform: orig.Platform, Chat: orig.Chat, EditOf: card.row, TicketID: t.ID}
 		if card.staff {
-			out.Text, out.Buttons = o.staffCard(t, orig.Platform), o.staffButtons(orig.Platform, t)
+			merged, err := o.mergedLine(t, true)
+			if err != nil {
+				return err
+			}
+			out.Text, out.Buttons = lines(o.staffCard(t, orig.Platform), merged), o.staffButtons(orig.Platform, t)
 			// A card sent as a photo's caption is edited as a caption.
 			photo, err := firstPhoto(o.tx, t.ID)
 			if err != nil {
