@@ -275,8 +275,8 @@ func firstPhoto(tx *store.Tx, ticketID int64) (*store.TicketAttachment, error) {
 // people refer to a ticket by its number instead.
 func Quotes(p bot.PlatformID) bool { return p != bot.WeChat }
 
-// lines joins the non-empty lines.
-func lines(ls ...string) string {
+// Lines joins the non-empty lines.
+func Lines(ls ...string) string {
 	var b strings.Builder
 	for _, l := range ls {
 		if l == "" {
@@ -289,6 +289,8 @@ func lines(ls ...string) string {
 	}
 	return b.String()
 }
+
+func lines(ls ...string) string { return Lines(ls...) }
 
 // Truncate shortens s to n characters, with an ellipsis when it cut.
 func Truncate(s string, n int) string {

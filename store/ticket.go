@@ -430,20 +430,8 @@ func (tx *Tx) Merge(into, dup *Ticket, actor *Person) (*Ticket, *Ticket, error) 
 
 // MergedFrom lists the tickets merged into a ticket, by number.
 func (tx *Tx) MergedFrom(ticketID int64) ([]int64, error) {
-	rows, err := tx.query(`SELECT id FROM tickets WHERE merged_into = ? ORDER BY id`, ticketID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return queryAll(tx, func(row interface{ Scan(...any) error }) (id int64, err error) { return id, row.Scan(&id) },
+		`SELECT id FROM tickets WHERE merged_into = ? ORDER BY id`, ticketID)
 }
 
 // SetEscalation records that a ticket reached an escalation level.
