@@ -23,15 +23,19 @@ type op struct {
 
 // on returns the op for an actor on a community's ticket.
 func (d *Desk) on(tx *store.Tx, a Actor, communityID int64) (*op, error) {
-	o := &op{d: d, tx: tx, a: a, lang: d.cfg.Lang, loc: d.cfg.Location}
-	if communityID != 0 {
-		c, err := tx.CommunityByID(communityID)
-		if err != nil {
-			return nil, err
-		}
-		o.comm, o.lang, o.loc = c, c.Lang, location(c, d.cfg.Location)
+	if communityID == 0 {
+		return &op{d: d, tx: tx, a: a, lang: d.cfg.Lang, loc: d.cfg.Location}, nil
 	}
-	return o, nil
+	c, err := tx.CommunityByID(communityID)
+	if err != nil {
+		return nil, err
+	}
+	return d.in(tx, a, c), nil
+}
+
+// in is on for a community at hand.
+func (d *Desk) in(tx *store.Tx, a Actor, c *store.Community) *op {
+	return &op{d: d, tx: tx, a: a, comm: c, lang: c.Lang, loc: location(c, d.cfg.Location)}
 }
 
 // location is the zone a community's times are shown in: its own, else def.
