@@ -59,6 +59,7 @@ var specs = map[Command]spec{
 	"suggestions": {run: (*req).suggestions, access: staff},
 	"answer":      {run: (*req).answer, access: staff},
 	"note":        {run: (*req).note, access: staff},
+	"merge":       {run: (*req).merge, access: staff},
 	"metoo":       {run: (*req).metoo},
 	"volunteer":   {run: (*req).volunteer},
 	"volunteers":  {run: (*req).volunteers, access: manager},

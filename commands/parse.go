@@ -121,6 +121,7 @@ var commandTable = []struct {
 	{"suggestions", []string{"意见列表"}},
 	{"answer", []string{"答复"}},
 	{"note", []string{"备注", "内部备注"}},
+	{"merge", []string{"合并", "并单"}},
 	{"receipt", []string{"回执"}},
 	{"metoo", []string{"同", "我也是"}},
 	{"poll", []string{"投票"}},

@@ -310,6 +310,25 @@ func (r *req) rate() error {
 	return r.act(t.ID, desk.Change{Action: store.ActRate, Rating: score, Note: comment})
 }
 
+// merge folds duplicates into a ticket: "/merge 12 13 14" (13 and 14 go
+// into 12). The desk checks that all are active tickets of one community
+// the sender works for.
+func (r *req) merge() error {
+	f := strings.Fields(r.p.Args)
+	if len(f) < 2 {
+		return usage(i18n.UsageMerge)
+	}
+	var ids []int64
+	for _, w := range f {
+		id, err := ParseTicketNumber(w)
+		if err != nil {
+			return store.Errorf(store.EINVALID, "bad_ticket_number", truncate(w, 20))
+		}
+		ids = append(ids, id)
+	}
+	return r.act(ids[0], desk.Change{Action: desk.ActMerge, Merge: ids[1:]})
+}
+
 // comment records a reply on a ticket: staff answers are relayed to the
 // resident's thread; the reporter's follow-ups go to the staff groups.
 // Anyone else's "#12 …" is chatter, not a comment.

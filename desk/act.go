@@ -27,6 +27,10 @@ func (d *Desk) Act(tx *store.Tx, a Actor, id int64, c Change) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
+	if t.MergedInto != 0 && c.Action != store.ActNote {
+		// A duplicate's news is the ticket it went into's.
+		return Outcome{}, store.Errorf(store.EINVALID, "merged", t.ID, t.MergedInto, t.MergedInto)
+	}
 	switch c.Action {
 	case store.ActReopen:
 		if !acc.Reporter && !acc.Staff {

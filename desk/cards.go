@@ -23,15 +23,19 @@ type op struct {
 
 // on returns the op for an actor on a community's ticket.
 func (d *Desk) on(tx *store.Tx, a Actor, communityID int64) (*op, error) {
-	o := &op{d: d, tx: tx, a: a, lang: d.cfg.Lang, loc: d.cfg.Location}
-	if communityID != 0 {
-		c, err := tx.CommunityByID(communityID)
-		if err != nil {
-			return nil, err
-		}
-		o.comm, o.lang, o.loc = c, c.Lang, location(c, d.cfg.Location)
+	if communityID == 0 {
+		return &op{d: d, tx: tx, a: a, lang: d.cfg.Lang, loc: d.cfg.Location}, nil
 	}
-	return o, nil
+	c, err := tx.CommunityByID(communityID)
+	if err != nil {
+		return nil, err
+	}
+	return d.in(tx, a, c), nil
+}
+
+// in is on for a community at hand.
+func (d *Desk) in(tx *store.Tx, a Actor, c *store.Community) *op {
+	return &op{d: d, tx: tx, a: a, comm: c, lang: c.Lang, loc: location(c, d.cfg.Location)}
 }
 
 // location is the zone a community's times are shown in: its own, else def.
@@ -119,6 +123,9 @@ func (o *op) residentCard(t *store.Ticket) (string, error) {
 	if t.Rating != 0 {
 		ls = append(ls, o.t(i18n.CardRating, t.Rating))
 	}
+	if t.MergedInto != 0 {
+		ls = append(ls, o.t(i18n.CardMergedInto, t.MergedInto))
+	}
 	ls = append(ls, due...)
 	if o.d.cfg.PageURL != nil {
 		u, err := o.d.cfg.PageURL(o.tx, t)
@@ -183,6 +190,9 @@ func (o *op) staffButtons(p bot.PlatformID, t *store.Ticket) [][]bot.Button {
 	case store.StatusInProgress, store.StatusOnHold:
 		return [][]bot.Button{{{Text: o.t(i18n.BtnResolve), Data: "t:" + id + ":resolve"}}}
 	case store.StatusResolved, store.StatusClosed:
+		if t.MergedInto != 0 {
+			return nil // its news is the other ticket's now
+		}
 		return [][]bot.Button{{{Text: o.t(i18n.BtnReopen), Data: "t:" + id + ":reopen"}}}
 	}
 	return nil
@@ -219,7 +229,11 @@ func (o *op) refreshCards(t *store.Ticket) error {
 		}
 		out := store.Out{Platform: orig.Platform, Chat: orig.Chat, EditOf: card.row, TicketID: t.ID}
 		if card.staff {
-			out.Text, out.Buttons = o.staffCard(t, orig.Platform), o.staffButtons(orig.Platform, t)
+			merged, err := o.mergedLine(t, true)
+			if err != nil {
+				return err
+			}
+			out.Text, out.Buttons = lines(o.staffCard(t, orig.Platform), merged), o.staffButtons(orig.Platform, t)
 			// A card sent as a photo's caption is edited as a caption.
 			photo, err := firstPhoto(o.tx, t.ID)
 			if err != nil {
@@ -265,8 +279,8 @@ func firstPhoto(tx *store.Tx, ticketID int64) (*store.TicketAttachment, error) {
 // people refer to a ticket by its number instead.
 func Quotes(p bot.PlatformID) bool { return p != bot.WeChat }
 
-// lines joins the non-empty lines.
-func lines(ls ...string) string {
+// Lines joins the non-empty lines.
+func Lines(ls ...string) string {
 	var b strings.Builder
 	for _, l := range ls {
 		if l == "" {
@@ -279,6 +293,8 @@ func lines(ls ...string) string {
 	}
 	return b.String()
 }
+
+func lines(ls ...string) string { return Lines(ls...) }
 
 // Truncate shortens s to n characters, with an ellipsis when it cut.
 func Truncate(s string, n int) string {

@@ -212,3 +212,28 @@ func TestEscalationReachesFollowers(t *testing.T) {
 		}
 	}
 }
+
+// A chat the bot can no longer post in (removed from the group) gets
+// nothing; the followers still hear.
+func TestInactiveChatsAreSkipped(t *testing.T) {
+	e := newEnv(t)
+	tk := e.file("1", "车库门打不开")
+	e.drain()
+	e.follow("2", "2", tk.ID)
+	e.update(func(tx *store.Tx) error {
+		c, err := tx.ChatByKey(bot.Telegram, residentGroup)
+		if err != nil {
+			return err
+		}
+		return tx.SetChatActive(c.ID, false, "kicked")
+	})
+	e.drain()
+	e.mustAct("200", staffGroup, tk.ID, desk.Change{Action: store.ActTake})
+	out := e.drain()
+	if got := to(out, residentGroup); len(got) != 0 {
+		t.Errorf("an inactive group was sent to:\n%s", texts(out))
+	}
+	if got := to(out, "2"); len(got) != 1 {
+		t.Errorf("the follower did not hear:\n%s", texts(out))
+	}
+}

@@ -42,10 +42,7 @@ func (d *Desk) File(tx *store.Tx, a Actor, f Filing) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	o, err := d.on(tx, a, t.CommunityID)
-	if err != nil {
-		return Outcome{}, err
-	}
+	o := d.in(tx, a, f.Community)
 	// The message's attachments are all the new ticket has; the staff card
 	// shows its first photo.
 	var photo *store.TicketAttachment

@@ -185,8 +185,10 @@ func (r *Run) langOf(p *store.Person, def string) string {
 	return def
 }
 
-// clip shortens s to n characters, the last an ellipsis when it cut.
-func clip(s string, n int) string {
+func clip(s string, n int) string { return Clip(s, n) }
+
+// Clip shortens s to n characters, the last an ellipsis when it cut.
+func Clip(s string, n int) string {
 	rs := []rune(s)
 	if len(rs) <= n {
 		return s

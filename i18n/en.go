@@ -868,7 +868,6 @@ Anything else is sent as a chat message, e.g. #repair lift button broken, /help,
 	UsageMerge:             "/merge 12 13 [14…] (folds 13 and 14 into 12)",
 	ErrMergeSelf:           "#%d cannot be merged into itself.",
 	ErrMergeOtherCommunity: "#%d and #%d belong to different communities and cannot be merged.",
-	ErrMergeClosed:         "#%d is finished already (%s) and cannot be merged.",
 	ErrMerged:              "#%d was merged into #%d: please see #%d.",
 	EventMerge:             "%s merged a duplicate into it",
 	EventMerged:            "%s merged it into another ticket",
@@ -877,4 +876,8 @@ Anything else is sent as a chat message, e.g. #repair lift button broken, /help,
 
 	// --- tests
 	JobResultRetentionFiles: "; removed %d stored {file|files} (photos, documents) no ticket refers to",
+
+	RefusedMerge:   "merged",
+	CardMergedInto: "Merged into #%d",
+	CardMergedFrom: "Merged into this one: %s",
 }

@@ -71,6 +71,7 @@ var (
 	refusals = map[string]Key{
 		"take": RefusedTake, "assign": RefusedAssign, "progress": RefusedProgress, "comment": RefusedComment, "hold": RefusedHold,
 		"resolve": RefusedResolve, "reopen": RefusedReopen, "cancel": RefusedCancel, "rate": RefusedRate, "close": RefusedClose, "note": RefusedNote,
+		"merge": RefusedMerge,
 	}
 	roles         = map[string]Key{"resident": RoleResident, "staff": RoleStaff, "manager": RoleManager}
 	scheduleKinds = map[string]Key{"announcement": ScheduleKindAnnouncement, "survey": ScheduleKindSurvey, "activity": ScheduleKindActivity, "meeting": ScheduleKindMeeting}

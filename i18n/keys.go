@@ -895,12 +895,14 @@ var (
 	UsageMerge             = key("usage.merge")
 	ErrMergeSelf           = key("err.merge_self")
 	ErrMergeOtherCommunity = key("err.merge_other_community")
-	ErrMergeClosed         = key("err.merge_closed")
 	ErrMerged              = key("err.merged")
 	EventMerge             = key("event.merge")
 	EventMerged            = key("event.merged")
 	ExportActionMerge      = key("export.action.merge")
 	ExportActionMerged     = key("export.action.merged")
+	RefusedMerge           = key("refused.merge")
+	CardMergedInto         = key("card.merged_into")
+	CardMergedFrom         = key("card.merged_from")
 )
 
 // --- tests

@@ -868,7 +868,6 @@ var zh = map[Key]string{
 	UsageMerge:             "/merge 12 13 [14…]（把 13、14 并入 12）",
 	ErrMergeSelf:           "不能把 #%d 并入它自己。",
 	ErrMergeOtherCommunity: "#%d 和 #%d 不属于同一个小区，不能合并。",
-	ErrMergeClosed:         "#%d 已经结束了（%s），不能再合并。",
 	ErrMerged:              "#%d 已并入 #%d，请查看 #%d。",
 	EventMerge:             "%s 并入了重复的工单",
 	EventMerged:            "%s 将本工单并入了另一件",
@@ -877,4 +876,8 @@ var zh = map[Key]string{
 
 	// --- tests
 	JobResultRetentionFiles: "；另删除 %d 个没有工单引用的照片或文件",
+
+	RefusedMerge:   "合并",
+	CardMergedInto: "已并入 #%d 一起处理",
+	CardMergedFrom: "已并入本单：%s",
 }

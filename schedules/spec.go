@@ -9,6 +9,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/linli/linli/desk"
 	"github.com/linli/linli/store"
 )
 
@@ -238,10 +239,5 @@ func latestDue(sched cron.Schedule, now time.Time, grace time.Duration) time.Tim
 	return last
 }
 
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
+// clip shortens s to n characters, the last an ellipsis when it cut.
+func clip(s string, n int) string { return desk.Clip(s, n) }

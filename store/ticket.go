@@ -58,6 +58,9 @@ type Ticket struct {
 	// later changes can edit them in place.
 	StaffCard    int64
 	ResidentCard int64
+	// MergedInto is the ticket a duplicate was merged into (Merge); 0 for
+	// a ticket of its own.
+	MergedInto int64
 }
 
 // Active reports whether the ticket still needs work.
@@ -71,15 +74,15 @@ func (t *Ticket) Active() bool {
 
 const ticketCols = `id, community_id, kind, status, text, reporter_id, origin_chat_id, origin_msg_id, origin_thread,
 	assignee_id, created_at, updated_at, first_response_at, resolved_at, closed_at, first_response_due, resolve_due,
-	hold_started_at, held_seconds, escalation_level, rating, rating_comment, staff_card, resident_card`
+	hold_started_at, held_seconds, escalation_level, rating, rating_comment, staff_card, resident_card, merged_into`
 
 func scanTicket(row interface{ Scan(...any) error }) (*Ticket, error) {
 	var t Ticket
-	var assignee, firstResp, resolved, closed, holdStart, rating, staffCard, resCard sql.NullInt64
+	var assignee, firstResp, resolved, closed, holdStart, rating, staffCard, resCard, merged sql.NullInt64
 	var created, updated, firstDue, resolveDue, held int64
 	err := row.Scan(&t.ID, &t.CommunityID, &t.Kind, &t.Status, &t.Text, &t.ReporterID, &t.OriginChatID, &t.OriginMsgID, &t.OriginThread,
 		&assignee, &created, &updated, &firstResp, &resolved, &closed, &firstDue, &resolveDue,
-		&holdStart, &held, &t.EscalationLevel, &rating, &t.RatingComment, &staffCard, &resCard)
+		&holdStart, &held, &t.EscalationLevel, &rating, &t.RatingComment, &staffCard, &resCard, &merged)
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +94,7 @@ func scanTicket(row interface{ Scan(...any) error }) (*Ticket, error) {
 	t.Held = time.Duration(held) * time.Second
 	t.Rating = int(rating.Int64)
 	t.StaffCard, t.ResidentCard = staffCard.Int64, resCard.Int64
+	t.MergedInto = merged.Int64
 	return &t, nil
 }
 
@@ -376,6 +380,58 @@ func (tx *Tx) Apply(t *Ticket, c Change) (*Ticket, error) {
 		return nil, err
 	}
 	return tx.Ticket(t.ID)
+}
+
+// Merge folds an active duplicate into an active ticket of the same
+// community: the duplicate closes as merged into it (event "merged",
+// naming it), its reporter and followers follow it, and the ticket records
+// the duplicate (event "merge", naming it). actor is who merged them. It
+// returns both as they are now.
+func (tx *Tx) Merge(into, dup *Ticket, actor *Person) (*Ticket, *Ticket, error) {
+	switch {
+	case into.ID == dup.ID:
+		return nil, nil, Errorf(EINVALID, "merge_self", into.ID)
+	case into.CommunityID != dup.CommunityID:
+		return nil, nil, Errorf(EINVALID, "merge_other_community", dup.ID, into.ID)
+	case !into.Active():
+		return nil, nil, Errorf(EINVALID, "bad_transition", into.ID, "merge", into.Status)
+	case !dup.Active():
+		return nil, nil, Errorf(EINVALID, "bad_transition", dup.ID, "merge", dup.Status)
+	}
+	now := unix(tx.now)
+	if _, err := tx.exec(`UPDATE tickets SET status = 'closed', closed_at = ?, updated_at = ?, merged_into = ?, hold_started_at = NULL
+		WHERE id = ?`, now, now, into.ID, dup.ID); err != nil {
+		return nil, nil, fmt.Errorf("merge ticket: %w", err)
+	}
+	if _, err := tx.exec(`INSERT INTO ticket_followers (ticket_id, person_id, created_at)
+		SELECT ?1, person_id, ?3 FROM (SELECT reporter_id AS person_id FROM tickets WHERE id = ?2
+			UNION SELECT person_id FROM ticket_followers WHERE ticket_id = ?2)
+		WHERE person_id <> (SELECT reporter_id FROM tickets WHERE id = ?1)
+		ON CONFLICT DO NOTHING`, into.ID, dup.ID, now); err != nil {
+		return nil, nil, fmt.Errorf("merge followers: %w", err)
+	}
+	var actorID any
+	if actor != nil {
+		actorID = actor.ID
+	}
+	if err := tx.addEvent(dup.ID, actorID, "merged", dup.Status, StatusClosed, fmt.Sprintf("#%d", into.ID)); err != nil {
+		return nil, nil, err
+	}
+	if err := tx.addEvent(into.ID, actorID, "merge", into.Status, into.Status, fmt.Sprintf("#%d", dup.ID)); err != nil {
+		return nil, nil, err
+	}
+	a, err := tx.Ticket(into.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := tx.Ticket(dup.ID)
+	return a, b, err
+}
+
+// MergedFrom lists the tickets merged into a ticket, by number.
+func (tx *Tx) MergedFrom(ticketID int64) ([]int64, error) {
+	return queryAll(tx, func(row interface{ Scan(...any) error }) (id int64, err error) { return id, row.Scan(&id) },
+		`SELECT id FROM tickets WHERE merged_into = ? ORDER BY id`, ticketID)
 }
 
 // SetEscalation records that a ticket reached an escalation level.
