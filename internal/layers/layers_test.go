@@ -34,7 +34,7 @@ var allowed = map[string][]string{
 	"report":                    {"i18n", "store"},
 	"export":                    {"bot", "i18n", "report", "store"},
 	"commands":                  {"board", "bot", "export", "i18n", "notice", "report", "store"},
-	"schedules":                 {"board", "bot", "commands", "export", "i18n", "notice", "report", "store"},
+	"schedules":                 {"board", "bot", "export", "i18n", "notice", "report", "store"},
 }
 
 // third lists third-party modules only some packages may import.
