@@ -31,8 +31,11 @@ type Jobs interface {
 	Reload(ctx context.Context) error
 }
 
-// JobInfo describes a built-in job.
-type JobInfo struct {
+// JobInfo describes a built-in job: its name, its spec and its next run.
+// It is an alias of a plain struct type, not a type of its own, so that
+// schedules can declare the same type and implement Jobs without importing
+// this package (imports go one way: docs/ARCHITECTURE.md).
+type JobInfo = struct {
 	Name string
 	Spec string
 	Next time.Time

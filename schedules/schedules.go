@@ -25,7 +25,6 @@ import (
 
 	"github.com/linli/linli/board"
 	"github.com/linli/linli/bot"
-	"github.com/linli/linli/commands"
 	"github.com/linli/linli/desk"
 	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/notice"
@@ -80,7 +79,16 @@ type Scheduler struct {
 	started bool
 }
 
-var _ commands.Jobs = (*Scheduler)(nil)
+// JobInfo describes a built-in job: its name, its spec and its next run.
+// Like commands.JobInfo it is an alias of a plain struct type, not a type
+// of its own: the two are then one type, and the Scheduler implements
+// commands.Jobs without this package importing commands (cmd/bot checks
+// that it does).
+type JobInfo = struct {
+	Name string
+	Spec string
+	Next time.Time
+}
 
 // job is a built-in job.
 type job struct {
@@ -342,10 +350,10 @@ func (s *Scheduler) CatchUp(ctx context.Context) error {
 
 // Builtins lists the built-in jobs with their next run after now. It
 // implements commands.Jobs.
-func (s *Scheduler) Builtins(now time.Time) []commands.JobInfo {
-	out := make([]commands.JobInfo, 0, len(s.jobs))
+func (s *Scheduler) Builtins(now time.Time) []JobInfo {
+	out := make([]JobInfo, 0, len(s.jobs))
 	for _, j := range s.jobs {
-		out = append(out, commands.JobInfo{Name: j.name, Spec: j.spec, Next: j.sched.Next(now.In(s.cfg.Location))})
+		out = append(out, JobInfo{Name: j.name, Spec: j.spec, Next: j.sched.Next(now.In(s.cfg.Location))})
 	}
 	return out
 }

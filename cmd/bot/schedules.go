@@ -5,8 +5,13 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/linli/linli/commands"
 	"github.com/linli/linli/schedules"
 )
+
+// The scheduler is the commands' Jobs; schedules does not import commands,
+// so the check that it fits is made here, where the two are wired.
+var _ commands.Jobs = (*schedules.Scheduler)(nil)
 
 // startScheduler builds the scheduler over the open database and starts it:
 // it loads the managers' schedules and, before returning, catches up on runs

@@ -35,7 +35,7 @@ var allowed = map[string][]string{
 	"export":                    {"bot", "i18n", "report", "store"},
 	"desk":                      {"bot", "i18n", "store"},
 	"commands":                  {"board", "bot", "desk", "export", "i18n", "notice", "report", "store"},
-	"schedules":                 {"board", "bot", "commands", "desk", "export", "i18n", "notice", "report", "store"},
+	"schedules":                 {"board", "bot", "desk", "export", "i18n", "notice", "report", "store"},
 }
 
 // third lists third-party modules only some packages may import.
