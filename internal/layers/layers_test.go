@@ -21,6 +21,7 @@ var allowed = map[string][]string{
 	"i18n":                      {},
 	"chart":                     {},
 	"bot/console":               {"bot"},
+	"bot/bottest":               {"bot", "store"},
 	"bot/telegram":              {"bot"},
 	"bot/telegram/telegramtest": {"bot"},
 	"bot/wechat":                {"bot"},
