@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/bot/bottest"
 	"github.com/linli/linli/bot/wechatmp"
 	"github.com/linli/linli/bot/wechatmp/wechatmptest"
 	"github.com/linli/linli/store"
@@ -33,26 +34,9 @@ const (
 )
 
 // clock is a settable clock shared by the fake and the adapter.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type clock = bottest.Clock
 
-func newClock() *clock {
-	return &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock { return bottest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)) }
 
 // sqliteState is the adapter's StateStore over SQLite, as cmd/bot will
 // keep it: one row for the token, one per follower.
@@ -168,22 +152,7 @@ func newMP(t *testing.T, srv *wechatmptest.Server, clk *clock, st wechatmp.State
 }
 
 // lockedBuffer collects log output from many goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedBuffer = bottest.Log
 
 // bench is a running adapter behind a callback server, with the Router,
 // the inbox and the outbox of a real store and a Sender draining it.

@@ -16,52 +16,13 @@ import (
 	"time"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/bot/bottest"
 	"github.com/linli/linli/store"
 )
 
-// stubPlatform is an in-test platform: it delivers what the test gives it and
-// records what the bot sends.
-type stubPlatform struct {
-	id   bot.PlatformID
-	mu   sync.Mutex
-	up   bool
-	sent []bot.Outgoing
-	in   chan bot.Message
-	fail error
-}
-
-func newStub(id bot.PlatformID) *stubPlatform {
-	return &stubPlatform{id: id, up: true, in: make(chan bot.Message)}
-}
-
-func (s *stubPlatform) ID() bot.PlatformID { return s.id }
-func (s *stubPlatform) Run(ctx context.Context, in bot.Inbound) error {
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case m := <-s.in:
-			in.Submit(ctx, m)
-		}
-	}
-}
-func (s *stubPlatform) Send(_ context.Context, out bot.Outgoing) (bot.MessageID, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fail != nil {
-		return "", s.fail
-	}
-	s.sent = append(s.sent, out)
-	return bot.MessageID(out.Chat) + "-sent", nil
-}
-func (s *stubPlatform) Status() (bool, string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.up {
-		return true, "logged in"
-	}
-	return false, "logged out"
-}
+// newStub is an in-test platform (bottest.Platform): it delivers what the
+// test gives it and records what the bot sends.
+func newStub(id bot.PlatformID) *bottest.Platform { return bottest.NewPlatform(id) }
 
 func startMain(t *testing.T, p bot.Platform, now func() time.Time, flags ...string) *Main {
 	t.Helper()
@@ -101,14 +62,12 @@ func TestHealthzAndMetrics(t *testing.T) {
 	base := "http://" + m.HTTPAddr.String()
 
 	// A manager binds a group and a resident files a ticket through the platform.
-	p.in <- bot.Message{Platform: bot.WeChat, Chat: "阳光花园1期", ChatKind: bot.Group, ID: "1", Sender: "张经理", SenderName: "张经理", Text: "/bind 阳光花园"}
-	p.in <- bot.Message{Platform: bot.WeChat, Chat: "阳光花园1期", ChatKind: bot.Group, ID: "2", Sender: "李阿姨", SenderName: "李阿姨", Text: "#报修 电梯坏了"}
+	p.Deliver(bot.Message{Platform: bot.WeChat, Chat: "阳光花园1期", ChatKind: bot.Group, ID: "1", Sender: "张经理", SenderName: "张经理", Text: "/bind 阳光花园"})
+	p.Deliver(bot.Message{Platform: bot.WeChat, Chat: "阳光花园1期", ChatKind: bot.Group, ID: "2", Sender: "李阿姨", SenderName: "李阿姨", Text: "#报修 电梯坏了"})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for {
-		p.mu.Lock()
-		n := len(p.sent)
-		p.mu.Unlock()
+		n := len(p.Sent())
 		if n >= 3 { // the bind's answer, the ticket's card, and the manager's alert: no staff group
 			break
 		}
@@ -155,15 +114,11 @@ func TestHealthzAndMetrics(t *testing.T) {
 	}
 
 	// Logged out: unhealthy.
-	p.mu.Lock()
-	p.up = false
-	p.mu.Unlock()
+	p.SetUp(false)
 	if code, body := get(t, base+"/healthz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "wechat is down") {
 		t.Errorf("healthz while down = %d %s", code, body)
 	}
-	p.mu.Lock()
-	p.up = true
-	p.mu.Unlock()
+	p.SetUp(true)
 
 	// A message that cannot go out for a long time: the outbox is stuck.
 	m.DB.Update(context.Background(), func(tx *store.Tx) error {

@@ -22,6 +22,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/bot/bottest"
 	"github.com/linli/linli/bot/telegram"
 	"github.com/linli/linli/bot/wechat/wechattest"
 	"github.com/linli/linli/store"
@@ -57,40 +58,13 @@ func holdLock(t *testing.T, path string) (release func()) {
 
 // syncLog is a log destination the bot's goroutines may share; wait
 // blocks until a line with a given text has been written.
-type syncLog struct {
-	mu   sync.Mutex
-	b    bytes.Buffer
-	bump chan struct{}
-}
+type syncLog struct{ bottest.Log }
 
-func newSyncLog() *syncLog { return &syncLog{bump: make(chan struct{}, 1)} }
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	select {
-	case l.bump <- struct{}{}:
-	default:
-	}
-	return l.b.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+func newSyncLog() *syncLog { return &syncLog{} }
 
 func (l *syncLog) wait(t *testing.T, text string) {
 	t.Helper()
-	timeout := time.After(20 * time.Second)
-	for !strings.Contains(l.String(), text) {
-		select {
-		case <-l.bump:
-		case <-timeout:
-			t.Fatalf("the log never said %q:\n%s", text, l.String())
-		}
-	}
+	l.WaitLine(t, 20*time.Second, text)
 }
 
 func healthz(t *testing.T, m *Main) (int, Health, string) {

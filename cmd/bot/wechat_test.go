@@ -6,11 +6,11 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/bot/bottest"
 	"github.com/linli/linli/bot/telegram"
 	"github.com/linli/linli/bot/wechat"
 	"github.com/linli/linli/bot/wechat/wechattest"
@@ -74,51 +74,14 @@ type wcBot struct {
 }
 
 // watchBuffer keeps a log and lets a test wait for a line in it.
-type watchBuffer struct {
-	mu      sync.Mutex
-	b       strings.Builder
-	changed chan struct{}
-}
+type watchBuffer struct{ bottest.Log }
 
-func newWatchBuffer() *watchBuffer { return &watchBuffer{changed: make(chan struct{})} }
-
-func (l *watchBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	close(l.changed)
-	l.changed = make(chan struct{})
-	return l.b.Write(p)
-}
-
-func (l *watchBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+func newWatchBuffer() *watchBuffer { return &watchBuffer{} }
 
 // waitLine waits until a line of the log contains every part.
 func (l *watchBuffer) waitLine(t *testing.T, parts ...string) {
 	t.Helper()
-	deadline := time.After(wcWait)
-	for {
-		l.mu.Lock()
-		text, ch := l.b.String(), l.changed
-		l.mu.Unlock()
-		for _, line := range strings.Split(text, "\n") {
-			found := true
-			for _, p := range parts {
-				found = found && strings.Contains(line, p)
-			}
-			if found {
-				return
-			}
-		}
-		select {
-		case <-ch:
-		case <-deadline:
-			t.Fatalf("no log line with %q", parts)
-		}
-	}
+	l.WaitLine(t, wcWait, parts...)
 }
 
 // start runs the bot on WeChat (and on Telegram when w.tg is set). It is

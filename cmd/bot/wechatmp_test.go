@@ -12,10 +12,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/linli/linli/bot/bottest"
 	"github.com/linli/linli/bot/telegram"
 	"github.com/linli/linli/bot/telegram/telegramtest"
 	"github.com/linli/linli/bot/wechatmp"
@@ -25,24 +25,9 @@ import (
 
 // mpClock is the clock the bot and the fake MP API share, so that a test
 // can move past a follower's 48-hour window.
-type mpClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type mpClock = bottest.Clock
 
-func newMPClock() *mpClock { return &mpClock{now: time.Now().Truncate(time.Second)} }
-
-func (c *mpClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *mpClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+func newMPClock() *mpClock { return bottest.NewClock(time.Now().Truncate(time.Second)) }
 
 // mpWorld is a fake MP API beside the fake Telegram of tgWorld: the
 // office's staff group on Telegram, residents following the service account.

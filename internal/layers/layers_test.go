@@ -20,6 +20,7 @@ var allowed = map[string][]string{
 	"bot":                       {},
 	"i18n":                      {},
 	"bot/console":               {"bot"},
+	"bot/bottest":               {"bot", "store"},
 	"bot/telegram":              {"bot"},
 	"bot/telegram/telegramtest": {"bot"},
 	"bot/wechat":                {"bot"},
