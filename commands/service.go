@@ -44,6 +44,9 @@ type Config struct {
 	// Account is the official account residents follow (the WeChat service
 	// account), for /qrcode, /menu and joins by QR code; nil: none.
 	Account Account
+	// WebURL is where the web desk is reached (https://linli.example.com),
+	// for the sign-in links /web sends; "": no web desk.
+	WebURL string
 }
 
 // NameDirectory is implemented by platforms whose people are their names

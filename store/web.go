@@ -184,7 +184,7 @@ func (tx *Tx) TicketPageToken(ticketID int64) (string, error) {
 		return "", fmt.Errorf("read ticket page: %w", err)
 	}
 	if tx.tx != nil {
-		return "", Errorf(ENOTFOUND, "no_ticket_page", ticketID) // a read transaction cannot make one
+		return "", Errorf(ENOTFOUND, "no_ticket_page") // a read transaction cannot make one
 	}
 	token = NewToken()
 	if _, err := tx.exec(`INSERT INTO ticket_pages (ticket_id, token, created_at) VALUES (?, ?, ?)`, ticketID, token, unix(tx.now)); err != nil {
@@ -198,7 +198,7 @@ func (tx *Tx) TicketPageToken(ticketID int64) (string, error) {
 func (tx *Tx) TicketByPageToken(token string) (*Ticket, error) {
 	t, err := scanTicket(tx.queryRow(`SELECT `+ticketCols+` FROM tickets WHERE id = (SELECT ticket_id FROM ticket_pages WHERE token = ?)`, token))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "no_ticket_page", 0)
+		return nil, Errorf(ENOTFOUND, "no_ticket_page")
 	}
 	return t, err
 }
