@@ -238,7 +238,11 @@ func (r *req) notifyAccountStaff(t *store.Ticket) error {
 			continue
 		}
 		seen[ps.ID] = true
-		text := lines(r.staffCard(t, p), r.t(i18n.AccountStaffHint, t.ID))
+		card, err := r.s.desk.StaffCard(r.tx, t, p)
+		if err != nil {
+			return err
+		}
+		text := lines(card, r.t(i18n.AccountStaffHint, t.ID))
 		if u := acc.DeskURL(t.ID); u != "" {
 			text = lines(text, r.t(i18n.AccountStaffDesk, u))
 		}

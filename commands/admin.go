@@ -92,7 +92,7 @@ func (r *req) bind() error {
 	}
 	if role == store.RoleStaffChat {
 		msg = append(msg, r.t(i18n.BindStaff, comm.Name))
-		if missed, err = r.missedTickets(comm.ID); err != nil {
+		if missed, err = r.s.desk.MissedTickets(r.tx, comm.ID); err != nil {
 			return err
 		}
 		if len(missed) > 0 {
@@ -114,7 +114,7 @@ func (r *req) bind() error {
 	if err != nil {
 		return err
 	}
-	return r.postMissedCards(chat, missed)
+	return r.s.desk.PostMissedCards(r.tx, chat, missed)
 }
 
 // quoteName quotes a community name with spaces, as a command takes it.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/desk"
 	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
@@ -44,6 +45,9 @@ type Config struct {
 	// Account is the official account residents follow (the WeChat service
 	// account), for /qrcode, /menu and joins by QR code; nil: none.
 	Account Account
+	// Desk is the ticket workflow the commands act through; nil: one made
+	// of this Config (Lang, Location, Editable, Buttons, DataDir, Log).
+	Desk *desk.Desk
 	// WebURL is where the web desk is reached (https://linli.example.com),
 	// for the sign-in links /web sends; "": no web desk.
 	WebURL string
@@ -70,8 +74,8 @@ type Service struct {
 	seen   map[seenKey]time.Time // who was recorded recently, to spare the writer
 
 	suggestLimit *suggestLimiter
-	recent       recentTickets // candidates for the duplicate hint (metoo.go)
-	boardQ       *boardQueue   // pinned-board refreshes asked for by commands (boardqueue.go)
+	desk         *desk.Desk  // the ticket workflow
+	boardQ       *boardQueue // pinned-board refreshes asked for by commands (boardqueue.go)
 }
 
 type seenKey struct {
@@ -98,7 +102,11 @@ func New(db *store.DB, cfg Config) *Service {
 	if cfg.PrivacyMode == nil {
 		cfg.PrivacyMode = func(bot.PlatformID) bool { return false }
 	}
-	s := &Service{db: db, cfg: cfg, log: cfg.Log, seen: map[seenKey]time.Time{}, suggestLimit: newSuggestLimiter()}
+	if cfg.Desk == nil {
+		cfg.Desk = desk.New(desk.Config{Lang: cfg.Lang, Location: cfg.Location, Editable: cfg.Editable, Buttons: cfg.Buttons,
+			DataDir: cfg.DataDir, Log: cfg.Log})
+	}
+	s := &Service{db: db, cfg: cfg, log: cfg.Log, seen: map[seenKey]time.Time{}, suggestLimit: newSuggestLimiter(), desk: cfg.Desk}
 	s.boardQ = newBoardQueue(s.refreshBoards)
 	return s
 }
@@ -519,77 +527,10 @@ func (s *Service) location(c *store.Community) *time.Location {
 	return s.cfg.Location
 }
 
-// notifyManagers tells a community's managers (and the company-wide ones)
-// privately about something of that community.
-func (r *req) notifyManagers(communityID int64, text func(lang string) string) error {
-	return NotifyCommunityManagers(r.tx, r.s.cfg.Lang, communityID, text)
-}
-
-// NotifyCommunityManagers queues a private message about a community to
-// its managers and the company-wide managers whose private chat is known,
-// in the community's language. With communityID 0 (something no community
-// owns yet, such as a new group) only the company-wide managers hear it,
-// in defLang. No other community's manager hears anything of it.
+// NotifyCommunityManagers is desk.NotifyCommunityManagers, for the
+// commands that tell managers of something not about a ticket.
 func NotifyCommunityManagers(tx *store.Tx, defLang string, communityID int64, text func(lang string) string) error {
-	lang := defLang
-	if communityID != 0 {
-		c, err := tx.CommunityByID(communityID)
-		if err != nil {
-			return err
-		}
-		lang = c.Lang
-	}
-	ms, err := tx.ManagersOf(communityID)
-	if err != nil {
-		return err
-	}
-	for _, m := range ms {
-		if m.PrivateChat == "" {
-			continue
-		}
-		if _, err := tx.Enqueue(store.Out{Platform: m.Platform, Chat: m.PrivateChat, Text: text(lang)}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return desk.NotifyCommunityManagers(tx, defLang, communityID, text)
 }
 
-// NotifyManagers queues a private message about the bot itself (a platform
-// logged out, a session to confirm) to every manager of every community
-// whose private chat is known, each in the language of their first
-// community, skipping managers on the platform named by except (an alert
-// about that platform cannot go over it). It carries nothing of any one
-// community: for that, NotifyCommunityManagers.
-func NotifyManagers(tx *store.Tx, defLang string, except bot.PlatformID, text func(lang string) string) error {
-	ms, err := tx.Managers()
-	if err != nil {
-		return err
-	}
-	for _, m := range ms {
-		if m.PrivateChat == "" || (except != "" && m.Platform == except) {
-			continue
-		}
-		lang := defLang
-		roles, err := tx.Memberships(m.ID)
-		if err != nil {
-			return err
-		}
-		if ids := roles.Communities(); len(ids) > 0 {
-			if c, err := tx.CommunityByID(ids[0]); err == nil {
-				lang = c.Lang
-			}
-		}
-		if _, err := tx.Enqueue(store.Out{Platform: m.Platform, Chat: m.PrivateChat, Text: text(lang)}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func truncate(s string, n int) string {
-	rs := []rune(strings.TrimSpace(s))
-	if len(rs) <= n {
-		return string(rs)
-	}
-	return string(rs[:n]) + "…"
-}
+func truncate(s string, n int) string { return desk.Truncate(s, n) }

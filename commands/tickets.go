@@ -2,7 +2,6 @@ package commands
 
 import (
 	"cmp"
-	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -10,12 +9,13 @@ import (
 	"time"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/desk"
 	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
-// newTicket files a repair or complaint from the message and answers with the
-// ticket card; the staff groups get a staff card.
+// newTicket files a repair or complaint from the message (desk.File): the
+// resident's card answers it, the staff groups get a staff card.
 func (r *req) newTicket(kind string) error {
 	text := r.p.Args
 	if strings.TrimSpace(text) == "" {
@@ -35,154 +35,43 @@ func (r *req) newTicket(kind string) error {
 	if n >= r.s.cfg.ThrottleCount {
 		return store.Errorf(store.EINVALID, "throttled", n)
 	}
-	t, err := r.tx.CreateTicket(store.NewTicket{Community: comm, Kind: kind, Text: text, Reporter: r.me, Chat: r.chat, MsgID: r.m.ID, Thread: r.m.Thread})
+	o, err := r.s.desk.File(r.tx, r.actor(), desk.Filing{Kind: kind, Text: text, Community: comm, Chat: r.chat,
+		MsgID: r.m.ID, Thread: r.m.Thread, Attachments: r.m.Attachments})
 	if err != nil {
 		return err
 	}
-	// The message's attachments are all the new ticket has; the staff card
-	// shows its first photo.
-	var photo *store.TicketAttachment
-	for _, a := range r.m.Attachments {
-		saved, err := r.tx.SaveAttachment(t.ID, r.m.Platform, a, r.s.cfg.DataDir)
-		if err != nil {
-			return err
-		}
-		if photo == nil && saved.Kind == "photo" {
-			photo = saved
-		}
-	}
-	// One message per ticket: a hint at a like ticket is part of the card.
-	similar, err := r.similarHint(t)
-	if err != nil {
-		return err
-	}
-	resCard, err := r.tx.Enqueue(store.Out{
-		Platform: r.m.Platform, Chat: r.m.Chat, Thread: r.m.Thread, ReplyTo: r.m.ID,
-		Text: lines(r.residentCard(t), r.whichCommunity(t), r.createdHint(t), similar), TicketID: t.ID, LinkRole: "card",
-	})
-	if err != nil {
-		return err
-	}
-	staffCard, err := r.postStaffCards(t, photo)
-	if err != nil {
-		return err
-	}
-	if err := r.tx.SetCards(t.ID, resCard, staffCard); err != nil {
-		return err
-	}
-	return r.notifyAccountStaff(t)
+	return r.notifyAccountStaff(o.Ticket)
 }
 
-// postStaffCards sends the staff card of a new ticket, with its photo if it
-// has one, to every staff group of the ticket's community and returns the
-// first card's outbox row.
-func (r *req) postStaffCards(t *store.Ticket, photo *store.TicketAttachment) (int64, error) {
-	chats, err := r.tx.CommunityChats(t.CommunityID, store.RoleStaffChat)
-	if err != nil {
-		return 0, err
+// actor is the sender as the desk sees them: who, in which community's
+// group (or privately), in which chat, by a button or not.
+func (r *req) actor() desk.Actor {
+	w := desk.InGroup
+	if r.chat.Kind == bot.Private {
+		w = desk.InPrivate
 	}
-	var first int64
-	for _, c := range chats {
-		out := store.Out{
-			Platform: c.Platform, Chat: c.Key, Text: r.staffCard(t, c.Platform), Buttons: r.staffButtons(c.Platform, t),
-			TicketID: t.ID, LinkRole: "staff_card",
-		}
-		if photo != nil {
-			out.Attachment = photo.Outgoing(c.Platform) // the card is the photo's caption
-		}
-		id, err := r.tx.Enqueue(out)
-		if err != nil {
-			return 0, err
-		}
-		if first == 0 {
-			first = id
-		}
-	}
-	if len(chats) == 0 {
-		// Nobody would hear of it: the managers do, and binding a staff
-		// group later posts it there (bind: postMissedCards).
-		comm, err := r.tx.CommunityByID(t.CommunityID)
-		if err != nil {
-			return 0, err
-		}
-		text := truncate(t.Text, 60)
-		if err := r.notifyManagers(t.CommunityID, func(lang string) string {
-			return i18n.T(lang, i18n.NoStaffGroup, comm.Name, t.ID, text, quoteName(comm.Name))
-		}); err != nil {
-			return 0, err
-		}
-	}
-	return first, nil
+	return desk.Actor{Person: r.me, Scope: r.scope, Where: w, Platform: r.m.Platform, Chat: r.m.Chat, Button: r.m.Callback != nil}
 }
 
-// missedTickets lists, oldest first, a community's open tickets that no
-// staff group received (filed while it had none).
-func (r *req) missedTickets(communityID int64) ([]*store.Ticket, error) {
-	ts, err := r.tx.Tickets(store.TicketFilter{CommunityID: communityID, Active: true})
+// act has the desk apply a change for the sender and answers them with its
+// outcome: a toast for a button, a reply otherwise.
+func (r *req) act(id int64, c desk.Change) error {
+	o, err := r.s.desk.Act(r.tx, r.actor(), id, c)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var out []*store.Ticket
-	for i := len(ts) - 1; i >= 0; i-- {
-		if ts[i].StaffCard == 0 {
-			out = append(out, ts[i])
-		}
-	}
-	return out, nil
+	return r.tell(o)
 }
 
-// postMissedCards posts the cards of missed tickets in a staff group just
-// bound; they become the tickets' staff cards.
-func (r *req) postMissedCards(chat *store.Chat, ts []*store.Ticket) error {
-	for _, t := range ts {
-		out := store.Out{
-			Platform: chat.Platform, Chat: chat.Key, Text: r.staffCard(t, chat.Platform), Buttons: r.staffButtons(chat.Platform, t),
-			TicketID: t.ID, LinkRole: "staff_card",
-		}
-		photo, err := r.firstPhoto(t.ID)
-		if err != nil {
-			return err
-		}
-		if photo != nil {
-			out.Attachment = photo.Outgoing(chat.Platform)
-		}
-		id, err := r.tx.Enqueue(out)
-		if err != nil {
-			return err
-		}
-		if err := r.tx.SetCards(t.ID, 0, id); err != nil {
-			return err
-		}
+// tell answers the sender with what came of an action.
+func (r *req) tell(o desk.Outcome) error {
+	if o.Reply() {
+		return r.reply(o.Answer(r.lang))
 	}
-	return nil
+	return r.ack(o.Answer(r.lang))
 }
 
 func (r *req) kindName(t *store.Ticket) string { return r.t(i18n.Kind(t.Kind)) }
-
-// residentCard is what the resident sees: number, kind, text, status, due times.
-func (r *req) residentCard(t *store.Ticket) string {
-	due := []string{}
-	if t.FirstResponseAt.IsZero() {
-		due = append(due, r.t(i18n.CardFirstDue, r.when(t.FirstResponseDue)))
-	}
-	if t.Active() {
-		due = append(due, r.t(i18n.CardResolveDue, r.when(t.ResolveDue)))
-	}
-	ls := []string{
-		r.t(i18n.CardTitle, t.ID, r.kindName(t)),
-		r.t(i18n.CardText, t.Text),
-		r.t(i18n.CardStatus, r.t(i18n.Status(t.Status))),
-	}
-	if t.AssigneeID != 0 {
-		if a, err := r.person(t.AssigneeID); err == nil {
-			ls = append(ls, r.t(i18n.CardAssignee, a.Label()))
-		}
-	}
-	if t.Rating != 0 {
-		ls = append(ls, r.t(i18n.CardRating, t.Rating))
-	}
-	return lines(append(ls, due...)...)
-}
 
 // person returns someone by id: the sender without a query.
 func (r *req) person(id int64) (*store.Person, error) {
@@ -190,64 +79,6 @@ func (r *req) person(id int64) (*store.Person, error) {
 		return r.me, nil
 	}
 	return r.tx.PersonByID(id)
-}
-
-// staffCard is what staff see in their group on platform p.
-func (r *req) staffCard(t *store.Ticket, p bot.PlatformID) string {
-	reporter := "?"
-	if p, err := r.person(t.ReporterID); err == nil {
-		reporter = p.Label()
-	}
-	commName := ""
-	if r.comm != nil && r.comm.ID == t.CommunityID {
-		commName = r.comm.Name
-	} else if c, err := r.tx.CommunityByID(t.CommunityID); err == nil {
-		commName = c.Name
-	}
-	ls := []string{
-		r.t(i18n.CardStaffTitle, t.ID, r.kindName(t), commName),
-		r.t(i18n.CardReporter, reporter),
-		r.t(i18n.CardText, t.Text),
-		r.t(i18n.CardStatus, r.t(i18n.Status(t.Status))),
-	}
-	if t.AssigneeID != 0 {
-		if a, err := r.person(t.AssigneeID); err == nil {
-			ls = append(ls, r.t(i18n.CardAssignee, a.Label()))
-		}
-	}
-	if t.FirstResponseAt.IsZero() && t.Active() {
-		ls = append(ls, r.t(i18n.CardFirstDue, r.when(t.FirstResponseDue)))
-	}
-	if t.Active() {
-		ls = append(ls, r.t(i18n.CardResolveDue, r.when(t.ResolveDue)))
-	}
-	if t.Rating != 0 {
-		ls = append(ls, r.t(i18n.CardRating, t.Rating))
-	}
-	if t.Status == store.StatusOpen {
-		if quotes(p) {
-			ls = append(ls, r.t(i18n.CardStaffHint, t.ID, t.ID))
-		} else {
-			ls = append(ls, r.t(i18n.CardStaffHintRef, t.ID, t.ID, t.ID))
-		}
-	}
-	return lines(ls...)
-}
-
-func (r *req) staffButtons(p bot.PlatformID, t *store.Ticket) [][]bot.Button {
-	if !r.s.cfg.Buttons[p] {
-		return nil
-	}
-	id := strconv.FormatInt(t.ID, 10)
-	switch t.Status {
-	case store.StatusOpen:
-		return [][]bot.Button{{{Text: r.t(i18n.BtnTake), Data: "t:" + id + ":take"}, {Text: r.t(i18n.BtnResolve), Data: "t:" + id + ":resolve"}}}
-	case store.StatusInProgress, store.StatusOnHold:
-		return [][]bot.Button{{{Text: r.t(i18n.BtnResolve), Data: "t:" + id + ":resolve"}}}
-	case store.StatusResolved, store.StatusClosed:
-		return [][]bot.Button{{{Text: r.t(i18n.BtnReopen), Data: "t:" + id + ":reopen"}}}
-	}
-	return nil
 }
 
 // personArg resolves a PERSON argument; with none, a command sent as a reply
@@ -268,7 +99,7 @@ func (r *req) personArg(ref string, communityID int64) (*store.Person, error) {
 // group's community as the only one. A ticket they may not see is "no
 // ticket #N", as for a number no ticket has.
 func (r *req) ticketFor(id int64) (*store.Ticket, store.TicketAccess, error) {
-	return r.tx.TicketFor(r.me, r.scope, id)
+	return r.s.desk.Ticket(r.tx, r.actor(), id)
 }
 
 // staffTicket is ticketFor for the staff's commands: the sender must work
@@ -328,112 +159,6 @@ func (r *req) ticketWithNote(noteUsage i18n.Key) (*store.Ticket, string, error) 
 	return t, note, nil
 }
 
-// whichCommunity names the ticket's community, in a private chat of
-// someone who belongs to more than one (a group is one community's).
-func (r *req) whichCommunity(t *store.Ticket) string {
-	if r.chat.Kind != bot.Private || (len(r.me.Memberships.Communities()) < 2 && !r.me.Memberships.CompanyWide()) {
-		return ""
-	}
-	name := ""
-	if r.comm != nil && r.comm.ID == t.CommunityID {
-		name = r.comm.Name
-	} else if c, err := r.tx.CommunityByID(t.CommunityID); err == nil {
-		name = c.Name
-	}
-	return r.t(i18n.CardCommunity, name)
-}
-
-// toResident tells the reporter about a change, in the ticket's thread.
-func (r *req) toResident(t *store.Ticket, text string, buttons [][]bot.Button) error {
-	chat, err := r.tx.ChatByID(t.OriginChatID)
-	if err != nil {
-		return err
-	}
-	if chat.Platform == r.m.Platform && chat.Key == r.m.Chat && r.m.Callback == nil && r.me.ID != t.ReporterID {
-		// Said in the resident's own chat already; the card edit is enough.
-		return nil
-	}
-	if !r.s.cfg.Buttons[chat.Platform] {
-		buttons = nil
-	}
-	if _, err = r.tx.Enqueue(store.Out{
-		Platform: chat.Platform, Chat: chat.Key, Thread: t.OriginThread, ReplyTo: t.OriginMsgID,
-		Text: text, Buttons: buttons, TicketID: t.ID, LinkRole: "relay",
-	}); err != nil {
-		return err
-	}
-	// Co-reporters who are not in that chat hear about it privately.
-	fs, err := r.tx.Followers(t.ID)
-	if err != nil {
-		return err
-	}
-	for _, f := range fs {
-		if f.PrivateChat == "" || (f.Platform == chat.Platform && f.GroupChat == chat.Key) {
-			continue
-		}
-		// If they never opened a private chat with the bot, answer in their group.
-		if _, err := r.tx.Enqueue(store.Out{Platform: f.Platform, Chat: f.PrivateChat, Text: text, TicketID: t.ID, LinkRole: "relay",
-			FallbackChat: f.GroupChat}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// toStaff passes a resident's words to the staff groups.
-func (r *req) toStaff(t *store.Ticket, text string) error {
-	chats, err := r.tx.CommunityChats(t.CommunityID, store.RoleStaffChat)
-	if err != nil {
-		return err
-	}
-	for _, c := range chats {
-		if c.Platform == r.m.Platform && c.Key == r.m.Chat {
-			continue
-		}
-		if _, err := r.tx.Enqueue(store.Out{Platform: c.Platform, Chat: c.Key, Text: text, TicketID: t.ID, LinkRole: "relay"}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// refreshCards edits the ticket's cards in place where the platform can.
-func (r *req) refreshCards(t *store.Ticket) error {
-	for _, card := range []struct {
-		row   int64
-		staff bool
-	}{{t.StaffCard, true}, {t.ResidentCard, false}} {
-		if card.row == 0 {
-			continue
-		}
-		orig, err := r.tx.OutboxRowByID(card.row)
-		if err != nil {
-			return err
-		}
-		if !r.s.cfg.Editable[orig.Platform] {
-			continue
-		}
-		out := store.Out{Platform: orig.Platform, Chat: orig.Chat, EditOf: card.row, TicketID: t.ID}
-		if card.staff {
-			out.Text, out.Buttons = r.staffCard(t, orig.Platform), r.staffButtons(orig.Platform, t)
-			// A card sent as a photo's caption is edited as a caption.
-			photo, err := r.firstPhoto(t.ID)
-			if err != nil {
-				return err
-			}
-			if photo != nil {
-				out.Attachment = photo.Outgoing(orig.Platform)
-			}
-		} else {
-			out.Text = r.residentCard(t)
-		}
-		if _, err := r.tx.Enqueue(out); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // ack confirms a staff action: a toast for a button press, a reply otherwise.
 func (r *req) ack(text string) error {
 	if r.m.Callback != nil {
@@ -443,45 +168,12 @@ func (r *req) ack(text string) error {
 	return r.reply(text)
 }
 
-// change applies a lifecycle action and refreshes the cards.
-func (r *req) change(t *store.Ticket, c store.Change) (*store.Ticket, error) {
-	c.Actor = r.me.In(t.CommunityID) // staff there, or not: the first response counts only for staff
-	after, err := r.tx.Apply(t, c)
-	if err != nil {
-		return nil, err
-	}
-	if !cardChanged(t, after) {
-		return after, nil
-	}
-	return after, r.refreshCards(after)
-}
-
-// cardChanged reports whether anything a card shows differs.
-func cardChanged(a, b *store.Ticket) bool {
-	return a.Status != b.Status || a.AssigneeID != b.AssigneeID || a.Rating != b.Rating ||
-		a.FirstResponseAt.IsZero() != b.FirstResponseAt.IsZero() || !a.ResolveDue.Equal(b.ResolveDue)
-}
-
 func (r *req) take() error {
 	id, err := r.argID()
 	if err != nil {
 		return err
 	}
-	t, err := r.staffTicket(id)
-	if err != nil {
-		return err
-	}
-	if t.AssigneeID == r.me.ID && t.Status == store.StatusInProgress {
-		// Taking it again would repeat the news to the resident and the history.
-		return r.ack(r.t(i18n.AlreadyYours, t.ID))
-	}
-	if t, err = r.change(t, store.Change{Action: store.ActTake, Assignee: r.me}); err != nil {
-		return err
-	}
-	if err := r.toResident(t, r.t(i18n.TicketTaken, t.ID, r.me.Label()), nil); err != nil {
-		return err
-	}
-	return r.ack(r.t(i18n.AckTake, t.ID))
+	return r.act(id, desk.Change{Action: store.ActTake})
 }
 
 func (r *req) assign() error {
@@ -500,31 +192,7 @@ func (r *req) assign() error {
 	if a == nil {
 		return usage(i18n.UsageAssign)
 	}
-	// Only the community's staff get its tickets (and their reminders).
-	roles, err := r.tx.Memberships(a.ID)
-	if err != nil {
-		return err
-	}
-	if !roles.Staff(t.CommunityID) {
-		return store.Errorf(store.EINVALID, "assign_not_staff", a.Label())
-	}
-	if t.AssigneeID == a.ID && t.Status == store.StatusInProgress {
-		return r.ack(r.t(i18n.AlreadyAssigned, t.ID, a.Label()))
-	}
-	if t, err = r.change(t, store.Change{Action: store.ActAssign, Assignee: a}); err != nil {
-		return err
-	}
-	if err := r.toResident(t, r.t(i18n.TicketAssigned, t.ID, a.Label()), nil); err != nil {
-		return err
-	}
-	if a.ID != r.me.ID && a.PrivateChat != "" {
-		// The assignee hears of it where nobody else reads.
-		msg := r.t(i18n.TicketAssignedToYou, r.me.Label(), t.ID, truncate(t.Text, 80), t.ID, t.ID)
-		if _, err := r.tx.Enqueue(store.Out{Platform: a.Platform, Chat: a.PrivateChat, Text: msg}); err != nil {
-			return err
-		}
-	}
-	return r.ack(r.t(i18n.AckAssign, t.ID, a.Label()))
+	return r.act(t.ID, desk.Change{Action: store.ActAssign, Assignee: a})
 }
 
 func (r *req) progress() error {
@@ -532,18 +200,7 @@ func (r *req) progress() error {
 	if err != nil {
 		return err
 	}
-	wasHeld := t.Status == store.StatusOnHold
-	if t, err = r.change(t, store.Change{Action: store.ActProgress, Note: text}); err != nil {
-		return err
-	}
-	msg := r.t(i18n.TicketReply, t.ID, r.me.Label(), text)
-	if wasHeld {
-		msg = r.t(i18n.TicketResumed, t.ID, r.me.Label(), text)
-	}
-	if err := r.toResident(t, msg, nil); err != nil {
-		return err
-	}
-	return r.ack(r.t(i18n.AckProgress, t.ID))
+	return r.act(t.ID, desk.Change{Action: store.ActProgress, Note: text})
 }
 
 func (r *req) hold() error {
@@ -551,16 +208,7 @@ func (r *req) hold() error {
 	if err != nil {
 		return err
 	}
-	if t.Status == store.StatusOnHold {
-		return r.ack(r.t(i18n.AlreadyHeld, t.ID, t.ID))
-	}
-	if t, err = r.change(t, store.Change{Action: store.ActHold, Note: reason}); err != nil {
-		return err
-	}
-	if err := r.toResident(t, r.t(i18n.TicketHeld, t.ID, reason), nil); err != nil {
-		return err
-	}
-	return r.ack(r.t(i18n.AckHold, t.ID))
+	return r.act(t.ID, desk.Change{Action: store.ActHold, Note: reason})
 }
 
 func (r *req) resolve() error {
@@ -568,35 +216,7 @@ func (r *req) resolve() error {
 	if err != nil {
 		return err
 	}
-	if t.Status == store.StatusResolved {
-		return r.ack(r.t(i18n.AlreadyResolved, t.ID))
-	}
-	if t, err = r.change(t, store.Change{Action: store.ActResolve, Note: note}); err != nil {
-		return err
-	}
-	msg := r.t(i18n.TicketResolved, t.ID, r.me.Label())
-	if note != "" {
-		msg = r.t(i18n.TicketResolvedNote, t.ID, r.me.Label(), note)
-	}
-	origin, err := r.tx.ChatByID(t.OriginChatID)
-	if err != nil {
-		return err
-	}
-	var buttons [][]bot.Button
-	if r.s.cfg.Buttons[origin.Platform] {
-		msg = lines(msg, r.t(i18n.TicketRateButtons))
-		row := make([]bot.Button, 0, 5)
-		for i := 1; i <= 5; i++ {
-			row = append(row, bot.Button{Text: strings.Repeat("★", i), Data: fmt.Sprintf("rate:%d:%d", t.ID, i)})
-		}
-		buttons = [][]bot.Button{row[:3], row[3:]}
-	} else {
-		msg = lines(msg, r.t(i18n.TicketRateAsk, t.ID))
-	}
-	if err := r.toResident(t, msg, buttons); err != nil {
-		return err
-	}
-	return r.ack(r.t(i18n.AckResolve, t.ID))
+	return r.act(t.ID, desk.Change{Action: store.ActResolve, Note: note})
 }
 
 func (r *req) reopen() error {
@@ -604,38 +224,7 @@ func (r *req) reopen() error {
 	if err != nil {
 		return err
 	}
-	t, acc, err := r.reporterTicket(id, true)
-	if err != nil {
-		return err
-	}
-	rated, comment := t.Rating, t.RatingComment
-	if t, err = r.change(t, store.Change{Action: store.ActReopen}); err != nil {
-		return err
-	}
-	if rated != 0 {
-		// The rating stays in the month's figures; the managers hear that
-		// the ticket it rated is open again, and who opened it.
-		who := r.me.Label()
-		if err := r.notifyManagers(t.CommunityID, func(lang string) string {
-			msg := i18n.T(lang, i18n.TicketReopenedRated, t.ID, rated, who, truncate(t.Text, 80))
-			if comment != "" {
-				msg = lines(msg, i18n.T(lang, i18n.TicketLowRatingComment, comment))
-			}
-			return msg
-		}); err != nil {
-			return err
-		}
-	}
-	if acc.Reporter {
-		if err := r.toStaff(t, r.t(i18n.TicketReopened, t.ID)); err != nil {
-			return err
-		}
-		return r.reply(r.t(i18n.TicketReopened, t.ID))
-	}
-	if err := r.toResident(t, r.t(i18n.TicketReopened, t.ID), nil); err != nil {
-		return err
-	}
-	return r.ack(r.t(i18n.AckReopen, t.ID))
+	return r.act(id, desk.Change{Action: store.ActReopen})
 }
 
 func (r *req) cancel() error {
@@ -643,20 +232,7 @@ func (r *req) cancel() error {
 	if err != nil {
 		return err
 	}
-	t, _, err := r.reporterTicket(id, false)
-	if err != nil {
-		return err
-	}
-	if t.Status == store.StatusCancelled {
-		return r.reply(r.t(i18n.AlreadyCancelled, t.ID))
-	}
-	if t, err = r.change(t, store.Change{Action: store.ActCancel}); err != nil {
-		return err
-	}
-	if err := r.toStaff(t, r.t(i18n.TicketCancelled, t.ID)); err != nil {
-		return err
-	}
-	return r.reply(r.t(i18n.TicketCancelled, t.ID))
+	return r.act(id, desk.Change{Action: store.ActCancel})
 }
 
 // rate stores a 1–5 rating and closes the ticket. "/rate 12 5 great" names
@@ -731,23 +307,7 @@ func (r *req) rate() error {
 			return err
 		}
 	}
-	if t, err = r.change(t, store.Change{Action: store.ActRate, Rating: score, Note: comment}); err != nil {
-		return err
-	}
-	if score <= 2 {
-		reporter := r.me.Label()
-		if err := r.notifyManagers(t.CommunityID, func(lang string) string {
-			msg := i18n.T(lang, i18n.TicketLowRating, t.ID, score, reporter, truncate(t.Text, 80), t.ID)
-			if comment != "" {
-				// What the resident said is what the manager needs to follow up.
-				msg = lines(msg, i18n.T(lang, i18n.TicketLowRatingComment, comment))
-			}
-			return msg
-		}); err != nil {
-			return err
-		}
-	}
-	return r.ack(r.t(i18n.TicketRated, t.ID))
+	return r.act(t.ID, desk.Change{Action: store.ActRate, Rating: score, Note: comment})
 }
 
 // comment records a reply on a ticket: staff answers are relayed to the
@@ -786,40 +346,16 @@ func (r *req) comment(id int64, text string, viaRef bool) error {
 			return r.addNote(t, rest)
 		}
 	}
-	if t.Status == store.StatusCancelled {
-		return r.reply(r.t(i18n.TicketCancelledNoReply, t.ID, r.t(i18n.Tag(t.Kind))))
-	}
-	if !t.Active() && t.Status != store.StatusResolved {
-		return store.Errorf(store.EINVALID, "ticket_closed", t.ID, t.ID)
-	}
-	if err := store.CheckTicketText(text); err != nil {
+	o, err := r.s.desk.Act(r.tx, r.actor(), t.ID, desk.Change{Action: store.ActComment, Note: text})
+	if err != nil {
 		return err
 	}
-	if t, err = r.change(t, store.Change{Action: store.ActComment, Note: text}); err != nil {
-		return err
-	}
-	if r.m.ID != "" {
+	if r.m.ID != "" && !o.Unchanged {
 		if err := r.tx.LinkMessage(r.m.Platform, r.m.Chat, r.m.ID, t.ID, "comment"); err != nil {
 			return err
 		}
 	}
-	if staffReply {
-		if err := r.toResident(t, r.t(i18n.TicketReply, t.ID, r.me.Label(), text), nil); err != nil {
-			return err
-		}
-		if r.chat.Role == store.RoleStaffChat || r.chat.Kind == bot.Private {
-			return r.reply(r.t(i18n.AckComment, t.ID))
-		}
-		// In the resident's own group they read it already: say it counted.
-		if t.OriginChatID == r.chat.ID {
-			return r.reply(r.t(i18n.AckCommentHere, t.ID))
-		}
-		return r.reply(r.t(i18n.AckComment, t.ID))
-	}
-	if err := r.toStaff(t, r.t(i18n.TicketFollowup, t.ID, r.me.Label(), text)); err != nil {
-		return err
-	}
-	return r.reply(r.t(i18n.AckFollowup, t.ID))
+	return r.tell(o)
 }
 
 // note records a staff-only note: /note N TEXT.
@@ -840,13 +376,7 @@ func (r *req) addNote(t *store.Ticket, text string) error {
 	if err := store.CheckTicketText(text); err != nil {
 		return err
 	}
-	if _, err := r.tx.Apply(t, store.Change{Action: store.ActNote, Actor: r.me.In(t.CommunityID), Note: text}); err != nil {
-		return err
-	}
-	if err := r.toStaff(t, r.t(i18n.TicketNote, t.ID, r.me.Label(), text)); err != nil {
-		return err
-	}
-	return r.reply(r.t(i18n.AckNote, t.ID))
+	return r.act(t.ID, desk.Change{Action: store.ActNote, Note: text})
 }
 
 // staffNote reports whether a staff reply is a note ("!…" or "！…") and
@@ -906,7 +436,11 @@ func (r *req) status() error {
 		}
 		hist = append(hist, line)
 	}
-	return r.reply(lines(r.residentCard(t), r.whichCommunity(t), strings.Join(hist, "\n")))
+	card, err := r.s.desk.Card(r.tx, r.actor(), t)
+	if err != nil {
+		return err
+	}
+	return r.reply(lines(card, strings.Join(hist, "\n")))
 }
 
 // boardView is someone else's ticket as a member of its community sees it:
@@ -1134,20 +668,6 @@ func (r *req) whoami() error {
 	return r.reply(lines(ls...))
 }
 
-// firstPhoto returns a ticket's first photo, or nil.
-func (r *req) firstPhoto(ticketID int64) (*store.TicketAttachment, error) {
-	as, err := r.tx.TicketAttachments(ticketID)
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range as {
-		if a.Kind == "photo" {
-			return a, nil
-		}
-	}
-	return nil, nil
-}
-
 // PhotoWindow is how long after a ticket a photo from the same person in the
 // same chat is taken as part of it.
 const PhotoWindow = 5 * time.Minute
@@ -1165,46 +685,14 @@ func (r *req) photoFollowup() error {
 	if t == nil || !t.Active() {
 		return errSkip // a photo shared in the group, not for us
 	}
-	var saved []*store.TicketAttachment
-	for _, a := range r.m.Attachments {
-		ta, err := r.tx.SaveAttachment(t.ID, r.m.Platform, a, r.s.cfg.DataDir)
-		if err != nil {
-			return err
-		}
-		saved = append(saved, ta)
-	}
 	if r.m.ID != "" {
 		if err := r.tx.LinkMessage(r.m.Platform, r.m.Chat, r.m.ID, t.ID, "attachment"); err != nil {
 			return err
 		}
 	}
-	chats, err := r.tx.CommunityChats(t.CommunityID, store.RoleStaffChat)
+	o, err := r.s.desk.AddPhotos(r.tx, r.actor(), t.ID, r.m.Attachments)
 	if err != nil {
 		return err
 	}
-	for _, c := range chats {
-		for _, ta := range saved {
-			att := ta.Outgoing(c.Platform)
-			if att == nil {
-				continue
-			}
-			if _, err := r.tx.Enqueue(store.Out{Platform: c.Platform, Chat: c.Key, Text: r.t(i18n.PhotoStaff, t.ID, r.me.Label()),
-				Attachment: att, TicketID: t.ID, LinkRole: "relay"}); err != nil {
-				return err
-			}
-		}
-	}
-	return r.reply(r.t(i18n.PhotoAdded, t.ID))
-}
-
-// quotes reports whether replies on a platform say what they reply to. WeChat's
-// web protocol does not (openwechat cannot read quotes), so there people refer
-// to a ticket by its number instead.
-func quotes(p bot.PlatformID) bool { return p != bot.WeChat }
-
-func (r *req) createdHint(t *store.Ticket) string {
-	if quotes(r.m.Platform) {
-		return r.t(i18n.CardCreatedOK)
-	}
-	return r.t(i18n.CardCreatedOKRef, t.ID)
+	return r.tell(o)
 }

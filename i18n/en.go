@@ -172,7 +172,7 @@ var en = map[Key]string{
 
 	// help
 	HelpResident:  "Linli · for residents:\n#repair what's wrong — report a repair (or /repair)\n#complaint … — file a complaint (or /complain)\n/status 12 — see a ticket's progress\n/mine — your tickets\n/cancel 12 — cancel a ticket nobody has started\n/rate 12 5 [comment] — rate a resolved ticket\n/reopen 12 — not fixed after all: reopen it\n/metoo 12 — me too: follow a neighbour's ticket about the same problem (or reply +1 to its card)\n/join 3 — sign up for an activity\n/agenda TOPIC — raise a topic for the residents' meeting\n/volunteer [SKILLS] — join the volunteers (/volunteer leave to stop)\n/suggest TEXT — the anonymous suggestion box (in a private chat); /receipt CODE — read its answer (private)\n/whoami — who you are to the bot; /community NAME — switch community in a private chat; /help — this help\nReply to a ticket card to add details.",
-	HelpStaff:     "For staff:\n/tickets [overdue] [mine] — list tickets (overdue ones, ones assigned to you)\n/take 12 — take a ticket\n/assign 12 @someone — assign it\n/progress 12 text — post progress (the resident sees it)\n/hold 12 reason — put on hold (clock paused)\n/resolve 12 [note] — mark resolved\n/reopen 12 — reopen\n/suggestions — the suggestion box; /answer 3 [public] TEXT — answer a suggestion (public: in the resident groups too)\n/note 12 TEXT — an internal note residents never see (or start a reply to a card with !)\nReply to a ticket card, or write \"#12 text\", to answer the resident.",
+	HelpStaff:     "For staff:\n/tickets [overdue] [mine] — list tickets (overdue ones, ones assigned to you)\n/take 12 — take a ticket\n/assign 12 @someone — assign it\n/progress 12 text — post progress (the resident sees it)\n/hold 12 reason — put on hold (clock paused)\n/resolve 12 [note] — mark resolved\n/reopen 12 — reopen\n/merge 12 13 — merge duplicates (13 folds into 12; its resident follows 12)\n/suggestions — the suggestion box; /answer 3 [public] TEXT — answer a suggestion (public: in the resident groups too)\n/note 12 TEXT — an internal note residents never see (or start a reply to a card with !)\nReply to a ticket card, or write \"#12 text\", to answer the resident.",
 	HelpManager:   "For managers (in a private chat):\n/bind COMMUNITY resident|staff — send in the group to bind it\n/unbind — send in the group to unbind it\n/grant staff|manager PERSON [COMMUNITY] — give a role (someone not seen yet gets it when they first write)\n/revoke PERSON [COMMUNITY] — take it back\n/roles [COMMUNITY] — who is staff and manager\n/sla COMMUNITY [first=24h] [resolve=7d] — see or set time limits\n/tickets overdue — overdue tickets\n/announce COMMUNITY|all TEXT — post an announcement now\n/schedule add \"0 9 * * 1\" KIND COMMUNITY|all TEXT — scheduled messages (also list, rm, pause, resume, preview)\n/activity add DATE TITLE [PLACE] [CAPACITY] — post an activity; /activity list | rm 3\n/meeting add DATE [PLACE] — post a residents' meeting; /agenda list — its topics\n/expense add AMOUNT CATEGORY [TEXT] — record an expense (also list, rm)\n/report [2026-11] — monthly work report; /kpi — targets\n/report keywords — the complaint categories' keywords (/report keyword add WORD CATEGORY | rm WORD)\n/volunteers — the volunteers\n/jobs — background jobs; /runjob NAME — run one now\n/qrcode COMMUNITY — the service account's QR code for a community (for the lobby: residents who scan it join); /menu sync — update the service account's menu",
 	UsageAssign:   "/assign 12 @username",
 	UsageHold:     "/hold 12 reason",
@@ -860,6 +860,20 @@ Anything else is sent as a chat message, e.g. #repair lift button broken, /help,
 	DigestWhich:         "That message lists %d tickets (%s). Please say which one, e.g. \"#%d and your words\".",
 	BtnTakeN:            "Take #%d",
 
+	// --- desk
+	DeskClosedFollower:     "#%d was resolved and is now closed. If the problem comes back, please file a new ticket.",
+	MergeDone:              "Merged %s into #%d: their residents now hear of #%d's progress.",
+	MergeStaff:             "%s merged %s into #%d.",
+	MergedResident:         "#%d is the same problem as #%d and was merged into #%d, which is worked on for both: you will hear of its progress. To check: /status %d",
+	UsageMerge:             "/merge 12 13 [14…] (folds 13 and 14 into 12)",
+	ErrMergeSelf:           "#%d cannot be merged into itself.",
+	ErrMergeOtherCommunity: "#%d and #%d belong to different communities and cannot be merged.",
+	ErrMergeClosed:         "#%d is finished already (%s) and cannot be merged.",
+	ErrMerged:              "#%d was merged into #%d: please see #%d.",
+	EventMerge:             "%s merged a duplicate into it",
+	EventMerged:            "%s merged it into another ticket",
+	ExportActionMerge:      "merged a duplicate in",
+	ExportActionMerged:     "merged into another",
 	// --- web
 	HelpWeb:          "/web — a sign-in link to the web desk (/web logout signs you out everywhere)",
 	UsageWeb:         "/web — get a sign-in link to the web desk; /web logout — sign out of every browser",

@@ -82,12 +82,14 @@ var (
 		"comment": EventComment, "hold": EventHold, "resolve": EventResolve, "reopen": EventReopen,
 		"cancel": EventCancel, "rate": EventRate, "close": EventClose,
 		"escalate_1": EventEscalate1, "escalate_2": EventEscalate2, "note": EventNote,
+		"merge": EventMerge, "merged": EventMerged,
 	}
 	exportActions = map[string]Key{
 		"created": ExportActionCreated, "take": ExportActionTake, "assign": ExportActionAssign, "progress": ExportActionProgress,
 		"comment": ExportActionComment, "hold": ExportActionHold, "resolve": ExportActionResolve, "reopen": ExportActionReopen,
 		"cancel": ExportActionCancel, "rate": ExportActionRate, "close": ExportActionClose,
 		"escalate_1": ExportActionEscalate1, "escalate_2": ExportActionEscalate2, "note": ExportActionNote,
+		"merge": ExportActionMerge, "merged": ExportActionMerged,
 	}
 	weekdays = map[string]Key{
 		"Sunday": WeekdaySunday, "Monday": WeekdayMonday, "Tuesday": WeekdayTuesday, "Wednesday": WeekdayWednesday,

@@ -885,6 +885,24 @@ var (
 	BtnTakeN            = key("btn.take_n")
 )
 
+// --- desk
+// The ticket workflow (package desk): what followers hear, and /merge.
+var (
+	DeskClosedFollower     = key("desk.closed_follower")
+	MergeDone              = key("merge.done")
+	MergeStaff             = key("merge.staff")
+	MergedResident         = key("merge.resident")
+	UsageMerge             = key("usage.merge")
+	ErrMergeSelf           = key("err.merge_self")
+	ErrMergeOtherCommunity = key("err.merge_other_community")
+	ErrMergeClosed         = key("err.merge_closed")
+	ErrMerged              = key("err.merged")
+	EventMerge             = key("event.merge")
+	EventMerged            = key("event.merged")
+	ExportActionMerge      = key("export.action.merge")
+	ExportActionMerged     = key("export.action.merged")
+)
+
 // --- web
 // The web desk (package web) and its sign-in by /web (commands/web.go).
 var (

@@ -172,7 +172,7 @@ var zh = map[Key]string{
 
 	// help
 	HelpResident:  "邻里小助手 · 业主可用：\n#报修 问题描述 — 报修（也可 /repair）\n#投诉 内容 — 投诉（也可 /complain）\n/status 12 — 查看工单进度\n/mine — 我的工单\n/cancel 12 — 取消未处理的工单\n/rate 12 5 [意见] — 为已解决的工单评分\n/reopen 12 — 问题没解决，重新打开\n/metoo 12 — 我家也是：关注别人报的同一问题（或回复工单卡片 +1）\n/join 3 — 报名参加活动\n/agenda 内容 — 为业主大会提议题\n/volunteer [特长] — 加入志愿者（/volunteer leave 退出）\n/suggest 内容 — 匿名意见箱（请私聊发送）；/receipt 回执码 — 查看答复（私聊）\n/whoami — 我的身份；/community 小区 — 私聊时切换小区；/help — 本帮助\n回复工单卡片可补充情况。",
-	HelpStaff:     "工作人员可用：\n/tickets [overdue] [mine] — 工单列表（超时的、指派给我的）\n/take 12 — 接单\n/assign 12 @某人 — 指派\n/progress 12 进展 — 更新进度（告知业主）\n/hold 12 原因 — 暂缓（计时暂停）\n/resolve 12 [说明] — 完成\n/reopen 12 — 重新打开\n/suggestions — 意见箱；/answer 3 [public] 答复 — 答复建议（public：同时发到业主群）\n/note 12 内容 — 内部备注，业主看不到（回复卡片时以 ! 开头也是）\n回复工单卡片或写“#12 内容”即可答复业主。",
+	HelpStaff:     "工作人员可用：\n/tickets [overdue] [mine] — 工单列表（超时的、指派给我的）\n/take 12 — 接单\n/assign 12 @某人 — 指派\n/progress 12 进展 — 更新进度（告知业主）\n/hold 12 原因 — 暂缓（计时暂停）\n/resolve 12 [说明] — 完成\n/reopen 12 — 重新打开\n/merge 12 13 — 合并重复的工单（13 并入 12，其业主一起关注 12）\n/suggestions — 意见箱；/answer 3 [public] 答复 — 答复建议（public：同时发到业主群）\n/note 12 内容 — 内部备注，业主看不到（回复卡片时以 ! 开头也是）\n回复工单卡片或写“#12 内容”即可答复业主。",
 	HelpManager:   "经理可用（请私聊发送）：\n/bind 小区 resident|staff — 在群里发送，绑定本群\n/unbind — 在群里发送，解除绑定\n/grant staff|manager 某人 [小区] — 授权（还没见过的人，等他/她第一次发言时生效）\n/revoke 某人 [小区] — 取消权限\n/roles [小区] — 查看工作人员和经理\n/sla 小区 [first=24h] [resolve=7d] — 查看或设置处理时限\n/tickets overdue — 超时工单\n/announce 小区|all 内容 — 立即发布公告\n/schedule add \"0 9 * * 1\" 类型 小区|all 内容 — 定时消息（另有 list、rm、pause、resume、preview）\n/activity add 日期 名称 [地点] [人数] — 发布活动；/activity list | rm 3\n/meeting add 日期 [地点] — 发布业主大会；/agenda list — 查看议题\n/expense add 金额 类别 [说明] — 记录支出（另有 list、rm）\n/report [2026-11] — 月度工作报告；/kpi — 目标完成情况\n/report keywords — 投诉分类的关键词（/report keyword add 词 类别 | rm 词）\n/volunteers — 志愿者名单\n/jobs — 后台任务；/runjob 任务名 — 立即运行\n/qrcode 小区 — 服务号的小区二维码（贴在大堂，业主扫码关注即加入小区）；/menu sync — 同步服务号菜单",
 	UsageAssign:   "/assign 12 @用户名",
 	UsageHold:     "/hold 12 原因",
@@ -860,6 +860,20 @@ var zh = map[Key]string{
 	DigestWhich:         "这条消息汇总了 %d 件工单（%s）。请写上是哪一件，例如“#%d 内容”。",
 	BtnTakeN:            "接单 #%d",
 
+	// --- desk
+	DeskClosedFollower:     "#%d 已处理完成，工单已关闭。如果问题又出现，请重新报修。",
+	MergeDone:              "已将 %s 并入 #%d：这些业主会收到 #%d 的进展。",
+	MergeStaff:             "%s 将 %s 并入了 #%d。",
+	MergedResident:         "#%d 和 #%d 是同一个问题，已并入 #%d 一起处理，之后的进展会通知您。查进度：/status %d",
+	UsageMerge:             "/merge 12 13 [14…]（把 13、14 并入 12）",
+	ErrMergeSelf:           "不能把 #%d 并入它自己。",
+	ErrMergeOtherCommunity: "#%d 和 #%d 不属于同一个小区，不能合并。",
+	ErrMergeClosed:         "#%d 已经结束了（%s），不能再合并。",
+	ErrMerged:              "#%d 已并入 #%d，请查看 #%d。",
+	EventMerge:             "%s 并入了重复的工单",
+	EventMerged:            "%s 将本工单并入了另一件",
+	ExportActionMerge:      "并入重复工单",
+	ExportActionMerged:     "并入其他工单",
 	// --- web
 	HelpWeb:          "/web — 网页工作台的登录链接（/web logout 退出所有网页登录）",
 	UsageWeb:         "/web — 获取网页工作台的登录链接；/web logout — 退出所有网页登录",

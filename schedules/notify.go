@@ -51,28 +51,6 @@ func managersOf(tx *store.Tx, communityID int64) ([]*store.Person, error) {
 	return out, nil
 }
 
-// managers keeps managersOf per community for one job run: a catch-up
-// after downtime can escalate thousands of tickets of a few communities.
-type managers struct {
-	tx *store.Tx
-	m  map[int64][]*store.Person
-}
-
-func (ms *managers) of(communityID int64) ([]*store.Person, error) {
-	if got, ok := ms.m[communityID]; ok {
-		return got, nil
-	}
-	got, err := managersOf(ms.tx, communityID)
-	if err != nil {
-		return nil, err
-	}
-	if ms.m == nil {
-		ms.m = map[int64][]*store.Person{}
-	}
-	ms.m[communityID] = got
-	return got, nil
-}
-
 // langOf is the language a person reads: that of the first community they
 // hold a role in, else def.
 func (c *communities) langOf(p *store.Person, def string) string {
@@ -89,38 +67,6 @@ func (c *communities) langOf(p *store.Person, def string) string {
 		}
 	}
 	return def
-}
-
-// toResidentThread posts in the chat the ticket came from, as a reply to the
-// resident's message (in its thread), linked to the ticket.
-func toResidentThread(tx *store.Tx, t *store.Ticket, text string) error {
-	chat, err := tx.ChatByID(t.OriginChatID)
-	if err != nil {
-		return err
-	}
-	if !chat.Active {
-		return nil
-	}
-	_, err = tx.Enqueue(store.Out{
-		Platform: chat.Platform, Chat: chat.Key, Thread: t.OriginThread, ReplyTo: t.OriginMsgID,
-		Text: text, TicketID: t.ID, LinkRole: "relay",
-	})
-	return err
-}
-
-// toStaffGroups posts in every staff group of a community, linked to the
-// ticket so that a reply there answers it.
-func toStaffGroups(tx *store.Tx, communityID, ticketID int64, text string) (int, error) {
-	chats, err := tx.CommunityChats(communityID, store.RoleStaffChat)
-	if err != nil {
-		return 0, err
-	}
-	for _, c := range chats {
-		if _, err := tx.Enqueue(store.Out{Platform: c.Platform, Chat: c.Key, Text: text, TicketID: ticketID, LinkRole: "relay"}); err != nil {
-			return 0, err
-		}
-	}
-	return len(chats), nil
 }
 
 // toResidentGroups posts text as it is in every resident group of a community.

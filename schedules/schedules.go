@@ -25,6 +25,7 @@ import (
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/commands"
+	"github.com/linli/linli/desk"
 	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
@@ -51,6 +52,10 @@ type Config struct {
 	// Retention is how long the retention job keeps handled messages' ids
 	// and sent messages (DefaultRetention when 0).
 	Retention time.Duration
+	// Desk is the ticket workflow that escalation, reminders and autoclose
+	// act through; nil: one of this Config's Lang, Location and Log (it
+	// then edits no cards: give the bot's own).
+	Desk *desk.Desk
 }
 
 // Scheduler runs the built-in jobs and the schedules of the schedules table.
@@ -59,6 +64,7 @@ type Scheduler struct {
 	db   *store.DB
 	cfg  Config
 	log  *slog.Logger
+	desk *desk.Desk
 	cron *cron.Cron
 
 	jobs   []*job // built-in, in the order /jobs lists them
@@ -113,11 +119,15 @@ func New(db *store.DB, cfg Config) (*Scheduler, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.Desk == nil {
+		cfg.Desk = desk.New(desk.Config{Lang: cfg.Lang, Location: cfg.Location, Log: cfg.Log})
+	}
 	logger := cronLogger{cfg.Log}
 	s := &Scheduler{
-		db:  db,
-		cfg: cfg,
-		log: cfg.Log,
+		db:   db,
+		cfg:  cfg,
+		log:  cfg.Log,
+		desk: cfg.Desk,
 		// Recover: the library's default chain is empty, and a panicking job
 		// would take the whole bot down. SkipIfStillRunning: a slow run is
 		// not stacked up behind.

@@ -27,6 +27,7 @@ import (
 	"github.com/linli/linli/bot/wechat"
 	"github.com/linli/linli/bot/wechatmp"
 	"github.com/linli/linli/commands"
+	"github.com/linli/linli/desk"
 	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/schedules"
 	"github.com/linli/linli/store"
@@ -134,6 +135,8 @@ type Main struct {
 	DB        *store.DB
 	Service   *commands.Service
 	Scheduler *schedules.Scheduler
+	// Desk is the ticket workflow the commands and the jobs act through.
+	Desk *desk.Desk
 	// HTTPAddr is where /healthz and /metrics listen, once Run has started them.
 	HTTPAddr net.Addr
 	Router   *bot.Router
@@ -321,15 +324,19 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.platforms = platforms
 
+	editable := map[bot.PlatformID]bool{bot.Telegram: true}
+	buttons := map[bot.PlatformID]bool{bot.Telegram: true}
+	attachments := filepath.Join(filepath.Dir(m.Config.DB), "attachments")
+	m.Desk = desk.New(desk.Config{Lang: m.Config.Lang, Location: m.loc, Log: m.Log,
+		Editable: editable, Buttons: buttons, DataDir: attachments})
 	if err := m.startScheduler(ctx); err != nil {
 		return err
 	}
-	editable := map[bot.PlatformID]bool{bot.Telegram: true}
 	m.Service = commands.New(db, commands.Config{
 		Lang: m.Config.Lang, Location: m.loc, Log: m.Log,
-		Editable: editable, Buttons: map[bot.PlatformID]bool{bot.Telegram: true},
+		Editable: editable, Buttons: buttons, Desk: m.Desk,
 		PrivacyMode: m.privacyMode, Jobs: m.Scheduler,
-		DataDir:     filepath.Join(filepath.Dir(m.Config.DB), "attachments"),
+		DataDir:     attachments,
 		Boards:      m.boardStyles(),
 		Directories: directories(platforms),
 		Account:     m.account(),

@@ -10,7 +10,7 @@ import (
 	"github.com/linli/linli/bot/console"
 	"github.com/linli/linli/bot/telegram"
 	"github.com/linli/linli/bot/wechat"
-	"github.com/linli/linli/commands"
+	"github.com/linli/linli/desk"
 	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
@@ -135,7 +135,7 @@ func (m *Main) alertManagers(about bot.PlatformID, text func(lang string) string
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := m.DB.Update(ctx, func(tx *store.Tx) error {
-		return commands.NotifyManagers(tx, m.Config.Lang, about, text)
+		return desk.NotifyManagers(tx, m.Config.Lang, about, text)
 	})
 	if err != nil {
 		m.Log.Error("alert managers", "err", err)

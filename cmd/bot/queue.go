@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/linli/linli/bot"
-	"github.com/linli/linli/commands"
+	"github.com/linli/linli/desk"
 	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
@@ -36,7 +36,7 @@ func (q alertingQueue) ChatGone(ctx context.Context, p bot.PlatformID, chat bot.
 		// The group's community's managers (and the company-wide ones), as
 		// when the platform reports the removal (commands.handleEvent).
 		err := q.m.DB.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-			return commands.NotifyCommunityManagers(tx, q.m.Config.Lang, was.CommunityID, func(lang string) string {
+			return desk.NotifyCommunityManagers(tx, q.m.Config.Lang, was.CommunityID, func(lang string) string {
 				return i18n.T(lang, i18n.RemovedFromGroup, was.Title, was.Key)
 			})
 		})

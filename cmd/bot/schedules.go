@@ -18,7 +18,7 @@ func (m *Main) startScheduler(ctx context.Context) error {
 		grace = -1 // no catch-up at all
 	}
 	s, err := schedules.New(m.DB, schedules.Config{Location: m.loc, Lang: m.Config.Lang, Log: m.Log, Grace: grace, Boards: m.boardStyles(), DataDir: m.dataDir(),
-		Retention: m.Config.Retention})
+		Retention: m.Config.Retention, Desk: m.Desk})
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)
 	}

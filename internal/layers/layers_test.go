@@ -30,8 +30,9 @@ var allowed = map[string][]string{
 	"store":                     {"bot"},
 	"internal/fixture":          {"bot", "store"},
 	"internal/layers":           {},
-	"commands":                  {"bot", "chart", "i18n", "store"},
-	"schedules":                 {"bot", "commands", "i18n", "store"},
+	"desk":                      {"bot", "i18n", "store"},
+	"commands":                  {"bot", "chart", "desk", "i18n", "store"},
+	"schedules":                 {"bot", "commands", "desk", "i18n", "store"},
 }
 
 // third lists third-party modules only some packages may import.
