@@ -959,4 +959,5 @@ Anything else is sent as a chat message, e.g. #repair lift button broken, /help,
 	WebStars:          "%d",
 	WebResidentFoot:   "This is your ticket's page: please do not share its link.",
 	WebDone:           "Done.",
+	WebNoteNeeded:     "Please write a note first: the resident reads it.",
 }

@@ -990,4 +990,5 @@ var (
 	WebStars          = key("web.stars")
 	WebResidentFoot   = key("web.resident_foot")
 	WebDone           = key("web.done")
+	WebNoteNeeded     = key("web.note_needed")
 )

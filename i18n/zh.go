@@ -959,4 +959,5 @@ var zh = map[Key]string{
 	WebStars:          "%d 分",
 	WebResidentFoot:   "这是您的工单页面，请不要把链接转发给别人。",
 	WebDone:           "已完成。",
+	WebNoteNeeded:     "请先填写说明，业主会看到。",
 }

@@ -31,6 +31,7 @@ var allowed = map[string][]string{
 	"internal/fixture":          {"bot", "store"},
 	"internal/layers":           {},
 	"desk":                      {"bot", "i18n", "store"},
+	"web":                       {"bot", "desk", "i18n", "store"},
 	"commands":                  {"bot", "chart", "desk", "i18n", "store"},
 	"schedules":                 {"bot", "commands", "desk", "i18n", "store"},
 }
