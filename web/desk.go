@@ -24,6 +24,12 @@ type option struct {
 	Selected     bool
 }
 
+// count is how many tickets have a status.
+type count struct {
+	Status string
+	N      int
+}
+
 // row is one ticket of the list.
 type row struct {
 	ID         int64
@@ -46,7 +52,7 @@ type listView struct {
 	Assignees   []option
 	Overdue     bool
 	Q           string
-	Counts      []option // Label: status, Value: count
+	Counts      []count
 	Rows        []row
 	Next, First string
 }
@@ -190,7 +196,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, m *me) {
 			return err
 		}
 		for _, code := range []string{store.StatusOpen, store.StatusInProgress, store.StatusOnHold, store.StatusResolved} {
-			v.Counts = append(v.Counts, option{Value: strconv.Itoa(counts[code]), Label: i18n.T(lang, i18n.Status(code))})
+			v.Counts = append(v.Counts, count{Status: i18n.T(lang, i18n.Status(code)), N: counts[code]})
 		}
 		ts, more, err := tx.DeskTickets(dq)
 		if err != nil {

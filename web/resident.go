@@ -82,7 +82,7 @@ func (s *Server) showResident(w http.ResponseWriter, r *http.Request, code int, 
 		s.fail(w, r, lang, 0, err)
 		return
 	}
-	p := &page{Lang: lang, Title: i18n.T(lang, i18n.WebTicketTitle, v.ID, v.Kind), CSRF: residentCSRF(token), Flash: flash, Error: failure, Resident: v}
+	p := &page{Lang: lang, Title: i18n.T(lang, i18n.WebTicketTitle, v.ID, v.Kind), CSRF: residentCSRF(token), Flash: flash, Error: failure, Resident: v, Ticket: v.ticketView}
 	s.render(w, code, "resident.html", p)
 }
 

@@ -46,9 +46,7 @@ type Config struct {
 	// PublicURL is where the desk is reached (https://linli.example.com);
 	// an https address makes the session cookie Secure.
 	PublicURL string
-	// DataDir is where photos that come with follow-ups are kept.
-	DataDir string
-	Log     *slog.Logger
+	Log       *slog.Logger
 }
 
 //go:embed templates/*.html static/*
@@ -88,14 +86,25 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// PageURL is desk.Config.PageURL: the link to a ticket's resident page,
-// made the first time it is asked for.
-func (s *Server) PageURL(tx *store.Tx, t *store.Ticket) (string, error) {
-	token, err := tx.TicketPageToken(t.ID)
-	if err != nil {
-		return "", err
+// PageURL is desk.Config.PageURL for a desk reached at base
+// (https://linli.example.com): the link to a ticket's resident page, its
+// token made the first time it is asked for.
+func PageURL(base string) func(tx *store.Tx, t *store.Ticket) (string, error) {
+	return func(tx *store.Tx, t *store.Ticket) (string, error) {
+		token, err := tx.TicketPageToken(t.ID)
+		if store.ErrorCode(err) == store.ENOTFOUND {
+			return "", nil // a read transaction, before the page exists: no link this time
+		}
+		if err != nil {
+			return "", err
+		}
+		return base + ResidentPath + token, nil
 	}
-	return s.cfg.PublicURL + ResidentPath + token, nil
+}
+
+// PageURL is the link to a ticket's resident page (see the function PageURL).
+func (s *Server) PageURL(tx *store.Tx, t *store.Ticket) (string, error) {
+	return PageURL(s.cfg.PublicURL)(tx, t)
 }
 
 func staticFiles(h http.Handler) http.Handler {
@@ -106,13 +115,13 @@ func staticFiles(h http.Handler) http.Handler {
 }
 
 // ServeHTTP serves the desk with the headers every page has: no caching
-// (pages show residents' names and homes), no framing, no referrer (a
+// (pages show residents' names and homes), no framing, no referrer to other sites (a
 // resident page's address is its key), and a strict content policy.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Referrer-Policy", "same-origin") // never "no-referrer": browsers then post with Origin "null"
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'")
 	if r.Method == http.MethodPost && !s.sameOrigin(r) {
 		s.fail(w, r, s.cfg.Lang, http.StatusForbidden, store.Errorf(store.EUNAUTHORIZED, "web_csrf"))

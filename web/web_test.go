@@ -482,7 +482,12 @@ func TestResidentPageFollowsUpAndRates(t *testing.T) {
 	if page.code != 200 || !strings.Contains(page.body, "3号楼电梯按钮坏了") || !strings.Contains(page.body, "处理中") {
 		t.Fatalf("resident page: %d\n%s", page.code, page.body)
 	}
-	for _, hidden := range []string{"张师傅", "业主难沟通", "李阿姨"} {
+	for _, want := range []string{"您 提交", "物业 接单"} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("the resident page's history lacks %q", want)
+		}
+	}
+	for _, hidden := range []string{"张师傅", "业主难沟通", "李阿姨", "内部备注"} {
 		if strings.Contains(page.body, hidden) {
 			t.Errorf("the resident page shows %q", hidden)
 		}
