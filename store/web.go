@@ -1,12 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -222,18 +224,48 @@ type DeskQuery struct {
 
 // DeskTickets lists the tickets of a query, newest first, at most Limit of
 // them, and whether more follow (the next page starts before the last one).
+// Each community is read on its own, newest first straight from an index
+// (a list over several communities in one query would sort them all), and
+// the pages are merged.
 func (tx *Tx) DeskTickets(q DeskQuery) ([]*Ticket, bool, error) {
-	if len(q.Communities) == 0 {
-		return nil, false, nil
-	}
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
-	var where []string
-	var args []any
-	where = append(where, "community_id IN ("+placeholders(len(q.Communities))+")")
-	for _, id := range q.Communities {
-		args = append(args, id)
+	var all []*Ticket
+	for _, c := range q.Communities {
+		ts, err := tx.deskTickets(c, q)
+		if err != nil {
+			return nil, false, fmt.Errorf("list desk tickets: %w", err)
+		}
+		all = append(all, ts...)
+	}
+	slices.SortFunc(all, func(a, b *Ticket) int { return cmp.Compare(b.ID, a.ID) })
+	more := len(all) > q.Limit
+	if more {
+		all = all[:q.Limit]
+	}
+	return all, more, nil
+}
+
+// deskTickets is one community's part of DeskTickets: Limit+1 tickets.
+func (tx *Tx) deskTickets(community int64, q DeskQuery) ([]*Ticket, error) {
+	where := []string{"community_id = ?"}
+	args := []any{community}
+	active := len(q.Statuses) > 0
+	for _, s := range q.Statuses {
+		active = active && (s == StatusOpen || s == StatusInProgress || s == StatusOnHold)
+	}
+	if q.Overdue {
+		active = true
+		where = append(where, "status <> 'on_hold' AND ((first_response_at IS NULL AND first_response_due <= ?) OR resolve_due <= ?)")
+		args = append(args, unix(tx.now), unix(tx.now))
+	}
+	index := "tickets_community"
+	if active {
+		// The active ones, newest first, from their partial index: its
+		// condition must be in the query word for word.
+		index = "tickets_community_active"
+		where = append(where, "status IN ('open', 'in_progress', 'on_hold')")
 	}
 	if len(q.Statuses) > 0 {
 		where = append(where, "status IN ("+placeholders(len(q.Statuses))+")")
@@ -249,10 +281,6 @@ func (tx *Tx) DeskTickets(q DeskQuery) ([]*Ticket, bool, error) {
 		where = append(where, "assignee_id = ?")
 		args = append(args, q.AssigneeID)
 	}
-	if q.Overdue {
-		where = append(where, "status IN ('open', 'in_progress') AND ((first_response_at IS NULL AND first_response_due <= ?) OR resolve_due <= ?)")
-		args = append(args, unix(tx.now), unix(tx.now))
-	}
 	if q.Text != "" {
 		where = append(where, "instr(text, ?) > 0")
 		args = append(args, q.Text)
@@ -262,16 +290,8 @@ func (tx *Tx) DeskTickets(q DeskQuery) ([]*Ticket, bool, error) {
 		args = append(args, q.Before)
 	}
 	args = append(args, q.Limit+1)
-	ts, err := queryAll(tx, scanTicket, `SELECT `+ticketCols+` FROM tickets WHERE `+strings.Join(where, " AND ")+
+	return queryAll(tx, scanTicket, `SELECT `+ticketCols+` FROM tickets INDEXED BY `+index+` WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY id DESC LIMIT ?`, args...)
-	if err != nil {
-		return nil, false, fmt.Errorf("list desk tickets: %w", err)
-	}
-	more := len(ts) > q.Limit
-	if more {
-		ts = ts[:q.Limit]
-	}
-	return ts, more, nil
 }
 
 // DeskCounts counts the active tickets of communities by status (open,

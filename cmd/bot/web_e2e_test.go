@@ -177,7 +177,7 @@ func TestWebDeskInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	within(t, rctx, "resident page",
-		chromedp.EmulateViewport(412, 900),
+		chromedp.EmulateViewport(412, 1280),
 		chromedp.Navigate(page),
 		chromedp.WaitVisible(chromedp.CSS("#rate5")),
 	)
