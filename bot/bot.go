@@ -114,6 +114,9 @@ type Attachment struct {
 	Name     string
 	MIMEType string
 	Data     []byte
+	// Stored is the path of the copy of Data kept under the data directory
+	// (store.KeepFiles), written before the transaction that records it.
+	Stored string
 }
 
 // Button is an inline button under a message. Data comes back in a Callback.

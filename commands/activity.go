@@ -8,6 +8,7 @@ import (
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/i18n"
+	"github.com/linli/linli/notice"
 	"github.com/linli/linli/store"
 )
 
@@ -90,33 +91,11 @@ func (r *req) activityAdd(args string) error {
 	if err != nil {
 		return err
 	}
-	n, err := Broadcast(r.tx, comm, "activity_notice", ActivityText(comm.Lang, r.s.location(comm), a))
+	n, err := notice.Broadcast(r.tx, comm, "activity_notice", notice.Activity(comm.Lang, r.s.location(comm), a))
 	if err != nil {
 		return err
 	}
 	return r.reply(lines(r.t(i18n.ActivityAdded, a.ID, a.Title, r.when(a.StartsAt)), r.t(i18n.NoticeSent, n)))
-}
-
-// ActivityText is an activity's notice body: title, time, place, places left
-// and how to sign up.
-func ActivityText(lang string, loc *time.Location, a *store.Activity) string {
-	ls := []string{
-		i18n.T(lang, i18n.ActivityTitle, a.ID, a.Title),
-		i18n.T(lang, i18n.ActivityTime, FormatTime(lang, loc, a.StartsAt), i18n.T(lang, i18n.Weekday(a.StartsAt.In(loc).Weekday()))),
-	}
-	if a.Place != "" {
-		ls = append(ls, i18n.T(lang, i18n.ActivityPlace, a.Place))
-	}
-	ls = append(ls, SignupText(lang, a), i18n.T(lang, i18n.ActivityJoinHint, a.ID))
-	return lines(ls...)
-}
-
-// SignupText says how many have signed up, and the capacity if there is one.
-func SignupText(lang string, a *store.Activity) string {
-	if a.Capacity > 0 {
-		return i18n.T(lang, i18n.ActivitySignupsCap, a.Signups, a.Capacity)
-	}
-	return i18n.T(lang, i18n.ActivitySignups, a.Signups)
 }
 
 func (r *req) activityList() error {
@@ -133,7 +112,7 @@ func (r *req) activityList() error {
 	}
 	out := []string{r.t(i18n.ActivityHeader)}
 	for _, a := range as {
-		l := r.t(i18n.ActivityLine, a.ID, r.when(a.StartsAt), a.Title, SignupText(r.lang, a))
+		l := r.t(i18n.ActivityLine, a.ID, r.when(a.StartsAt), a.Title, notice.Signups(r.lang, a))
 		if a.Place != "" {
 			l += " · " + a.Place
 		}
@@ -166,7 +145,7 @@ func (r *req) activityCancel(args string) error {
 		return err
 	}
 	loc := r.s.location(comm)
-	if _, err := Broadcast(r.tx, comm, "activity_cancelled", i18n.T(comm.Lang, i18n.ActivityCancelText, a.Title, FormatTime(comm.Lang, loc, a.StartsAt))); err != nil {
+	if _, err := notice.Broadcast(r.tx, comm, "activity_cancelled", i18n.T(comm.Lang, i18n.ActivityCancelText, a.Title, i18n.FormatTime(comm.Lang, loc, a.StartsAt))); err != nil {
 		return err
 	}
 	return r.reply(r.t(i18n.ActivityCancelled, a.ID, a.Title))
@@ -188,7 +167,7 @@ func (r *req) join() error {
 	if a, err = r.tx.JoinActivity(a.ID, r.me.ID); err != nil {
 		return err
 	}
-	return r.reply(lines(r.t(i18n.JoinDone, r.me.Label(), a.Title, r.when(a.StartsAt)), SignupText(r.lang, a)))
+	return r.reply(lines(r.t(i18n.JoinDone, r.me.Label(), a.Title, r.when(a.StartsAt)), notice.Signups(r.lang, a)))
 }
 
 // meeting: /meeting add DATE [PLACE] | list | rm N.
@@ -209,32 +188,11 @@ func (r *req) meetingAdd(args string) error {
 	if err != nil {
 		return err
 	}
-	n, err := Broadcast(r.tx, comm, "meeting_notice", MeetingText(comm.Lang, r.s.location(comm), m, agenda))
+	n, err := notice.Broadcast(r.tx, comm, "meeting_notice", notice.Meeting(comm.Lang, r.s.location(comm), m, agenda))
 	if err != nil {
 		return err
 	}
 	return r.reply(lines(r.t(i18n.MeetingAdded, m.ID, r.when(m.StartsAt)), r.t(i18n.NoticeSent, n)))
-}
-
-// MeetingText is a meeting's notice body: time, place, the agenda so far
-// (without names) and how to add to it.
-func MeetingText(lang string, loc *time.Location, m *store.Meeting, agenda []*store.AgendaItem) string {
-	ls := []string{
-		i18n.T(lang, i18n.MeetingTime, FormatTime(lang, loc, m.StartsAt), i18n.T(lang, i18n.Weekday(m.StartsAt.In(loc).Weekday()))),
-	}
-	if m.Place != "" {
-		ls = append(ls, i18n.T(lang, i18n.ActivityPlace, m.Place))
-	}
-	if len(agenda) == 0 {
-		ls = append(ls, i18n.T(lang, i18n.MeetingNoAgenda))
-	} else {
-		ls = append(ls, i18n.T(lang, i18n.MeetingAgenda, len(agenda)))
-		for i, it := range agenda {
-			ls = append(ls, strconv.Itoa(i+1)+". "+truncate(it.Text, 80))
-		}
-	}
-	ls = append(ls, i18n.T(lang, i18n.MeetingAgendaHint))
-	return lines(ls...)
 }
 
 func (r *req) meetingList() error {
@@ -281,7 +239,7 @@ func (r *req) meetingCancel(args string) error {
 		return err
 	}
 	loc := r.s.location(comm)
-	if _, err := Broadcast(r.tx, comm, "meeting_cancelled", i18n.T(comm.Lang, i18n.MeetingCancelText, FormatTime(comm.Lang, loc, m.StartsAt))); err != nil {
+	if _, err := notice.Broadcast(r.tx, comm, "meeting_cancelled", i18n.T(comm.Lang, i18n.MeetingCancelText, i18n.FormatTime(comm.Lang, loc, m.StartsAt))); err != nil {
 		return err
 	}
 	return r.reply(r.t(i18n.MeetingCancelled, m.ID))

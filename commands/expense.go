@@ -6,10 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-
 	"github.com/linli/linli/i18n"
+	"github.com/linli/linli/report"
 	"github.com/linli/linli/store"
 )
 
@@ -61,7 +59,7 @@ func (r *req) expenseAdd(args string) error {
 	if err != nil {
 		return err
 	}
-	return r.reply(r.t(i18n.ExpenseAdded, e.ID, FormatFen(e.AmountFen), e.Category, r.when(e.At)))
+	return r.reply(r.t(i18n.ExpenseAdded, e.ID, report.FormatFen(e.AmountFen), e.Category, r.when(e.At)))
 }
 
 func (r *req) expenseList(args string) error {
@@ -76,7 +74,7 @@ func (r *req) expenseList(args string) error {
 			return err
 		}
 	}
-	from, to := MonthWindow(year, month, loc)
+	from, to := report.MonthWindow(year, month, loc)
 	es, err := r.tx.Expenses(comm.ID, from, to)
 	if err != nil {
 		return err
@@ -94,7 +92,7 @@ func (r *req) expenseList(args string) error {
 		if p, err := r.tx.PersonByID(e.CreatedBy); err == nil {
 			who = p.Label()
 		}
-		out = append(out, r.t(i18n.ExpenseLine, e.ID, r.when(e.At), e.Category, FormatFen(e.AmountFen), truncate(e.Text, 40), who))
+		out = append(out, r.t(i18n.ExpenseLine, e.ID, r.when(e.At), e.Category, report.FormatFen(e.AmountFen), truncate(e.Text, 40), who))
 		total += e.AmountFen
 		if _, ok := byCat[e.Category]; !ok {
 			cats = append(cats, e.Category)
@@ -103,9 +101,9 @@ func (r *req) expenseList(args string) error {
 	}
 	var parts []string
 	for _, c := range cats {
-		parts = append(parts, c+" "+FormatFen(byCat[c]))
+		parts = append(parts, c+" "+report.FormatFen(byCat[c]))
 	}
-	out = append(out, r.t(i18n.ExpenseByCategory, strings.Join(parts, r.t(i18n.ListSep))), r.t(i18n.ExpenseTotal, FormatFen(total)))
+	out = append(out, r.t(i18n.ExpenseByCategory, strings.Join(parts, r.t(i18n.ListSep))), r.t(i18n.ExpenseTotal, report.FormatFen(total)))
 	return r.reply(lines(out...))
 }
 
@@ -124,7 +122,7 @@ func (r *req) expenseRemove(args string) error {
 	if err := r.tx.RemoveExpense(id, r.me.ID); err != nil {
 		return err
 	}
-	return r.reply(r.t(i18n.ExpenseRemoved, e.ID, FormatFen(e.AmountFen), e.Category))
+	return r.reply(r.t(i18n.ExpenseRemoved, e.ID, report.FormatFen(e.AmountFen), e.Category))
 }
 
 var (
@@ -190,27 +188,6 @@ func looksNumeric(s string) bool {
 	return strings.ContainsAny(foldWidth(s), "0123456789")
 }
 
-// FormatFen shows an amount in fen as yuan: "¥1,234.50", in both
-// languages (Chinese groups digits by thousands too).
-func FormatFen(fen int64) string {
-	sign := ""
-	if fen < 0 {
-		sign, fen = "-", -fen
-	}
-	return sign + "¥" + groups.Sprintf("%d.%02d", fen/100, fen%100)
-}
-
-// groups prints integers with their thousands grouped, the way the
-// Chinese locale writes them (golang.org/x/text/message, CLDR's number
-// patterns), instead of by hand.
-var groups = message.NewPrinter(language.Chinese)
-
-// MonthWindow returns the first instant of a month in loc and of the next.
-func MonthWindow(year int, month time.Month, loc *time.Location) (time.Time, time.Time) {
-	from := time.Date(year, month, 1, 0, 0, 0, 0, loc)
-	return from, from.AddDate(0, 1, 0)
-}
-
 var monthRe = regexp.MustCompile(`^(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*月?份?$`)
 
 // ParseMonth reads a month: "2026-11", "2026/11", "2026年11月", "11月" (this
@@ -245,9 +222,6 @@ func ParseMonth(s string, now time.Time, loc *time.Location) (int, time.Month, e
 }
 
 // monthName names a month in the reply language: "2026年11月", "November 2026".
-func (r *req) monthName(year int, month time.Month) string { return MonthName(r.lang, year, month) }
-
-// MonthName names a month in lang.
-func MonthName(lang string, year int, month time.Month) string {
-	return time.Date(year, month, 1, 0, 0, 0, 0, time.UTC).Format(i18n.T(lang, i18n.MonthFormat))
+func (r *req) monthName(year int, month time.Month) string {
+	return report.MonthName(r.lang, year, month)
 }

@@ -53,14 +53,6 @@ func TestParseAmount(t *testing.T) {
 	}
 }
 
-func TestFormatFen(t *testing.T) {
-	for fen, want := range map[int64]string{0: "¥0.00", 5: "¥0.05", 99: "¥0.99", 123456: "¥1,234.56", 100000000: "¥1,000,000.00", 99999999999999: "¥999,999,999,999.99", -250: "-¥2.50", -123456789: "-¥1,234,567.89"} {
-		if got := commands.FormatFen(fen); got != want {
-			t.Errorf("FormatFen(%d) = %q, want %q", fen, got, want)
-		}
-	}
-}
-
 func TestExpenseCommands(t *testing.T) {
 	h := newHarness(t)
 	mgr := bot.ChatID(manager.id)

@@ -13,8 +13,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/linli/linli/bot"
-	"github.com/linli/linli/chart"
-	"github.com/linli/linli/commands"
+	"github.com/linli/linli/export"
+	"github.com/linli/linli/report"
 	"github.com/linli/linli/store"
 )
 
@@ -336,7 +336,7 @@ func TestReportSendsTheChartAfterTheText(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
-	if err != nil || format != "png" || cfg.Width != chart.Width || cfg.Height != chart.Height {
+	if err != nil || format != "png" || cfg.Width != export.ChartWidth || cfg.Height != export.ChartHeight {
 		t.Errorf("chart: %v %q %dx%d", err, format, cfg.Width, cfg.Height)
 	}
 	// Without a data directory the report is text alone.
@@ -349,7 +349,7 @@ func TestDailyFiguresAddUpToTheReport(t *testing.T) {
 	exportFixture(t, h)
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	err := h.db.View(context.Background(), func(tx *store.Tx) error {
-		from, to := commands.MonthWindow(2026, time.November, loc)
+		from, to := report.MonthWindow(2026, time.November, loc)
 		days, err := tx.DailyFigures(1, from, to)
 		if err != nil {
 			return err
@@ -380,7 +380,7 @@ func TestDailyFiguresAddUpToTheReport(t *testing.T) {
 			t.Errorf("Nov 11: %+v", d)
 		}
 		// The month in progress stops at today.
-		dfrom, dto := commands.MonthWindow(2026, time.December, loc)
+		dfrom, dto := report.MonthWindow(2026, time.December, loc)
 		dec, err := tx.DailyFigures(1, dfrom, dto)
 		if err != nil {
 			return err

@@ -3,6 +3,7 @@ package commands_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/linli/linli/bot"
@@ -20,9 +21,7 @@ func TestFilesTheBotWritesArePrivate(t *testing.T) {
 	chartFile := lastQueued(t, h, 1)[0].path
 	h.send(bot.Message{Chat: residentGroup, ChatKind: bot.Group, Sender: li.id, SenderName: li.name, Text: "#报修 窗户坏了",
 		Attachments: []bot.Attachment{{Kind: "photo", MIMEType: "image/jpeg", Data: []byte("\xff\xd8\xff photo")}}})
-	photos, _ := filepath.Glob(filepath.Join(dir, "*", "ticket-*"))
-	more, _ := filepath.Glob(filepath.Join(dir, "ticket-*"))
-	photos = append(photos, more...)
+	photos, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
 	if workbook == "" || chartFile == "" || len(photos) == 0 {
 		t.Fatalf("files written: workbook %q, chart %q, photos %q", workbook, chartFile, photos)
 	}
@@ -39,5 +38,42 @@ func TestFilesTheBotWritesArePrivate(t *testing.T) {
 				t.Errorf("folder %s has mode %o, want 700", d, st.Mode().Perm())
 			}
 		}
+	}
+}
+
+// TestPhotosAreKeptOnceBeforeTheTransaction: a photo's bytes are kept under
+// their hash before the message's transaction, so the same picture sent
+// again, or the same message handed in again, adds rows but no file; a bare
+// photo that belongs to no ticket is not kept at all.
+func TestPhotosAreKeptOnceBeforeTheTransaction(t *testing.T) {
+	h, dir := exportHarness(t)
+	photo := func() []bot.Attachment {
+		return []bot.Attachment{{Kind: "photo", MIMEType: "image/jpeg", Data: []byte("\xff\xd8\xff broken window")}}
+	}
+	h.send(bot.Message{Chat: residentGroup, ChatKind: bot.Group, Sender: li.id, SenderName: li.name, Text: "#报修 窗户坏了", Attachments: photo()})
+	bare := bot.Message{ID: "bare-1", Chat: residentGroup, ChatKind: bot.Group, Sender: li.id, SenderName: li.name, Attachments: photo()}
+	h.send(bare)
+	h.send(bare) // handed in again
+	h.send(bot.Message{Chat: residentGroup, ChatKind: bot.Group, Sender: tom.id, SenderName: tom.name,
+		Attachments: []bot.Attachment{{Kind: "photo", MIMEType: "image/jpeg", Data: []byte("\xff\xd8\xff tom's cat")}}})
+	var names []string
+	rows, err := h.db.SQL().Query(`SELECT path FROM ticket_attachments WHERE ticket_id = 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, filepath.Base(p))
+	}
+	rows.Close()
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	for i, f := range files {
+		files[i] = filepath.Base(f)
+	}
+	if len(names) != 2 || names[0] != names[1] || !slices.Equal(files, names[:1]) {
+		t.Errorf("ticket rows name %q; files %q; want two rows naming the one file", names, files)
 	}
 }

@@ -1,18 +1,6 @@
 package commands
 
-import "strings"
+import "github.com/linli/linli/i18n"
 
 // lines joins non-empty lines.
-func lines(ls ...string) string {
-	var b strings.Builder
-	for _, l := range ls {
-		if l == "" {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(l)
-	}
-	return b.String()
-}
+func lines(ls ...string) string { return i18n.Lines(ls...) }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/i18n"
+	"github.com/linli/linli/notice"
+	"github.com/linli/linli/report"
 	"github.com/linli/linli/store"
 )
 
@@ -52,7 +54,7 @@ func (r *req) poll() error {
 	if err != nil {
 		return err
 	}
-	n, err := PostPoll(r.tx, comm, CommunityLocation(comm, r.s.cfg.Location), poll)
+	n, err := PostPoll(r.tx, comm, comm.Location(r.s.cfg.Location), poll)
 	if err != nil {
 		return err
 	}
@@ -90,7 +92,7 @@ func PollText(lang string, loc *time.Location, p *store.Poll) string {
 	for i, o := range p.Options {
 		ls = append(ls, strconv.Itoa(i+1)+". "+o)
 	}
-	ls = append(ls, i18n.T(lang, i18n.PollHow, len(p.Options), FormatTime(lang, loc, p.ClosesAt)))
+	ls = append(ls, i18n.T(lang, i18n.PollHow, len(p.Options), i18n.FormatTime(lang, loc, p.ClosesAt)))
 	return lines(ls...)
 }
 
@@ -122,7 +124,7 @@ func (r *req) pollResultText(res store.PollResult) string {
 	}
 	ls := []string{r.t(i18n.PollTitle, p.ID, p.Question), state, r.t(i18n.PollTotal, res.Total)}
 	for i, o := range p.Options {
-		ls = append(ls, r.t(i18n.PollCount, i+1, o, res.Counts[i], Percent(res.Counts[i], res.Total), bar(res.Counts[i], res.Total)))
+		ls = append(ls, r.t(i18n.PollCount, i+1, o, res.Counts[i], report.Percent(res.Counts[i], res.Total), bar(res.Counts[i], res.Total)))
 	}
 	return lines(ls...)
 }
@@ -364,7 +366,7 @@ func (r *req) survey() error {
 		}
 	}
 	if spec == "" {
-		n, err := Broadcast(r.tx, comm, store.ScheduleSurvey, link)
+		n, err := notice.Broadcast(r.tx, comm, store.ScheduleSurvey, link)
 		if err != nil {
 			return err
 		}
@@ -396,21 +398,4 @@ func (r *req) survey() error {
 		msg = append(msg, r.t(i18n.ScheduleNoGroups))
 	}
 	return r.reply(lines(msg...))
-}
-
-// PollLines is the report's polls section: each poll of the month with its
-// votes per option.
-func PollLines(lang string, polls []store.PollResult) []string {
-	if len(polls) == 0 {
-		return nil
-	}
-	ls := []string{i18n.T(lang, i18n.ReportPolls, len(polls))}
-	for _, res := range polls {
-		var parts []string
-		for i, o := range res.Poll.Options {
-			parts = append(parts, i18n.T(lang, i18n.ReportPollOption, o, res.Counts[i], Percent(res.Counts[i], res.Total)))
-		}
-		ls = append(ls, i18n.T(lang, i18n.ReportPoll, res.Poll.ID, truncate(res.Poll.Question, 40), res.Total, strings.Join(parts, i18n.T(lang, i18n.ListSep))))
-	}
-	return ls
 }

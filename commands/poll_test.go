@@ -38,17 +38,3 @@ func TestVoteNumber(t *testing.T) {
 		}
 	}
 }
-
-func TestParseClock(t *testing.T) {
-	for in, want := range map[string][2]int{"8:00": {8, 0}, "08:30": {8, 30}, "20：15": {20, 15}, "7点": {7, 0}, "23:59": {23, 59}} {
-		h, m, ok := parseClock(in)
-		if !ok || h != want[0] || m != want[1] {
-			t.Errorf("parseClock(%q) = %d, %d, %v", in, h, m, ok)
-		}
-	}
-	for _, in := range []string{"", "24:00", "8:60", "8:5:1", "eight", "-1:00", "8:000"} {
-		if _, _, ok := parseClock(in); ok {
-			t.Errorf("parseClock(%q) accepted", in)
-		}
-	}
-}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/linli/linli/i18n"
+	"github.com/linli/linli/notice"
 	"github.com/linli/linli/store"
 )
 
@@ -59,20 +60,6 @@ func HasLink(text string) bool {
 	return false
 }
 
-// CommunityLocation is the zone a community's times are shown in: its own,
-// else def.
-func CommunityLocation(c *store.Community, def *time.Location) *time.Location {
-	if c != nil && c.TZ != "" {
-		if loc, err := time.LoadLocation(c.TZ); err == nil {
-			return loc
-		}
-	}
-	if def == nil {
-		return time.Local
-	}
-	return def
-}
-
 // zone returns the location named tz, or the configured default for "".
 func (s *Service) zone(tz string) *time.Location {
 	if tz != "" {
@@ -81,11 +68,6 @@ func (s *Service) zone(tz string) *time.Location {
 		}
 	}
 	return s.cfg.Location
-}
-
-// FormatTime shows t in loc the way lang reads times.
-func FormatTime(lang string, loc *time.Location, t time.Time) string {
-	return t.In(loc).Format(i18n.T(lang, i18n.TimeFormat))
 }
 
 // runTime formats one of a schedule's run times, ts, with the year when
@@ -98,30 +80,7 @@ func (r *req) runTime(loc *time.Location, ts []time.Time, t time.Time) string {
 			return t.In(loc).Format(r.t(i18n.TimeFormatYear))
 		}
 	}
-	return FormatTime(r.lang, loc, t)
-}
-
-// Broadcast queues a message of a kind (announcement, survey, activity,
-// meeting) in every active resident group of a community, in the community's
-// language, and returns the number of groups.
-func Broadcast(tx *store.Tx, comm *store.Community, kind, text string) (int, error) {
-	chats, err := tx.CommunityChats(comm.ID, store.RoleResidentChat)
-	if err != nil {
-		return 0, err
-	}
-	body := i18n.T(comm.Lang, i18n.Post(kind), strings.TrimSpace(text))
-	if kind == store.ScheduleAnnouncement && len(chats) > 0 {
-		// Kept for the bulletin board (board.go).
-		if err := tx.AddAnnouncement(comm.ID, text); err != nil {
-			return 0, err
-		}
-	}
-	for _, c := range chats {
-		if _, err := tx.Enqueue(store.Out{Platform: c.Platform, Chat: c.Key, Text: body}); err != nil {
-			return 0, err
-		}
-	}
-	return len(chats), nil
+	return i18n.FormatTime(r.lang, loc, t)
 }
 
 // targetCommunities resolves a TARGET: a community name, or "all".
@@ -317,7 +276,7 @@ func (r *req) scheduleLines(jobs Jobs, sc *store.Schedule, n int) string {
 		}
 	}
 	if !sc.LastRunAt.IsZero() {
-		ls = append(ls, r.t(i18n.ScheduleLast, FormatTime(r.lang, loc, sc.LastRunAt), r.resultText(sc.LastOK, sc.LastResult)))
+		ls = append(ls, r.t(i18n.ScheduleLast, i18n.FormatTime(r.lang, loc, sc.LastRunAt), r.resultText(sc.LastOK, sc.LastResult)))
 	}
 	return lines(ls...)
 }
@@ -418,7 +377,7 @@ func (r *req) announce() error {
 	}
 	n := 0
 	for _, c := range comms {
-		k, err := Broadcast(r.tx, c, store.ScheduleAnnouncement, text)
+		k, err := notice.Broadcast(r.tx, c, store.ScheduleAnnouncement, text)
 		if err != nil {
 			return err
 		}
@@ -445,10 +404,10 @@ func (r *req) jobs() error {
 	for _, j := range jobs.Builtins(r.tx.Now()) {
 		l := r.t(i18n.JobsLine, j.Name, jobs.Describe(j.Spec, r.lang))
 		if !j.Next.IsZero() {
-			l += r.t(i18n.JobsNext, FormatTime(r.lang, loc, j.Next))
+			l += r.t(i18n.JobsNext, i18n.FormatTime(r.lang, loc, j.Next))
 		}
 		if run, ok := runs[j.Name]; ok {
-			l = lines(l, "  "+r.t(i18n.JobsLast, FormatTime(r.lang, loc, run.StartedAt), r.resultText(run.OK, run.Result)))
+			l = lines(l, "  "+r.t(i18n.JobsLast, i18n.FormatTime(r.lang, loc, run.StartedAt), r.resultText(run.OK, run.Result)))
 		} else {
 			l = lines(l, "  "+r.t(i18n.JobsNever))
 		}

@@ -3,11 +3,13 @@ package commands
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/linli/linli/board"
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/desk"
 	"github.com/linli/linli/i18n"
@@ -37,8 +39,8 @@ type Config struct {
 	// Jobs is the scheduler, for /schedule, /jobs and /runjob (nil: not running).
 	Jobs Jobs
 	// Boards says how each platform's resident groups get the bulletin board
-	// (board.go); platforms not listed have /notices only.
-	Boards map[bot.PlatformID]BoardStyle
+	// (package board); platforms not listed have /notices only.
+	Boards map[bot.PlatformID]board.Style
 	// Directories are the platforms that key people by name and know names
 	// before anyone writes (WeChat): /grant looks a name up there at once.
 	Directories map[bot.PlatformID]NameDirectory
@@ -74,8 +76,8 @@ type Service struct {
 	seen   map[seenKey]time.Time // who was recorded recently, to spare the writer
 
 	suggestLimit *suggestLimiter
-	desk         *desk.Desk  // the ticket workflow
-	boardQ       *boardQueue // pinned-board refreshes asked for by commands (boardqueue.go)
+	desk         *desk.Desk   // the ticket workflow
+	boardQ       *board.Queue // pinned-board refreshes asked for by commands
 }
 
 type seenKey struct {
@@ -107,13 +109,13 @@ func New(db *store.DB, cfg Config) *Service {
 			DataDir: cfg.DataDir, Log: cfg.Log})
 	}
 	s := &Service{db: db, cfg: cfg, log: cfg.Log, seen: map[seenKey]time.Time{}, suggestLimit: newSuggestLimiter(), desk: cfg.Desk}
-	s.boardQ = newBoardQueue(s.refreshBoards)
+	s.boardQ = board.NewQueue(s.refreshBoards, nil)
 	return s
 }
 
 // Close waits for the background work commands started (board refreshes)
 // and takes no more of it. Call it once no more messages come.
-func (s *Service) Close() { s.boardQ.close() }
+func (s *Service) Close() { s.boardQ.Close() }
 
 var _ bot.Handler = (*Service)(nil)
 
@@ -172,6 +174,11 @@ func (s *Service) Handle(ctx context.Context, m *bot.Message) error {
 	}
 	// Group chatter that is no command, no ticket reference, no reply and no
 	// mention needs no database work at all.
+	if len(m.Attachments) > 0 {
+		if err := s.keepFiles(ctx, m, p.Cmd == ""); err != nil {
+			return err
+		}
+	}
 	if p.Cmd == "" && len(m.Attachments) > 0 {
 		// A photo without a command: it may belong to the sender's ticket of a
 		// moment ago (WeChat sends the picture and the words separately).
@@ -194,6 +201,45 @@ func (s *Service) Handle(ctx context.Context, m *bot.Message) error {
 		r.p = p
 		return r.dispatch()
 	})
+}
+
+// keepFiles writes the message's photos and files under the data directory
+// before its transaction (store.KeepFiles), so that the transaction, run
+// again or rolled back, neither copies them twice nor leaves a copy behind.
+// A bare photo (no command) is kept only when it can join a ticket the
+// sender made in the chat in the last minutes: the others are the group's
+// own and are not stored. Should that look miss a ticket,
+// store.Tx.SaveAttachment still keeps the bytes, under the same name.
+func (s *Service) keepFiles(ctx context.Context, m *bot.Message, bare bool) error {
+	if s.cfg.DataDir == "" {
+		return nil
+	}
+	if bare {
+		wanted := false
+		err := s.db.View(ctx, func(tx *store.Tx) error {
+			chat, err := tx.ChatByKey(m.Platform, m.Chat)
+			if err != nil || chat.Kind == bot.Group && !chat.Bound() {
+				return err
+			}
+			me, err := tx.PersonByKey(m.Platform, m.Sender)
+			if err != nil {
+				return err
+			}
+			t, err := tx.LatestTicketBy(me.ID, chat.ID, tx.Now().Add(-PhotoWindow))
+			wanted = err == nil && t != nil && t.Active()
+			return err
+		})
+		if !wanted {
+			if err != nil && store.ErrorCode(err) != store.ENOTFOUND {
+				s.log.Warn("look for the ticket of a photo", "platform", m.Platform, "chat", m.Chat, "err", err)
+			}
+			return nil
+		}
+	}
+	if err := store.KeepFiles(s.cfg.DataDir, m.Attachments); err != nil {
+		return fmt.Errorf("handle message: %w", err)
+	}
+	return nil
 }
 
 // notice records who speaks in a bound group, at most once an hour per

@@ -874,6 +874,9 @@ Anything else is sent as a chat message, e.g. #repair lift button broken, /help,
 	EventMerged:            "%s merged it into another ticket",
 	ExportActionMerge:      "merged a duplicate in",
 	ExportActionMerged:     "merged into another",
+
+	// --- tests
+	JobResultRetentionFiles: "; removed %d stored {file|files} (photos, documents) no ticket refers to",
 	// --- web
 	HelpWeb:          "/web — a sign-in link to the web desk (/web logout signs you out everywhere)",
 	UsageWeb:         "/web — get a sign-in link to the web desk; /web logout — sign out of every browser",

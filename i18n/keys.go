@@ -903,6 +903,11 @@ var (
 	ExportActionMerged     = key("export.action.merged")
 )
 
+// --- tests
+var (
+	JobResultRetentionFiles = key("jobres.retention_files")
+)
+
 // --- web
 // The web desk (package web) and its sign-in by /web (commands/web.go).
 var (

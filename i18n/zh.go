@@ -874,6 +874,9 @@ var zh = map[Key]string{
 	EventMerged:            "%s 将本工单并入了另一件",
 	ExportActionMerge:      "并入重复工单",
 	ExportActionMerged:     "并入其他工单",
+
+	// --- tests
+	JobResultRetentionFiles: "；另删除 %d 个没有工单引用的照片或文件",
 	// --- web
 	HelpWeb:          "/web — 网页工作台的登录链接（/web logout 退出所有网页登录）",
 	UsageWeb:         "/web — 获取网页工作台的登录链接；/web logout — 退出所有网页登录",

@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/linli/linli/commands"
 	"github.com/linli/linli/i18n"
+	"github.com/linli/linli/notice"
 	"github.com/linli/linli/store"
 )
 
@@ -29,8 +29,8 @@ func (s *Scheduler) activityNotice(ctx context.Context) (string, error) {
 			}
 			loc := comms.loc(comm)
 			lead := i18n.T(comm.Lang, i18n.ActivityRemind, untilText(comm.Lang, loc, now, a.StartsAt))
-			text := lead + "\n" + commands.ActivityText(comm.Lang, loc, a)
-			if _, err := commands.Broadcast(tx, comm, "activity_reminder", text); err != nil {
+			text := lead + "\n" + notice.Activity(comm.Lang, loc, a)
+			if _, err := notice.Broadcast(tx, comm, "activity_reminder", text); err != nil {
 				return err
 			}
 			if err := tx.MarkActivityReminded(a.ID, a.StartsAt.Sub(now) <= store.RemindDay); err != nil {
@@ -66,8 +66,8 @@ func (s *Scheduler) meetingReminder(ctx context.Context) (string, error) {
 			}
 			loc := comms.loc(comm)
 			lead := i18n.T(comm.Lang, i18n.MeetingRemind, untilText(comm.Lang, loc, now, m.StartsAt))
-			text := lead + "\n" + commands.MeetingText(comm.Lang, loc, m, agenda)
-			if _, err := commands.Broadcast(tx, comm, "meeting_reminder", text); err != nil {
+			text := lead + "\n" + notice.Meeting(comm.Lang, loc, m, agenda)
+			if _, err := notice.Broadcast(tx, comm, "meeting_reminder", text); err != nil {
 				return err
 			}
 			if err := tx.MarkMeetingReminded(m.ID, m.StartsAt.Sub(now) <= store.RemindDay); err != nil {

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/linli/linli/commands"
 	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/internal/fixture"
+	"github.com/linli/linli/report"
 	"github.com/linli/linli/store"
 )
 
@@ -66,15 +66,15 @@ func BenchmarkMonthlyReport(b *testing.B) {
 			for _, c := range all {
 				loc := comms.loc(c)
 				y, m := previousMonth(tx.Now().In(loc))
-				cur, prev, err := commands.MonthReports(tx, c.ID, y, m, loc)
+				cur, prev, err := report.Month(tx, c.ID, y, m, loc)
 				if err != nil {
 					return err
 				}
 				if cur.Totals().Opened == 0 {
 					b.Fatalf("community %d: an empty report", c.ID)
 				}
-				_ = commands.FormatReport("zh", c, loc, cur, prev, tx.Now())
-				_ = commands.ResidentSummary(c.Lang, c, loc, cur)
+				_ = report.Format("zh", c, loc, cur, prev, tx.Now())
+				_ = report.Summary(c.Lang, c, loc, cur)
 			}
 			return nil
 		})

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/linli/linli/commands"
+	"github.com/linli/linli/board"
 	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
@@ -25,12 +25,12 @@ func (s *Scheduler) board(ctx context.Context) (string, error) {
 		if _, err := tx.PruneAnnouncements(); err != nil {
 			return err
 		}
-		o := commands.BoardOptions{Styles: s.cfg.Boards, Location: s.cfg.Location, Grace: max(s.cfg.Grace, digestWindow)}
+		o := board.Options{Styles: s.cfg.Boards, Location: s.cfg.Location, Grace: max(s.cfg.Grace, digestWindow)}
 		var err error
-		if refreshed, err = commands.RefreshBoards(tx, o); err != nil {
+		if refreshed, err = board.Refresh(tx, o); err != nil {
 			return err
 		}
-		digests, err = commands.DigestBoards(tx, o)
+		digests, err = board.Digest(tx, o)
 		return err
 	})
 	return i18n.T(s.cfg.Lang, i18n.JobResultBoard, refreshed, digests), err

@@ -9,16 +9,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linli/linli/board"
 	"github.com/linli/linli/bot"
-	"github.com/linli/linli/commands"
 )
 
 // boardScheduler is a second Scheduler over the env's database whose
 // platform (Telegram, in the env) gets the board in the given style.
-func (e *env) boardScheduler(style commands.BoardStyle) func() []bot.Outgoing {
+func (e *env) boardScheduler(style board.Style) func() []bot.Outgoing {
 	e.t.Helper()
 	s, err := New(e.db, Config{Location: shanghai, Lang: "zh", Log: slog.New(slog.DiscardHandler),
-		Boards: map[bot.PlatformID]commands.BoardStyle{bot.Telegram: style}})
+		Boards: map[bot.PlatformID]board.Style{bot.Telegram: style}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func (e *env) boardScheduler(style commands.BoardStyle) func() []bot.Outgoing {
 
 func TestDailyBoard(t *testing.T) {
 	e := newEnv(t) // 2026-11-02 09:00 in Shanghai
-	run := e.boardScheduler(commands.BoardDaily)
+	run := e.boardScheduler(board.Daily)
 	if out := run(); len(out) != 0 {
 		t.Fatalf("a digest for a day before the first start: %+v", out)
 	}
@@ -92,7 +92,7 @@ func TestDailyBoard(t *testing.T) {
 
 func TestPinnedBoardVersions(t *testing.T) {
 	e := newEnv(t)
-	run := e.boardScheduler(commands.BoardPinned)
+	run := e.boardScheduler(board.Pinned)
 	ctx := context.Background()
 	e.group(residentGroup, li, "#报修 电梯异响")
 	first := one(t, run(), residentGroup)
@@ -140,7 +140,7 @@ func TestPinnedBoardVersions(t *testing.T) {
 
 func TestAnnouncementsOnTheBoardFor30Days(t *testing.T) {
 	e := newEnv(t)
-	run := e.boardScheduler(commands.BoardNone)
+	run := e.boardScheduler(board.None)
 	has(t, one(t, e.private(manager, "/announce 阳光花园 本周六停水"), bot.ChatID(manager.id)).Text, "公告已发布到 1 个业主群")
 	has(t, one(t, e.group(residentGroup, tom, "/notices"), residentGroup).Text, "📢 物业公告", "· 11月2日 本周六停水")
 	e.add(29 * 24 * time.Hour)

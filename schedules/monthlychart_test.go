@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/bot"
-	"github.com/linli/linli/chart"
+	"github.com/linli/linli/export"
 )
 
 func TestMonthlyReportSendsTheChartToManagers(t *testing.T) {
@@ -49,7 +49,7 @@ func TestMonthlyReportSendsTheChartToManagers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg, format, err := image.DecodeConfig(bytes.NewReader(b)); err != nil || format != "png" || cfg.Width != chart.Width || cfg.Height != chart.Height {
+	if cfg, format, err := image.DecodeConfig(bytes.NewReader(b)); err != nil || format != "png" || cfg.Width != export.ChartWidth || cfg.Height != export.ChartHeight {
 		t.Errorf("chart file: %v %s %dx%d", err, format, cfg.Width, cfg.Height)
 	}
 }

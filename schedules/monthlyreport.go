@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/linli/linli/commands"
+	"github.com/linli/linli/export"
 	"github.com/linli/linli/i18n"
+	"github.com/linli/linli/report"
 	"github.com/linli/linli/store"
 )
 
@@ -27,7 +28,7 @@ func (s *Scheduler) monthlyReport(ctx context.Context) (string, error) {
 			return err
 		}
 		y, m := previousMonth(now.In(s.cfg.Location))
-		label = commands.MonthName(s.cfg.Lang, y, m)
+		label = report.MonthName(s.cfg.Lang, y, m)
 		for _, c := range all {
 			loc := comms.loc(c)
 			y, m := previousMonth(now.In(loc))
@@ -43,7 +44,7 @@ func (s *Scheduler) monthlyReport(ctx context.Context) (string, error) {
 				before++
 				continue
 			}
-			cur, prev, err := commands.MonthReports(tx, c.ID, y, m, loc)
+			cur, prev, err := report.Month(tx, c.ID, y, m, loc)
 			if err != nil {
 				return err
 			}
@@ -57,17 +58,17 @@ func (s *Scheduler) monthlyReport(ctx context.Context) (string, error) {
 			}
 			for _, p := range managers {
 				lang := comms.langOf(p, s.cfg.Lang)
-				text := commands.FormatReport(lang, c, loc, cur, prev, now)
+				text := report.Format(lang, c, loc, cur, prev, now)
 				if _, err := tx.Enqueue(store.Out{Platform: p.Platform, Chat: p.PrivateChat, Text: text}); err != nil {
 					return err
 				}
 				if chart != "" {
-					if _, err := tx.Enqueue(commands.ChartOut(p.Platform, p.PrivateChat, lang, c, y, m, chart)); err != nil {
+					if _, err := tx.Enqueue(export.ChartOut(p.Platform, p.PrivateChat, lang, c, y, m, chart)); err != nil {
 						return err
 					}
 				}
 			}
-			if _, err := toResidentGroups(tx, c.ID, commands.ResidentSummary(c.Lang, c, loc, cur)); err != nil {
+			if _, err := toResidentGroups(tx, c.ID, report.Summary(c.Lang, c, loc, cur)); err != nil {
 				return err
 			}
 			if err := tx.SetSetting(key, fmt.Sprint(now.Unix())); err != nil {
@@ -93,7 +94,7 @@ func (s *Scheduler) monthChart(tx *store.Tx, c *store.Community, loc *time.Locat
 	if s.cfg.DataDir == "" {
 		return ""
 	}
-	path, err := commands.MonthChart(tx, s.cfg.DataDir, c, loc, y, m)
+	path, err := export.MonthChart(tx, s.cfg.DataDir, c, loc, y, m)
 	if err != nil {
 		s.log.Error("monthly report chart", "community", c.ID, "err", err)
 		return ""

@@ -3,7 +3,6 @@ package schedules
 import (
 	"time"
 
-	"github.com/linli/linli/commands"
 	"github.com/linli/linli/store"
 )
 
@@ -31,7 +30,7 @@ func (c *communities) get(id int64) (*store.Community, error) {
 }
 
 func (c *communities) loc(comm *store.Community) *time.Location {
-	return commands.CommunityLocation(comm, c.def)
+	return comm.Location(c.def)
 }
 
 // managersOf lists who hears privately about a community: its managers and

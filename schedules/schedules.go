@@ -23,10 +23,12 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/linli/linli/board"
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/commands"
 	"github.com/linli/linli/desk"
 	"github.com/linli/linli/i18n"
+	"github.com/linli/linli/notice"
 	"github.com/linli/linli/store"
 )
 
@@ -46,7 +48,7 @@ type Config struct {
 	Log        *slog.Logger
 	// Boards says how each platform's resident groups get the bulletin
 	// board, which the board job keeps up to date (board.go).
-	Boards map[bot.PlatformID]commands.BoardStyle
+	Boards map[bot.PlatformID]board.Style
 	// DataDir is where the monthly report's charts are written ("": no chart).
 	DataDir string
 	// Retention is how long the retention job keeps handled messages' ids
@@ -461,7 +463,7 @@ func (s *Scheduler) runSchedule(ctx context.Context, id int64, catchup bool) {
 				if sc.CommunityID != 0 && c.ID != sc.CommunityID {
 					continue
 				}
-				n, err := commands.Broadcast(tx, c, sc.Kind, sc.Text)
+				n, err := notice.Broadcast(tx, c, sc.Kind, sc.Text)
 				if err != nil {
 					return err
 				}

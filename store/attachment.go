@@ -1,10 +1,6 @@
 package store
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/linli/linli/bot"
@@ -23,39 +19,23 @@ type TicketAttachment struct {
 }
 
 // SaveAttachment records an attachment of a ticket. When the platform gave the
-// bytes, they are written under dir (the data directory) first, so the
-// picture outlives the platform's copy.
+// bytes, the copy under dir (the data directory) that KeepFiles wrote before
+// the transaction is recorded, so the picture outlives the platform's copy;
+// without one, SaveAttachment keeps the bytes itself under the same
+// content-hash name (a rerun of the transaction finds the file there).
 func (tx *Tx) SaveAttachment(ticketID int64, p bot.PlatformID, a bot.Attachment, dir string) (*TicketAttachment, error) {
 	kind := a.Kind
 	if kind != "photo" {
 		kind = "file"
 	}
-	ta := &TicketAttachment{TicketID: ticketID, Platform: p, Kind: kind, Ref: a.Ref, Name: a.Name, At: tx.now}
-	if len(a.Data) > 0 && dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("attachment dir: %w", err)
-		}
-		ext := ".jpg"
-		switch {
-		case strings.Contains(a.MIMEType, "png"):
-			ext = ".png"
-		case strings.Contains(a.MIMEType, "gif"):
-			ext = ".gif"
-		case kind == "file":
-			ext = filepath.Ext(a.Name)
-		}
-		f, err := os.CreateTemp(dir, fmt.Sprintf("ticket-%d-*%s", ticketID, ext))
+	ta := &TicketAttachment{TicketID: ticketID, Platform: p, Kind: kind, Ref: a.Ref, Path: a.Stored, Name: a.Name, At: tx.now}
+	if ta.Path == "" && len(a.Data) > 0 && dir != "" {
+		a.Kind = kind
+		path, err := keepFile(dir, &a)
 		if err != nil {
-			return nil, fmt.Errorf("save attachment: %w", err)
-		}
-		if _, err := f.Write(a.Data); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("save attachment: %w", err)
-		}
-		if err := f.Close(); err != nil {
 			return nil, err
 		}
-		ta.Path = f.Name()
+		ta.Path = path
 	}
 	err := tx.queryRow(`INSERT INTO ticket_attachments (ticket_id, platform, kind, ref, path, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		ticketID, p, kind, ta.Ref, ta.Path, ta.Name, unix(tx.now)).Scan(&ta.ID)

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/linli/linli/bot"
 	"github.com/linli/linli/bot/wechat/wechattest"
@@ -89,9 +88,9 @@ func TestAttachmentRetryDoesNotRepeatTheText(t *testing.T) {
 	if err := os.WriteFile(path, doc, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// The file follows the text by Pace (20 ms): the frequency control
-	// refuses it until 150 ms have passed.
-	srv.SetMinSendInterval(150 * time.Millisecond)
+	// The frequency control lets the text through and refuses the file
+	// that follows it, once.
+	srv.FailSendsAfter(1, wechattest.RetTooOften, 1)
 	enqueue(t, db, store.Out{Platform: bot.WeChat, Chat: groupSaved, Text: "导出",
 		Attachment: &store.OutAttachment{Kind: "file", Path: path, Name: "阳光花园-2026-11.xlsx"}})
 	runSender(t, a, db)
@@ -102,8 +101,8 @@ func TestAttachmentRetryDoesNotRepeatTheText(t *testing.T) {
 	if len(sent) != 2 || sent[0].Type != 1 || sent[1].Type != 6 || !bytes.Equal(sent[1].Data, doc) {
 		t.Errorf("Sent() = %+v, want the text once and then the file", sent)
 	}
-	if len(srv.Rejected()) == 0 {
-		t.Error("the frequency control never refused the file; the test proves nothing")
+	if rej := srv.Rejected(); len(rej) != 1 || rej[0].Type != 6 || rej[0].Ret != wechattest.RetTooOften {
+		t.Errorf("Rejected() = %+v, want the file refused once by the frequency control", rej)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()

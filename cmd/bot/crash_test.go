@@ -19,18 +19,6 @@ import (
 	"github.com/linli/linli/store"
 )
 
-// buildBinary builds the real bot once per test.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "linli")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	return bin
-}
-
 type process struct {
 	cmd *exec.Cmd
 	log string

@@ -12,7 +12,7 @@ import (
 
 	"github.com/linli/linli/bot/telegram/telegramtest"
 	"github.com/linli/linli/bot/wechat/wechattest"
-	"github.com/linli/linli/chart"
+	"github.com/linli/linli/export"
 )
 
 // attachmentPaths returns the paths the console printed for attachments.
@@ -70,7 +70,7 @@ func TestConsoleExportAndReportChart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg, format, err := image.DecodeConfig(bytes.NewReader(b)); err != nil || format != "png" || cfg.Width != chart.Width {
+	if cfg, format, err := image.DecodeConfig(bytes.NewReader(b)); err != nil || format != "png" || cfg.Width != export.ChartWidth {
 		t.Errorf("printed chart: %v %s %d", err, format, cfg.Width)
 	}
 	// The bot's own copies live under the data directory beside the database.
@@ -127,7 +127,7 @@ func TestTelegramExportDocumentAndReportPhoto(t *testing.T) {
 		t.Fatal("the chart was not uploaded")
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(photo.File.Data))
-	if err != nil || format != "png" || cfg.Width != chart.Width || cfg.Height != chart.Height {
+	if err != nil || format != "png" || cfg.Width != export.ChartWidth || cfg.Height != export.ChartHeight {
 		t.Errorf("chart photo: %v %s %dx%d", err, format, cfg.Width, cfg.Height)
 	}
 	if !strings.Contains(photo.Text, "📈 阳光花园") {
@@ -184,7 +184,7 @@ func TestWeChatExportFileAndReportImage(t *testing.T) {
 		t.Errorf("the chart went before the report")
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(photo.Data))
-	if err != nil || format != "png" || cfg.Width != chart.Width || cfg.Height != chart.Height {
+	if err != nil || format != "png" || cfg.Width != export.ChartWidth || cfg.Height != export.ChartHeight {
 		t.Errorf("chart image: %v %s %dx%d", err, format, cfg.Width, cfg.Height)
 	}
 }

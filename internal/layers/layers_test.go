@@ -19,7 +19,6 @@ const module = "github.com/linli/linli/"
 var allowed = map[string][]string{
 	"bot":                       {},
 	"i18n":                      {},
-	"chart":                     {},
 	"bot/console":               {"bot"},
 	"bot/telegram":              {"bot"},
 	"bot/telegram/telegramtest": {"bot"},
@@ -30,16 +29,20 @@ var allowed = map[string][]string{
 	"store":                     {"bot"},
 	"internal/fixture":          {"bot", "store"},
 	"internal/layers":           {},
+	"notice":                    {"i18n", "store"},
+	"board":                     {"bot", "i18n", "notice", "store"},
+	"report":                    {"i18n", "store"},
+	"export":                    {"bot", "i18n", "report", "store"},
 	"desk":                      {"bot", "i18n", "store"},
 	"web":                       {"bot", "desk", "i18n", "store"},
-	"commands":                  {"bot", "chart", "desk", "i18n", "store"},
-	"schedules":                 {"bot", "commands", "desk", "i18n", "store"},
+	"commands":                  {"board", "bot", "desk", "export", "i18n", "notice", "report", "store"},
+	"schedules":                 {"board", "bot", "commands", "desk", "export", "i18n", "notice", "report", "store"},
 }
 
 // third lists third-party modules only some packages may import.
 var third = map[string][]string{
-	"github.com/xuri/excelize": {"commands"},
-	"gonum.org/v1/plot":        {"chart"},
+	"github.com/xuri/excelize": {"export"},
+	"gonum.org/v1/plot":        {"export"},
 }
 
 type pkg struct {

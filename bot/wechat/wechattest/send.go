@@ -95,9 +95,17 @@ func (s *Server) SetMinSendInterval(d time.Duration) {
 // FailSendsWith makes the next n sends of a valid session fail with
 // BaseResponse Ret ret.
 func (s *Server) FailSendsWith(ret, n int) {
+	s.FailSendsAfter(0, ret, n)
+}
+
+// FailSendsAfter lets the next accepted sends through, then makes the n
+// sends after them fail with BaseResponse Ret ret (RetTooOften reads as
+// WeChat's frequency control): a refusal at a chosen point, whatever the
+// machine's speed.
+func (s *Server) FailSendsAfter(accepted, ret, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failRet, s.failLeft = ret, n
+	s.failSkip, s.failRet, s.failLeft = accepted, ret, n
 }
 
 type sendRequest struct {
@@ -142,9 +150,12 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		ret = RetSessionInvalid
 	case msg.FromUserName != s.selfUserNm:
 		ret = RetBadRequest
-	case s.failLeft > 0:
+	case s.failLeft > 0 && s.failSkip == 0:
 		ret = s.failRet
 		s.failLeft--
+		if ret == RetTooOften {
+			errMsg = "操作太频繁，请稍后再试"
+		}
 	case s.minSendInterval > 0 && !s.lastSend.IsZero() && now.Sub(s.lastSend) < s.minSendInterval:
 		ret, errMsg = RetTooOften, "操作太频繁，请稍后再试"
 	}
@@ -189,6 +200,9 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	rec.MsgID = s.newMsgIDLocked()
 	s.sent = append(s.sent, rec)
 	s.lastSend = now
+	if s.failSkip > 0 {
+		s.failSkip--
+	}
 	if s.echoSent && msg.Type == 1 {
 		e := &entry{kind: kindSelfText, msgID: rec.MsgID, text: msg.Content}
 		switch v := s.byUserName[msg.ToUserName].(type) {

@@ -125,6 +125,7 @@ type Server struct {
 	lastSend    time.Time
 	failRet     int
 	failLeft    int
+	failSkip    int                // accepted sends to let through before failLeft applies
 	uploads     map[string]*upload // in progress, by ClientMediaId+name
 	media       map[string]*upload // finished, by MediaId
 	msgImages   map[string][]byte  // injected pictures by MsgId

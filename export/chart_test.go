@@ -1,4 +1,4 @@
-package chart_test
+package export
 
 import (
 	"bytes"
@@ -8,27 +8,25 @@ import (
 	"os"
 	"testing"
 	"time"
-
-	"github.com/linli/linli/chart"
 )
 
-func TestPNGSizeAndContent(t *testing.T) {
-	days := make([]chart.Day, 30)
+func TestChartPNGSizeAndContent(t *testing.T) {
+	days := make([]ChartDay, 30)
 	for i := range days {
-		days[i] = chart.Day{Opened: i % 5, Resolved: (i + 2) % 4, OnTime: (i + 2) % 4 / 2}
+		days[i] = ChartDay{Opened: i % 5, Resolved: (i + 2) % 4, OnTime: (i + 2) % 4 / 2}
 	}
 	for _, tc := range []struct {
 		name string
-		m    chart.Month
+		m    Chart
 	}{
-		{"full", chart.Month{Year: 2026, Month: time.November, Days: days, Name: "Lakeside"}},
-		{"partial", chart.Month{Year: 2026, Month: time.December, Days: days[:3], Name: "阳光花园"}},
-		{"empty", chart.Month{Year: 2026, Month: time.February, Days: make([]chart.Day, 28)}},
-		{"first day", chart.Month{Year: 2026, Month: time.January}},
-		{"busy", chart.Month{Year: 2026, Month: time.March, Days: []chart.Day{{Opened: 480, Resolved: 12, OnTime: 12}}}},
+		{"full", Chart{Year: 2026, Month: time.November, Days: days, Name: "Lakeside"}},
+		{"partial", Chart{Year: 2026, Month: time.December, Days: days[:3], Name: "阳光花园"}},
+		{"empty", Chart{Year: 2026, Month: time.February, Days: make([]ChartDay, 28)}},
+		{"first day", Chart{Year: 2026, Month: time.January}},
+		{"busy", Chart{Year: 2026, Month: time.March, Days: []ChartDay{{Opened: 480, Resolved: 12, OnTime: 12}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := chart.PNG(tc.m)
+			b, err := ChartPNG(tc.m)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -36,8 +34,8 @@ func TestPNGSizeAndContent(t *testing.T) {
 			if err != nil || format != "png" {
 				t.Fatalf("DecodeConfig: %v, %q", err, format)
 			}
-			if cfg.Width != chart.Width || cfg.Height != chart.Height {
-				t.Errorf("size %d×%d, want %d×%d", cfg.Width, cfg.Height, chart.Width, chart.Height)
+			if cfg.Width != ChartWidth || cfg.Height != ChartHeight {
+				t.Errorf("size %d×%d, want %d×%d", cfg.Width, cfg.Height, ChartWidth, ChartHeight)
 			}
 			img, err := png.Decode(bytes.NewReader(b))
 			if err != nil {
@@ -67,10 +65,10 @@ func inked(img image.Image) float64 {
 	return float64(n) / float64(r.Dx()*r.Dy())
 }
 
-func TestDrawable(t *testing.T) {
+func TestChartDrawable(t *testing.T) {
 	for s, want := range map[string]bool{"Lakeside Gardens": true, "Café 3-201": true, "阳光花园": false, "Sunny 花园": false, "": true} {
-		if got := chart.Drawable(s); got != want {
-			t.Errorf("Drawable(%q) = %v, want %v", s, got, want)
+		if got := drawable(s); got != want {
+			t.Errorf("drawable(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -1,14 +1,4 @@
-// Package chart draws the monthly report's chart with gonum.org/v1/plot: the
-// tickets opened and resolved each day of a month, and each day's share of
-// resolved tickets that met their deadlines.
-//
-// The text uses the Liberation fonts that gonum embeds, so the chart looks the
-// same on any machine, with or without system fonts. Those fonts have no CJK
-// glyphs: the axes and titles are in English, and a title is drawn only when
-// every character of it has a glyph (a Chinese community name is left out
-// rather than drawn as empty boxes). The caption that goes with the picture
-// carries the community's language.
-package chart
+package export
 
 import (
 	"bytes"
@@ -31,25 +21,25 @@ import (
 // The picture's size in pixels: wide enough for 31 labelled days, and well
 // within what Telegram and WeChat show without cropping.
 const (
-	Width  = 1200
-	Height = 800
-	dpi    = 96
+	ChartWidth  = 1200
+	ChartHeight = 800
+	dpi         = 96
 )
 
-// Day is one day's figures.
-type Day struct {
+// ChartDay is one day's figures.
+type ChartDay struct {
 	Opened, Resolved int
 	// OnTime counts the day's resolved tickets that met both deadlines.
 	OnTime int
 }
 
-// Month is what the chart shows.
-type Month struct {
+// Chart is what the monthly chart shows.
+type Chart struct {
 	Year  int
 	Month time.Month
 	// Days holds the days that have begun, from the 1st; a month in progress
 	// has fewer than the month's length.
-	Days []Day
+	Days []ChartDay
 	// Name is the community's name, put in the title if the font can draw it.
 	Name string
 }
@@ -65,8 +55,8 @@ var (
 // sans is the embedded Liberation Sans (plot's default is the serif).
 var sans = font.Font{Typeface: "Liberation", Variant: "Sans"}
 
-// PNG draws the month as a Width × Height PNG.
-func PNG(m Month) ([]byte, error) {
+// ChartPNG draws the month as a ChartWidth × ChartHeight PNG.
+func ChartPNG(m Chart) ([]byte, error) {
 	if m.Month < time.January || m.Month > time.December {
 		return nil, fmt.Errorf("chart: bad month %d", m.Month)
 	}
@@ -83,7 +73,7 @@ func PNG(m Month) ([]byte, error) {
 		return nil, err
 	}
 
-	c := vgimg.NewWith(vgimg.UseWH(Width*vg.Inch/dpi, Height*vg.Inch/dpi), vgimg.UseDPI(dpi))
+	c := vgimg.NewWith(vgimg.UseWH(ChartWidth*vg.Inch/dpi, ChartHeight*vg.Inch/dpi), vgimg.UseDPI(dpi))
 	dc := draw.New(c)
 	plots := [][]*plot.Plot{{top}, {bottom}}
 	tiles := draw.Tiles{Rows: 2, Cols: 1, PadTop: 8, PadBottom: 8, PadLeft: 8, PadRight: 16, PadY: 16}
@@ -98,10 +88,10 @@ func PNG(m Month) ([]byte, error) {
 }
 
 // counts is the upper plot: opened and resolved tickets, side by side.
-func counts(m Month, n int) (*plot.Plot, error) {
+func counts(m Chart, n int) (*plot.Plot, error) {
 	p := newPlot(n)
 	title := "Tickets opened and resolved per day, " + m.Month.String() + " " + strconv.Itoa(m.Year)
-	if m.Name != "" && Drawable(m.Name) {
+	if m.Name != "" && drawable(m.Name) {
 		title = m.Name + ": " + title
 	}
 	p.Title.Text = title
@@ -141,7 +131,7 @@ func counts(m Month, n int) (*plot.Plot, error) {
 // onTime is the lower plot: of each day's resolved tickets, the share that
 // met both deadlines. A day with nothing resolved has no point, and the line
 // breaks there rather than pretend to know.
-func onTime(m Month, n int) (*plot.Plot, error) {
+func onTime(m Chart, n int) (*plot.Plot, error) {
 	p := newPlot(n)
 	p.Title.Text = "Resolved within the time limits (share of the day's resolved tickets; no point: none resolved)"
 	p.Y.Label.Text = "on time"
@@ -235,9 +225,9 @@ func daysIn(year int, month time.Month) int {
 	return time.Date(year, month+1, 0, 12, 0, 0, 0, time.UTC).Day()
 }
 
-// Drawable reports whether the embedded font has a glyph for every
+// drawable reports whether the embedded font has a glyph for every
 // character of s (Latin text does; Chinese does not).
-func Drawable(s string) bool {
+func drawable(s string) bool {
 	face := font.DefaultCache.Lookup(sans, 12)
 	if face.Face == nil {
 		return false

@@ -1,4 +1,4 @@
-package commands
+package export
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/linli/linli/i18n"
+	"github.com/linli/linli/report"
 	"github.com/linli/linli/store"
 )
 
@@ -33,7 +34,7 @@ func Workbook(lang string, loc *time.Location, d *store.ExportData) (*excelize.F
 	}
 	f.SetActiveSheet(0)
 	err := f.SetDocProps(&excelize.DocProperties{
-		Title:   i18n.T(lang, i18n.ExportTitle, d.Community.Name, MonthName(lang, d.From.In(loc).Year(), d.From.In(loc).Month())),
+		Title:   i18n.T(lang, i18n.ExportTitle, d.Community.Name, report.MonthName(lang, d.From.In(loc).Year(), d.From.In(loc).Month())),
 		Creator: "Linli", Created: d.Now.UTC().Format(time.RFC3339), Language: lang,
 	})
 	if err != nil {
