@@ -288,6 +288,7 @@ type ticketView struct {
 	CanHold     bool
 	CanResolve  bool
 	CanReopen   bool
+	CanMerge    bool
 }
 
 // staffTicket reads a ticket for a staff member of its community: anyone
@@ -374,6 +375,7 @@ func (s *Server) ticketView(tx *store.Tx, t *store.Ticket, lang string, whole bo
 	case store.StatusOpen, store.StatusInProgress, store.StatusOnHold:
 		v.CanTake, v.CanProgress, v.CanResolve = true, true, true
 		v.CanHold = t.Status != store.StatusOnHold
+		v.CanMerge = whole
 	case store.StatusResolved, store.StatusClosed:
 		v.CanReopen = true
 	}
@@ -456,6 +458,20 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, m *me) {
 	switch a := r.PostFormValue("action"); a {
 	case "take", "progress", "hold", "resolve", "reopen", "assign":
 		c.Action = store.Action(a)
+	case "merge":
+		c.Action, c.Note = desk.ActMerge, ""
+		for _, f := range strings.FieldsFunc(r.PostFormValue("merge"), func(r rune) bool { return unicode.IsSpace(r) || r == ',' || r == '，' || r == '、' }) {
+			n, ok := ticketNumber(f)
+			if !ok {
+				s.showTicket(w, r, m, http.StatusUnprocessableEntity, "", s.errorText(m.lang, store.Errorf(store.EINVALID, "bad_ticket_number", clip(f, 20))))
+				return
+			}
+			c.Merge = append(c.Merge, n)
+		}
+		if len(c.Merge) == 0 {
+			s.showTicket(w, r, m, http.StatusUnprocessableEntity, "", s.errorText(m.lang, store.Errorf(store.EINVALID, "usage", i18n.UsageMerge)))
+			return
+		}
 	default:
 		s.showTicket(w, r, m, http.StatusUnprocessableEntity, "", i18n.T(m.lang, i18n.ErrInternal))
 		return

@@ -1,9 +1,13 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -547,5 +551,55 @@ func TestPagesInEnglish(t *testing.T) {
 		if r.code != 200 || strings.Contains(r.body, "?Web") || regexp.MustCompile(`\p{Han}`).MatchString(body) {
 			t.Errorf("GET %s in English: %d\n%s", path, r.code, r.body)
 		}
+	}
+}
+
+func TestPhotosServedOnlyWithRights(t *testing.T) {
+	e := newEnv(t, "")
+	tk := e.file("墙面渗水")
+	var link string
+	e.update(func(tx *store.Tx) (err error) { link, err = e.srv.PageURL(tx, tk); return })
+	c := e.browser()
+	page := c.get(link)
+	// A follow-up with a photo, as the resident's phone sends it.
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("csrf", csrfOf(t, page.body))
+	mw.WriteField("action", "comment")
+	mw.WriteField("note", "拍了照片")
+	fw, _ := mw.CreateFormFile("photo", "wall.png")
+	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	png.Encode(fw, img)
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, e.ts.URL+link, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if r := c.do(req); r.code != http.StatusSeeOther {
+		t.Fatalf("follow-up with a photo: %d\n%s", r.code, r.body)
+	}
+	photoRe := regexp.MustCompile(`<img src="([^"]+)"`)
+	rp := photoRe.FindStringSubmatch(c.get(link).body)
+	if rp == nil {
+		t.Fatal("the resident page shows no photo")
+	}
+	if r := c.get(rp[1]); r.code != 200 || r.h.Get("Content-Type") != "image/png" {
+		t.Fatalf("resident's photo: %d %s", r.code, r.h.Get("Content-Type"))
+	}
+	zhang := e.signIn(e.zhang)
+	sp := photoRe.FindStringSubmatch(zhang.get(ticketPath(tk.ID)).body)
+	if sp == nil {
+		t.Fatal("the staff page shows no photo")
+	}
+	if r := zhang.get(sp[1]); r.code != 200 || r.h.Get("Content-Type") != "image/png" {
+		t.Fatalf("staff's photo: %d %s", r.code, r.h.Get("Content-Type"))
+	}
+	zhao := e.signIn(e.zhao)
+	if r := zhao.get(sp[1]); r.code != http.StatusNotFound || r.h.Get("Content-Type") == "image/png" {
+		t.Fatalf("another community's staff get the photo: %d", r.code)
+	}
+	if r := c.get(strings.Replace(rp[1], "/web/t/", "/web/t/x", 1)); r.code != http.StatusNotFound {
+		t.Fatalf("a wrong page token gets the photo: %d", r.code)
+	}
+	if r := e.browser().get(sp[1]); r.code != http.StatusUnauthorized {
+		t.Fatalf("the staff photo URL without a session: %d", r.code)
 	}
 }
