@@ -200,7 +200,7 @@ func (s *Server) staff(h func(w http.ResponseWriter, r *http.Request, m *me)) ht
 				return
 			}
 		}
-		if r.Context().Err() == nil && time.Since(m.session.LastSeen) >= time.Minute {
+		if r.Context().Err() == nil && s.cfg.DB.Now().Sub(m.session.LastSeen) >= time.Minute {
 			// Extend the session; a failure here costs nothing but the extension.
 			if err := s.cfg.DB.Update(r.Context(), func(tx *store.Tx) error { return tx.TouchSession(m.session) }); err != nil {
 				s.cfg.Log.Warn("web: extend session", "err", err)
