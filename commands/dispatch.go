@@ -80,6 +80,7 @@ var specs = map[Command]spec{
 	"survey":      {run: (*req).survey, access: manager},
 	"qrcode":      {run: (*req).qrcode, access: manager},
 	"menu":        {run: (*req).menu, access: manager},
+	"web":         {run: (*req).web, access: staff},
 }
 
 // strangerCommands are what someone who belongs to no community may use in

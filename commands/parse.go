@@ -131,6 +131,7 @@ var commandTable = []struct {
 	{"community", []string{"小区", "切换小区"}},
 	{"qrcode", []string{"二维码"}},
 	{"menu", []string{"菜单"}},
+	{"web", []string{"网页", "工作台"}},
 }
 
 // Commands lists every known command, in the order of the alias table.

@@ -50,6 +50,9 @@ type Config struct {
 	// Desk is the ticket workflow the commands act through; nil: one made
 	// of this Config (Lang, Location, Editable, Buttons, DataDir, Log).
 	Desk *desk.Desk
+	// WebURL is where the web desk is reached (https://linli.example.com),
+	// for the sign-in links /web sends; "": no web desk.
+	WebURL string
 }
 
 // NameDirectory is implemented by platforms whose people are their names

@@ -629,6 +629,9 @@ func (r *req) help() error {
 	text := lines(r.t(i18n.HelpResident), r.t(i18n.HelpBoard))
 	if staffHelp {
 		text = lines(text, "", r.t(i18n.HelpStaff))
+		if r.chat.Kind != bot.Group {
+			text = lines(text, r.t(i18n.HelpWeb))
+		}
 	}
 	switch {
 	case managerHelp && r.chat.Kind == bot.Group:

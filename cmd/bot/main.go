@@ -328,7 +328,7 @@ func (m *Main) Run(ctx context.Context) error {
 	buttons := map[bot.PlatformID]bool{bot.Telegram: true}
 	attachments := filepath.Join(filepath.Dir(m.Config.DB), "attachments")
 	m.Desk = desk.New(desk.Config{Lang: m.Config.Lang, Location: m.loc, Log: m.Log,
-		Editable: editable, Buttons: buttons, DataDir: attachments})
+		Editable: editable, Buttons: buttons, DataDir: attachments, PageURL: m.Config.pageURL()})
 	if err := m.startScheduler(ctx); err != nil {
 		return err
 	}
@@ -340,6 +340,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Boards:      m.boardStyles(),
 		Directories: directories(platforms),
 		Account:     m.account(),
+		WebURL:      m.Config.webURL(),
 	})
 	m.monitor = newMonitor(m)
 	// Messages of different chats are handled side by side and share
@@ -375,7 +376,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Config.HTTP != "" {
 		hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		m.httpCancel = cancel
-		if m.HTTPAddr, err = m.monitor.serveHTTP(hctx, m.Config.HTTP, m.Config.PProf, m.httpRoutes()); err != nil {
+		if m.HTTPAddr, err = m.monitor.serveHTTP(hctx, m.Config.HTTP, m.Config.PProf, m.webRoutes(m.httpRoutes())); err != nil {
 			return fmt.Errorf("listen on %s: %w", m.Config.HTTP, err)
 		}
 		m.Log.Info("serving /healthz and /metrics", "addr", m.HTTPAddr)

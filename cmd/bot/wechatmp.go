@@ -19,6 +19,7 @@ import (
 	"github.com/linli/linli/commands"
 	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
+	"github.com/linli/linli/web"
 )
 
 // Paths of the service account on the -http server. The server URL to
@@ -30,7 +31,7 @@ const (
 	mpMinePath     = "/wechatmp/mine"
 	// deskTicketPath is the web desk's page of a ticket (package web),
 	// linked from the staff's new-ticket notices.
-	deskTicketPath = "/desk/tickets/"
+	deskTicketPath = web.TicketPath
 )
 
 // Template kinds: which ticket updates go as template messages outside a
