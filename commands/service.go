@@ -579,4 +579,4 @@ func NotifyCommunityManagers(tx *store.Tx, defLang string, communityID int64, te
 	return desk.NotifyCommunityManagers(tx, defLang, communityID, text)
 }
 
-func truncate(s string, n int) string { return desk.Truncate(s, n) }
+func truncate(s string, n int) string { return i18n.Clip(s, n) }

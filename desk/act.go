@@ -135,7 +135,7 @@ func (o *op) assign(t *store.Ticket, a *store.Person) (Outcome, error) {
 	}
 	if a.ID != o.a.Person.ID && a.PrivateChat != "" {
 		// The assignee hears of it where nobody else reads.
-		msg := o.t(i18n.TicketAssignedToYou, o.label(), t.ID, Truncate(t.Text, 80), t.ID, t.ID)
+		msg := o.t(i18n.TicketAssignedToYou, o.label(), t.ID, i18n.Clip(t.Text, 80), t.ID, t.ID)
 		if _, err := o.tx.Enqueue(store.Out{Platform: a.Platform, Chat: a.PrivateChat, Text: msg}); err != nil {
 			return Outcome{}, err
 		}
@@ -226,7 +226,7 @@ func (o *op) reopen(t *store.Ticket, acc store.TicketAccess) (Outcome, error) {
 		// the ticket it rated is open again, and who opened it.
 		who := o.label()
 		if err := o.notifyManagers(t.CommunityID, func(lang string) string {
-			msg := i18n.T(lang, i18n.TicketReopenedRated, t.ID, rated, who, Truncate(t.Text, 80))
+			msg := i18n.T(lang, i18n.TicketReopenedRated, t.ID, rated, who, i18n.Clip(t.Text, 80))
 			if comment != "" {
 				msg = lines(msg, i18n.T(lang, i18n.TicketLowRatingComment, comment))
 			}
@@ -290,7 +290,7 @@ func (o *op) rate(t *store.Ticket, c Change) (Outcome, error) {
 	if c.Rating <= 2 {
 		reporter, score, comment := o.label(), c.Rating, c.Note
 		if err := o.notifyManagers(t.CommunityID, func(lang string) string {
-			msg := i18n.T(lang, i18n.TicketLowRating, t.ID, score, reporter, Truncate(t.Text, 80), t.ID)
+			msg := i18n.T(lang, i18n.TicketLowRating, t.ID, score, reporter, i18n.Clip(t.Text, 80), t.ID)
 			if comment != "" {
 				// What the resident said is what the manager needs to follow up.
 				msg = lines(msg, i18n.T(lang, i18n.TicketLowRatingComment, comment))

@@ -2,7 +2,6 @@ package desk
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/linli/linli/bot"
@@ -279,28 +278,4 @@ func firstPhoto(tx *store.Tx, ticketID int64) (*store.TicketAttachment, error) {
 // people refer to a ticket by its number instead.
 func Quotes(p bot.PlatformID) bool { return p != bot.WeChat }
 
-// Lines joins the non-empty lines.
-func Lines(ls ...string) string {
-	var b strings.Builder
-	for _, l := range ls {
-		if l == "" {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(l)
-	}
-	return b.String()
-}
-
-func lines(ls ...string) string { return Lines(ls...) }
-
-// Truncate shortens s to n characters, with an ellipsis when it cut.
-func Truncate(s string, n int) string {
-	rs := []rune(strings.TrimSpace(s))
-	if len(rs) <= n {
-		return string(rs)
-	}
-	return string(rs[:n]) + "…"
-}
+func lines(ls ...string) string { return i18n.Lines(ls...) }

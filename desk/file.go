@@ -134,7 +134,7 @@ func (o *op) postStaffCards(t *store.Ticket, photo *store.TicketAttachment) (int
 	if len(chats) == 0 {
 		// Nobody would hear of it: the managers do, and binding a staff
 		// group later posts it there (PostMissedCards).
-		name, text := o.comm.Name, Truncate(t.Text, 60)
+		name, text := o.comm.Name, i18n.Clip(t.Text, 60)
 		if err := o.notifyManagers(t.CommunityID, func(lang string) string {
 			return i18n.T(lang, i18n.NoStaffGroup, name, t.ID, text, quoteName(name))
 		}); err != nil {

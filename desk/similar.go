@@ -33,7 +33,7 @@ func (o *op) similarHint(t *store.Ticket) (string, error) {
 	if !(store.TicketAccess{Member: true}).SeesText(other, origin.Kind == bot.Group) {
 		return "", nil
 	}
-	return o.t(i18n.MeTooHint, sim.ID, Truncate(sim.Text, 30), sim.ID), nil
+	return o.t(i18n.MeTooHint, sim.ID, i18n.Clip(sim.Text, 30), sim.ID), nil
 }
 
 // Two texts are alike by the Jaccard index of their character bigrams, which
