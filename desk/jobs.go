@@ -167,20 +167,11 @@ func (r *Run) Remind(t *store.Ticket, kind string, due time.Time) error {
 	return o.toStaff(t, text(o))
 }
 
-// langOf is the language a person reads: that of the first community they
-// hold a role in, else def.
+// langOf is the language a person reads (store.Tx.LangOf), def when it
+// cannot be read.
 func (r *Run) langOf(p *store.Person, def string) string {
-	roles := p.Memberships
-	if roles == nil {
-		var err error
-		if roles, err = r.tx.Memberships(p.ID); err != nil {
-			return def
-		}
-	}
-	if ids := roles.Communities(); len(ids) > 0 {
-		if o, err := r.op(ids[0]); err == nil {
-			return o.lang
-		}
+	if lang, err := r.tx.LangOf(p, def); err == nil {
+		return lang
 	}
 	return def
 }

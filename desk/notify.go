@@ -189,15 +189,9 @@ func NotifyManagers(tx *store.Tx, defLang string, except bot.PlatformID, text fu
 		if m.PrivateChat == "" || (except != "" && m.Platform == except) {
 			continue
 		}
-		lang := defLang
-		roles, err := tx.Memberships(m.ID)
+		lang, err := tx.LangOf(m, defLang)
 		if err != nil {
 			return err
-		}
-		if ids := roles.Communities(); len(ids) > 0 {
-			if c, err := tx.CommunityByID(ids[0]); err == nil {
-				lang = c.Lang
-			}
 		}
 		if _, err := tx.Enqueue(store.Out{Platform: m.Platform, Chat: m.PrivateChat, Text: text(lang)}); err != nil {
 			return err

@@ -50,20 +50,11 @@ func managersOf(tx *store.Tx, communityID int64) ([]*store.Person, error) {
 	return out, nil
 }
 
-// langOf is the language a person reads: that of the first community they
-// hold a role in, else def.
+// langOf is the language a person reads (store.Tx.LangOf), def when it
+// cannot be read.
 func (c *communities) langOf(p *store.Person, def string) string {
-	roles := p.Memberships
-	if roles == nil {
-		var err error
-		if roles, err = c.tx.Memberships(p.ID); err != nil {
-			return def
-		}
-	}
-	if ids := roles.Communities(); len(ids) > 0 {
-		if comm, err := c.get(ids[0]); err == nil {
-			return comm.Lang
-		}
+	if lang, err := c.tx.LangOf(p, def); err == nil {
+		return lang
 	}
 	return def
 }

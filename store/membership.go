@@ -224,3 +224,23 @@ type scanPrefix struct {
 }
 
 func (s scanPrefix) Scan(dest ...any) error { return s.row.Scan(append(s.before, dest...)...) }
+
+// LangOf is the language p reads: that of the first community they hold a
+// role in, else def. p's Memberships are read when they are not yet.
+func (tx *Tx) LangOf(p *Person, def string) (string, error) {
+	roles := p.Memberships
+	if roles == nil {
+		var err error
+		if roles, err = tx.Memberships(p.ID); err != nil {
+			return "", err
+		}
+	}
+	if ids := roles.Communities(); len(ids) > 0 {
+		c, err := tx.CommunityByID(ids[0])
+		if err != nil {
+			return "", err
+		}
+		return c.Lang, nil
+	}
+	return def, nil
+}
