@@ -176,13 +176,4 @@ func (r *Run) langOf(p *store.Person, def string) string {
 	return def
 }
 
-func clip(s string, n int) string { return Clip(s, n) }
-
-// Clip shortens s to n characters, the last an ellipsis when it cut.
-func Clip(s string, n int) string {
-	rs := []rune(s)
-	if len(rs) <= n {
-		return s
-	}
-	return string(rs[:n-1]) + "…"
-}
+func clip(s string, n int) string { return i18n.Fit(s, n) }

@@ -36,3 +36,14 @@ func Clip(text string, n int) string {
 	}
 	return string(rs[:n]) + "…"
 }
+
+// Fit shortens text to at most n characters, the last an ellipsis when it
+// cut: a quote that must stay within a field's width (a card line, an error
+// echoing what was typed).
+func Fit(text string, n int) string {
+	rs := []rune(text)
+	if len(rs) <= n || n < 1 {
+		return text
+	}
+	return string(rs[:n-1]) + "…"
+}

@@ -47,4 +47,18 @@ func TestLinesAndClip(t *testing.T) {
 			t.Errorf("Clip(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
 		}
 	}
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"3号楼电梯按钮坏了", 4, "3号楼…"}, // the ellipsis counts
+		{"exactly", 7, "exactly"},
+		{" kept ", 6, " kept "},
+		{"", 5, ""},
+	} {
+		if got := Fit(c.in, c.n); got != c.want {
+			t.Errorf("Fit(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/linli/linli/desk"
+	"github.com/linli/linli/i18n"
 	"github.com/linli/linli/store"
 )
 
@@ -240,4 +240,4 @@ func latestDue(sched cron.Schedule, now time.Time, grace time.Duration) time.Tim
 }
 
 // clip shortens s to n characters, the last an ellipsis when it cut.
-func clip(s string, n int) string { return desk.Clip(s, n) }
+func clip(s string, n int) string { return i18n.Fit(s, n) }
