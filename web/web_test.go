@@ -465,7 +465,7 @@ func TestResidentPageFollowsUpAndRates(t *testing.T) {
 	e := newEnv(t, "https://linli.example")
 	tk := e.file("3号楼电梯按钮坏了")
 	var link string
-	e.update(func(tx *store.Tx) (err error) { link, err = e.srv.PageURL(tx, tk); return })
+	e.update(func(tx *store.Tx) (err error) { link, err = e.srv.PageURL(tx, tk, true); return })
 	if !strings.HasPrefix(link, "https://linli.example/web/t/") {
 		t.Fatalf("page URL %q", link)
 	}
@@ -543,9 +543,15 @@ func TestPagesInEnglish(t *testing.T) {
 	e.update(func(tx *store.Tx) error { return tx.SetCommunityLang(e.comm.ID, "en") })
 	tk := e.file("lift broken")
 	c := e.signIn(e.zhang)
-	var link string
-	e.update(func(tx *store.Tx) (err error) { link, err = e.srv.PageURL(tx, tk); return })
-	for _, path := range []string{"/web/", ticketPath(tk.ID), link} {
+	var link, view string
+	e.update(func(tx *store.Tx) (err error) {
+		if link, err = e.srv.PageURL(tx, tk, true); err != nil {
+			return err
+		}
+		view, err = e.srv.PageURL(tx, tk, false)
+		return err
+	})
+	for _, path := range []string{"/web/", ticketPath(tk.ID), link, view} {
 		r := c.get(path)
 		body := strings.NewReplacer("阳光花园", "", "李阿姨", "", "张师傅", "").Replace(r.body) // names are as given
 		if r.code != 200 || strings.Contains(r.body, "?Web") || regexp.MustCompile(`\p{Han}`).MatchString(body) {
@@ -557,8 +563,14 @@ func TestPagesInEnglish(t *testing.T) {
 func TestPhotosServedOnlyWithRights(t *testing.T) {
 	e := newEnv(t, "")
 	tk := e.file("墙面渗水")
-	var link string
-	e.update(func(tx *store.Tx) (err error) { link, err = e.srv.PageURL(tx, tk); return })
+	var link, view string
+	e.update(func(tx *store.Tx) (err error) {
+		if link, err = e.srv.PageURL(tx, tk, true); err != nil {
+			return err
+		}
+		view, err = e.srv.PageURL(tx, tk, false)
+		return err
+	})
 	c := e.browser()
 	page := c.get(link)
 	// A follow-up with a photo, as the resident's phone sends it.
@@ -598,6 +610,13 @@ func TestPhotosServedOnlyWithRights(t *testing.T) {
 	}
 	if r := c.get(strings.Replace(rp[1], "/web/t/", "/web/t/x", 1)); r.code != http.StatusNotFound {
 		t.Fatalf("a wrong page token gets the photo: %d", r.code)
+	}
+	// The view page, whose link groups read, shows no photo and serves none.
+	if r := c.get(view); r.code != 200 || photoRe.MatchString(r.body) {
+		t.Fatalf("the view page shows a photo: %d\n%s", r.code, r.body)
+	}
+	if r := c.get(strings.Replace(rp[1], link, view, 1)); r.code != http.StatusNotFound || r.h.Get("Content-Type") == "image/png" {
+		t.Fatalf("the view page's token gets the photo: %d", r.code)
 	}
 	if r := e.browser().get(sp[1]); r.code != http.StatusUnauthorized {
 		t.Fatalf("the staff photo URL without a session: %d", r.code)
