@@ -82,14 +82,15 @@ func (o *op) person(id int64) (*store.Person, error) {
 	return o.tx.PersonByID(id)
 }
 
-// ResidentCard is what the resident sees of a ticket: number, kind, text,
-// status, due times (and its page, when the web desk gives one).
+// ResidentCard is what residents see of a ticket: number, kind, text,
+// status, due times (and its read-only view page, when the web desk gives
+// one: this card may be read by anyone in a group).
 func (d *Desk) ResidentCard(tx *store.Tx, t *store.Ticket) (string, error) {
 	o, err := d.on(tx, Actor{Where: ByJob}, t.CommunityID)
 	if err != nil {
 		return "", err
 	}
-	return o.residentCard(t)
+	return o.residentCard(t, false)
 }
 
 // StaffCard is what staff see of a ticket on platform p.
@@ -101,7 +102,9 @@ func (d *Desk) StaffCard(tx *store.Tx, t *store.Ticket, p bot.PlatformID) (strin
 	return o.staffCard(t, p), nil
 }
 
-func (o *op) residentCard(t *store.Ticket) (string, error) {
+// residentCard is the resident card. With reporter it links the
+// reporter's own page: only for a card sent privately to the reporter.
+func (o *op) residentCard(t *store.Ticket, reporter bool) (string, error) {
 	due := []string{}
 	if t.FirstResponseAt.IsZero() {
 		due = append(due, o.t(i18n.CardFirstDue, o.when(t.FirstResponseDue)))
@@ -127,7 +130,7 @@ func (o *op) residentCard(t *store.Ticket) (string, error) {
 	}
 	ls = append(ls, due...)
 	if o.d.cfg.PageURL != nil {
-		u, err := o.d.cfg.PageURL(o.tx, t)
+		u, err := o.d.cfg.PageURL(o.tx, t, reporter)
 		if err != nil {
 			return "", err
 		}
@@ -242,7 +245,11 @@ func (o *op) refreshCards(t *store.Ticket) error {
 				out.Attachment = photo.Outgoing(orig.Platform)
 			}
 		} else {
-			if out.Text, err = o.residentCard(t); err != nil {
+			reporter, err := o.reporterChat(t, orig.Platform, orig.Chat)
+			if err != nil {
+				return err
+			}
+			if out.Text, err = o.residentCard(t, reporter); err != nil {
 				return err
 			}
 		}
@@ -251,6 +258,27 @@ func (o *op) refreshCards(t *store.Ticket) error {
 		}
 	}
 	return nil
+}
+
+// reporterChat reports whether a chat is the ticket's reporter's private
+// chat with the bot: only a card there may carry the reporter's link. A
+// chat unknown counts as a group.
+func (o *op) reporterChat(t *store.Ticket, p bot.PlatformID, chat bot.ChatID) (bool, error) {
+	c, err := o.tx.ChatByKey(p, chat)
+	if store.ErrorCode(err) == store.ENOTFOUND {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if c.Kind != bot.Private {
+		return false, nil
+	}
+	r, err := o.person(t.ReporterID)
+	if err != nil {
+		return false, err
+	}
+	return r.Platform == p && (r.PrivateChat == chat || bot.ChatID(r.Key) == chat), nil
 }
 
 // cardChanged reports whether anything a card shows differs.

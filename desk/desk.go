@@ -51,10 +51,13 @@ type Config struct {
 	Buttons map[bot.PlatformID]bool
 	// DataDir is where photos and files that come with tickets are kept.
 	DataDir string
-	// PageURL, when set, gives a ticket's resident page link (the web
-	// desk implements it); the resident card shows it on its own line.
-	// nil: no link.
-	PageURL func(tx *store.Tx, t *store.Ticket) (string, error)
+	// PageURL, when set, gives the link to a ticket's page (the web desk
+	// implements it): with reporter, the reporter's own page, where they
+	// add to the ticket and rate it; else its read-only view page. The
+	// resident card shows it on its own line: the reporter's link only on
+	// a card sent privately to the reporter, the view link everywhere else
+	// (whoever holds the reporter's link acts as the reporter). nil: no link.
+	PageURL func(tx *store.Tx, t *store.Ticket, reporter bool) (string, error)
 	Log     *slog.Logger
 }
 

@@ -60,7 +60,9 @@ func (d *Desk) File(tx *store.Tx, a Actor, f Filing) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	card, err := o.residentCard(t)
+	// The card answers the reporter where they wrote: in a private chat it
+	// is theirs alone, and links their own page.
+	card, err := o.residentCard(t, f.Chat.Kind == bot.Private)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -84,12 +86,14 @@ func (d *Desk) File(tx *store.Tx, a Actor, f Filing) (Outcome, error) {
 
 // Card is a ticket's resident card as the actor reads it (in /status): in a
 // private chat of someone in several communities, it names the community.
+// Its link is the reporter's own page when the reporter asks privately,
+// the read-only view page anywhere else.
 func (d *Desk) Card(tx *store.Tx, a Actor, t *store.Ticket) (string, error) {
 	o, err := d.on(tx, a, t.CommunityID)
 	if err != nil {
 		return "", err
 	}
-	card, err := o.residentCard(t)
+	card, err := o.residentCard(t, a.Where == InPrivate && a.Person != nil && a.Person.ID == t.ReporterID)
 	if err != nil {
 		return "", err
 	}

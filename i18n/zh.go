@@ -967,4 +967,11 @@ var zh = map[Key]string{
 	WebResidentFoot:   "这是您的工单页面，请不要把链接转发给别人。",
 	WebDone:           "已完成。",
 	WebNoteNeeded:     "请先填写说明，业主会看到。",
+	WebViewOnly:       "这是工单的只读页面。只有报修人本人可以补充情况、上传照片和评价，用的是私下发给报修人的链接：报修人请私聊机器人发送 /status %d 获取。",
+	WebViewRefused:    "这个页面只能查看，不能在这里补充或评价。报修人请私聊机器人发送 /status %d，用私下收到的链接补充。",
+	WebViewTitle:      "只能查看",
+	WebTheReporter:    "报修人",
+	WebRatedView:      "评分：%d 分",
+	WebWaiting:        "等待送达的消息",
+	WebWaitingHint:    "服务号只能在您最近一次给它发消息后的 48 小时内给您发消息，下面这些还没能送达。您下次给服务号发消息时，它们会一并发给您。",
 }

@@ -460,7 +460,7 @@ type OutboxRow struct {
 	Attempts  int
 	LastError string
 	CreatedAt time.Time
-	// HeldSince is when a held row was first held (HeldOutbox only).
+	// HeldSince is when a held row was first held (HeldOutbox and HeldFor only).
 	HeldSince time.Time
 }
 

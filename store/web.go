@@ -173,36 +173,65 @@ func (tx *Tx) PruneWeb() error {
 	return err
 }
 
-// TicketPageToken returns the token of a ticket's resident page
-// (/web/t/TOKEN), making it the first time. The token is the page's only
-// key: whoever has the link (the reporter, from their card) sees the page.
-func (tx *Tx) TicketPageToken(ticketID int64) (string, error) {
-	var token string
-	err := tx.queryRow(`SELECT token FROM ticket_pages WHERE ticket_id = ?`, ticketID).Scan(&token)
-	if err == nil {
+// A ticket has two pages, /web/t/TOKEN, each with its own token, which is
+// the page's only key. The view page is read-only: its link is on the
+// cards in resident groups, where anyone may read it. The reporter's page
+// adds follow-ups, photos and the rating: its link is sent to the reporter
+// alone, privately (a private chat, the service account), since whoever
+// holds it acts as the reporter.
+
+// TicketPageToken returns the token of a ticket's view page, or with
+// reporter its reporter's page, making it the first time. A read
+// transaction cannot make one: it is ENOTFOUND "no_ticket_page" there.
+func (tx *Tx) TicketPageToken(ticketID int64, reporter bool) (string, error) {
+	var view string
+	var rep sql.NullString
+	err := tx.queryRow(`SELECT token, reporter_token FROM ticket_pages WHERE ticket_id = ?`, ticketID).Scan(&view, &rep)
+	switch {
+	case err == nil && !reporter:
+		return view, nil
+	case err == nil && rep.Valid:
+		return rep.String, nil
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return "", fmt.Errorf("read ticket page: %w", err)
+	case tx.tx != nil:
+		return "", Errorf(ENOTFOUND, "no_ticket_page") // a read transaction cannot make one
+	case err == nil:
+		// A page from before the reporter's own (migration 0021): its token
+		// was posted in a group, so the reporter's is a new one.
+		token := NewToken()
+		if _, err := tx.exec(`UPDATE ticket_pages SET reporter_token = ? WHERE ticket_id = ?`, token, ticketID); err != nil {
+			return "", fmt.Errorf("make reporter page: %w", err)
+		}
 		return token, nil
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("read ticket page: %w", err)
-	}
-	if tx.tx != nil {
-		return "", Errorf(ENOTFOUND, "no_ticket_page") // a read transaction cannot make one
-	}
-	token = NewToken()
-	if _, err := tx.exec(`INSERT INTO ticket_pages (ticket_id, token, created_at) VALUES (?, ?, ?)`, ticketID, token, unix(tx.now)); err != nil {
+	view, rep.String = NewToken(), NewToken()
+	if _, err := tx.exec(`INSERT INTO ticket_pages (ticket_id, token, reporter_token, created_at) VALUES (?, ?, ?, ?)`,
+		ticketID, view, rep.String, unix(tx.now)); err != nil {
 		return "", fmt.Errorf("insert ticket page: %w", err)
 	}
-	return token, nil
+	if reporter {
+		return rep.String, nil
+	}
+	return view, nil
 }
 
-// TicketByPageToken returns the ticket whose page token this is, or
-// ENOTFOUND "no_ticket_page".
-func (tx *Tx) TicketByPageToken(token string) (*Ticket, error) {
-	t, err := scanTicket(tx.queryRow(`SELECT `+ticketCols+` FROM tickets WHERE id = (SELECT ticket_id FROM ticket_pages WHERE token = ?)`, token))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "no_ticket_page")
+// TicketByPageToken returns the ticket whose page token this is, and
+// whether it is the reporter's page; ENOTFOUND "no_ticket_page" for a
+// token of no page.
+func (tx *Tx) TicketByPageToken(token string) (*Ticket, bool, error) {
+	var id int64
+	var reporter bool
+	err := tx.queryRow(`SELECT ticket_id, reporter_token IS ? FROM ticket_pages WHERE token = ? OR reporter_token = ?`, token, token, token).
+		Scan(&id, &reporter)
+	if errors.Is(err, sql.ErrNoRows) || token == "" {
+		return nil, false, Errorf(ENOTFOUND, "no_ticket_page")
 	}
-	return t, err
+	if err != nil {
+		return nil, false, fmt.Errorf("read ticket page: %w", err)
+	}
+	t, err := tx.Ticket(id)
+	return t, reporter, err
 }
 
 // DeskQuery selects the tickets of the web desk's list.

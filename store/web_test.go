@@ -1,9 +1,11 @@
 package store_test
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/linli/linli/bot"
 	"github.com/linli/linli/store"
 )
 
@@ -129,37 +131,202 @@ func TestSessionsExpireAndEnd(t *testing.T) {
 	t.Fatal("session outlived SessionMaxAge")
 }
 
-func TestTicketPageToken(t *testing.T) {
+// A ticket has a view page and its reporter's page, each with its own
+// unguessable token; a token says which page it opens.
+func TestTicketPageTokens(t *testing.T) {
 	db, _ := MustOpen(t)
 	f := setup(t, db)
 	var tk *store.Ticket
-	var tok string
+	var view, rep string
 	mustUpdate(t, db, func(tx *store.Tx) (err error) {
 		if tk, err = tx.CreateTicket(store.NewTicket{Community: f.comm, Kind: store.KindRepair, Text: "电梯坏了", Reporter: f.li, Chat: f.resident, MsgID: "m1"}); err != nil {
 			return err
 		}
-		if tok, err = tx.TicketPageToken(tk.ID); err != nil {
+		if view, err = tx.TicketPageToken(tk.ID, false); err != nil {
 			return err
 		}
-		again, err := tx.TicketPageToken(tk.ID)
-		if err != nil || again != tok || len(tok) < 40 {
-			t.Fatalf("token %q then %q, %v", tok, again, err)
+		if rep, err = tx.TicketPageToken(tk.ID, true); err != nil {
+			return err
+		}
+		again, err := tx.TicketPageToken(tk.ID, false)
+		if err != nil || again != view || len(view) < 40 {
+			t.Fatalf("view token %q then %q, %v", view, again, err)
+		}
+		againRep, err := tx.TicketPageToken(tk.ID, true)
+		if err != nil || againRep != rep || len(rep) < 40 || rep == view {
+			t.Fatalf("reporter token %q then %q (view %q), %v", rep, againRep, view, err)
 		}
 		return nil
 	})
 	err := db.View(ctx(), func(tx *store.Tx) error {
-		got, err := tx.TicketByPageToken(tok)
-		if err != nil || got.ID != tk.ID {
-			t.Fatalf("TicketByPageToken = %v, %v", got, err)
+		for _, c := range []struct {
+			token    string
+			reporter bool
+		}{{view, false}, {rep, true}} {
+			got, reporter, err := tx.TicketByPageToken(c.token)
+			if err != nil || got.ID != tk.ID || reporter != c.reporter {
+				t.Errorf("TicketByPageToken(%q) = %v, %v, %v; want ticket %d, reporter %v", c.token, got, reporter, err, tk.ID, c.reporter)
+			}
 		}
-		if _, err := tx.TicketByPageToken(tok[:len(tok)-1]); store.ErrorCode(err) != store.ENOTFOUND {
-			t.Fatalf("wrong token: %v, want not found", err)
+		for _, bad := range []string{view[:len(view)-1], rep[:len(rep)-1], ""} {
+			if _, _, err := tx.TicketByPageToken(bad); store.ErrorCode(err) != store.ENOTFOUND {
+				t.Errorf("wrong token %q: %v, want not found", bad, err)
+			}
+		}
+		// A read transaction has the tokens made, and cannot make new ones.
+		if got, err := tx.TicketPageToken(tk.ID, true); err != nil || got != rep {
+			t.Errorf("reporter token in a read transaction = %q, %v", got, err)
+		}
+		if _, err := tx.TicketPageToken(tk.ID+1, false); store.ErrorCode(err) != store.ENOTFOUND {
+			t.Errorf("a page made in a read transaction: %v, want not found", err)
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A page from before migration 0021 had one token, which cards posted in
+// groups: it stays the view token and the reporter gets a new one.
+func TestMigrationKeepsOldPageTokensReadOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "linli.db")
+	db, err := store.Open(ctx(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := setup(t, db)
+	var old string
+	mustUpdate(t, db, func(tx *store.Tx) error {
+		tk, err := tx.CreateTicket(store.NewTicket{Community: f.comm, Kind: store.KindRepair, Text: "电梯坏了", Reporter: f.li, Chat: f.resident, MsgID: "m1"})
+		if err != nil {
+			return err
+		}
+		old, err = tx.TicketPageToken(tk.ID, false)
+		return err
+	})
+	// The database as it was before 0021.
+	for _, q := range []string{
+		`DROP INDEX ticket_pages_reporter`,
+		`ALTER TABLE ticket_pages DROP COLUMN reporter_token`,
+		`DELETE FROM schema_migrations WHERE name = 'migrations/0021_reporter_pages.sql'`,
+	} {
+		if _, err := db.SQL().Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	db, err = store.Open(ctx(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(ctx(), func(tx *store.Tx) error {
+		tk, reporter, err := tx.TicketByPageToken(old)
+		if err != nil || reporter {
+			t.Fatalf("the old token opens %v (reporter %v, %v), want the view page", tk, reporter, err)
+		}
+		if _, err := tx.TicketPageToken(tk.ID, true); store.ErrorCode(err) != store.ENOTFOUND {
+			t.Errorf("a reporter token before one was made: %v, want not found", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustUpdate(t, db, func(tx *store.Tx) error {
+		tk, _, err := tx.TicketByPageToken(old)
+		if err != nil {
+			return err
+		}
+		rep, err := tx.TicketPageToken(tk.ID, true)
+		if err != nil {
+			return err
+		}
+		if rep == old || len(rep) < 40 {
+			t.Errorf("reporter token %q, old token %q: want a new one", rep, old)
+		}
+		if view, err := tx.TicketPageToken(tk.ID, false); err != nil || view != old {
+			t.Errorf("view token = %q, %v; want the old %q", view, err, old)
+		}
+		if _, reporter, err := tx.TicketByPageToken(rep); err != nil || !reporter {
+			t.Errorf("the new token: reporter %v, %v", reporter, err)
+		}
+		return nil
+	})
+}
+
+// HeldFor lists what waits for a person about one ticket: their held rows,
+// not those still going, nor another ticket's, nor someone else's.
+func TestHeldForLists(t *testing.T) {
+	db, _ := MustOpen(t)
+	f := setup(t, db)
+	const mp bot.PlatformID = "wechatmp"
+	var fan *store.Person
+	var tk, other *store.Ticket
+	var held, later int64
+	var others []int64
+	mustUpdate(t, db, func(tx *store.Tx) (err error) {
+		if fan, err = tx.SeePerson(store.Sighting{Platform: mp, Key: "oFan", Name: "王先生"}); err != nil {
+			return err
+		}
+		if tk, err = tx.CreateTicket(store.NewTicket{Community: f.comm, Kind: store.KindRepair, Text: "电梯坏了", Reporter: f.li, Chat: f.resident, MsgID: "m1"}); err != nil {
+			return err
+		}
+		if other, err = tx.CreateTicket(store.NewTicket{Community: f.comm, Kind: store.KindRepair, Text: "灯不亮", Reporter: f.li, Chat: f.resident, MsgID: "m2"}); err != nil {
+			return err
+		}
+		if held, err = tx.Enqueue(store.Out{Platform: mp, Chat: "oFan", Text: "工单 #1 已接单", TicketID: tk.ID, LinkRole: "relay"}); err != nil {
+			return err
+		}
+		if later, err = tx.Enqueue(store.Out{Platform: mp, Chat: "oFan", Text: "工单 #1 已处理完成", TicketID: tk.ID, LinkRole: "relay"}); err != nil {
+			return err
+		}
+		for _, o := range []store.Out{
+			{Platform: mp, Chat: "oFan", Text: "not held", TicketID: tk.ID},
+			{Platform: mp, Chat: "oFan", Text: "another ticket", TicketID: other.ID},
+			{Platform: mp, Chat: "oSomeone", Text: "someone else", TicketID: tk.ID},
+		} {
+			id, err := tx.Enqueue(o)
+			if err != nil {
+				return err
+			}
+			if o.Text != "not held" {
+				others = append(others, id)
+			}
+		}
+		return nil
+	})
+	for _, id := range append([]int64{held, later}, others...) {
+		if err := db.Outbox().Hold(ctx(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := db.View(ctx(), func(tx *store.Tx) error {
+		rows, err := tx.HeldFor(tk.ID, fan)
+		if err != nil {
+			return err
+		}
+		if len(rows) != 2 || rows[0].ID != held || rows[1].ID != later || rows[0].Text != "工单 #1 已接单" {
+			t.Errorf("held for 王先生 about #%d = %+v, want rows %d and %d", tk.ID, rows, held, later)
+		}
+		if rows, err := tx.HeldFor(tk.ID, f.li); err != nil || len(rows) != 0 {
+			t.Errorf("held for 李阿姨 = %+v, %v; want none", rows, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Outbox().Release(ctx(), mp, "oFan"); err != nil {
+		t.Fatal(err)
+	}
+	db.View(ctx(), func(tx *store.Tx) error {
+		if rows, err := tx.HeldFor(tk.ID, fan); err != nil || len(rows) != 0 {
+			t.Errorf("held once released = %+v, %v; want none", rows, err)
+		}
+		return nil
+	})
 }
 
 func TestDeskTicketsFiltersAndPages(t *testing.T) {

@@ -147,14 +147,31 @@ func (tx *Tx) OutboxTicketOf(id int64) (OutboxTicket, error) {
 	return ot, err
 }
 
+// HeldFor lists, oldest first, the held rows about a ticket that wait for
+// a person (Outbox.Hold): what went to their private chat on their
+// platform (a service account's follower outside their 48-hour window)
+// and will be delivered when they next write.
+func (tx *Tx) HeldFor(ticketID int64, p *Person) ([]OutboxRow, error) {
+	chats := []any{p.Key}
+	if p.PrivateChat != "" && string(p.PrivateChat) != string(p.Key) {
+		chats = append(chats, p.PrivateChat)
+	}
+	args := append([]any{p.Platform}, chats...)
+	return queryAll(tx, scanHeld, `SELECT id, platform, chat_key, text, status, attempts, last_error, created_at, held_at FROM outbox INDEXED BY outbox_held
+		WHERE platform = ? AND chat_key IN (`+placeholders(len(chats))+`) AND status = 'pending' AND held_at > 0 AND ticket_id = ?
+		ORDER BY id`, append(args, ticketID)...)
+}
+
+func scanHeld(row interface{ Scan(...any) error }) (OutboxRow, error) {
+	var r OutboxRow
+	var created, held int64
+	err := row.Scan(&r.ID, &r.Platform, &r.Chat, &r.Text, &r.Status, &r.Attempts, &r.LastError, &created, &held)
+	r.CreatedAt, r.HeldSince = fromUnix(created), fromUnix(held)
+	return r, err
+}
+
 // HeldOutbox lists held rows, oldest first.
 func (tx *Tx) HeldOutbox(limit int) ([]OutboxRow, error) {
-	return queryAll(tx, func(row interface{ Scan(...any) error }) (OutboxRow, error) {
-		var r OutboxRow
-		var created, held int64
-		err := row.Scan(&r.ID, &r.Platform, &r.Chat, &r.Text, &r.Status, &r.Attempts, &r.LastError, &created, &held)
-		r.CreatedAt, r.HeldSince = fromUnix(created), fromUnix(held)
-		return r, err
-	}, `SELECT id, platform, chat_key, text, status, attempts, last_error, created_at, held_at FROM outbox
+	return queryAll(tx, scanHeld, `SELECT id, platform, chat_key, text, status, attempts, last_error, created_at, held_at FROM outbox
 		WHERE status = 'pending' AND held_at > 0 ORDER BY id LIMIT ?`, limit)
 }

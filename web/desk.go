@@ -329,7 +329,7 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, m *me, code 
 		if err != nil {
 			return err
 		}
-		v, err = s.ticketView(tx, t, m.lang, true, TicketPath+strconv.FormatInt(t.ID, 10))
+		v, err = s.ticketView(tx, t, m.lang, forStaff, TicketPath+strconv.FormatInt(t.ID, 10))
 		if err != nil {
 			return err
 		}
@@ -356,9 +356,20 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, m *me, code 
 	s.render(w, code, "ticket.html", p)
 }
 
-// ticketView reads what a ticket's page shows; whole is the staff's view
-// (names, internal notes), otherwise the resident's (see residentEvent).
-func (s *Server) ticketView(tx *store.Tx, t *store.Ticket, lang string, whole bool, base string) (*ticketView, error) {
+// Who reads a ticket's page (ticketView).
+type audience int
+
+const (
+	forStaff    audience = iota // the desk: names, notes, followers
+	forReporter                 // the reporter's own page
+	forAnyone                   // the view page, whose link groups read: no photos, no reporter's words
+)
+
+// ticketView reads what a ticket's page shows to who: the staff's view
+// whole (names, internal notes), otherwise the resident's (see
+// residentEvent).
+func (s *Server) ticketView(tx *store.Tx, t *store.Ticket, lang string, who audience, base string) (*ticketView, error) {
+	whole := who == forStaff
 	c, err := tx.CommunityByID(t.CommunityID)
 	if err != nil {
 		return nil, err
@@ -390,7 +401,7 @@ func (s *Server) ticketView(tx *store.Tx, t *store.Ticket, lang string, whole bo
 			if ev.Who == "" {
 				ev.Who = i18n.T(lang, i18n.WebSystem)
 			}
-		} else if !residentEvent(tx, t, e, lang, &ev) {
+		} else if !residentEvent(tx, t, e, lang, who == forReporter, &ev) {
 			continue
 		}
 		ev.What = i18n.T(lang, i18n.Event(e.Action), ev.Who)
@@ -401,7 +412,7 @@ func (s *Server) ticketView(tx *store.Tx, t *store.Ticket, lang string, whole bo
 		return nil, err
 	}
 	for i, a := range atts {
-		if a.Kind == "photo" && a.Path != "" {
+		if a.Kind == "photo" && a.Path != "" && who != forAnyone {
 			v.Photos = append(v.Photos, photoView{URL: base + "/photos/" + strconv.FormatInt(a.ID, 10), Alt: i18n.T(lang, i18n.WebPhoto, i+1)})
 		}
 	}
@@ -419,8 +430,10 @@ func (s *Server) ticketView(tx *store.Tx, t *store.Ticket, lang string, whole bo
 
 // residentEvent fills what the resident sees of an event, and reports
 // whether they see it at all: no internal notes or escalations, no staff
-// names (the office acted), no neighbour's words.
-func residentEvent(tx *store.Tx, t *store.Ticket, e *store.Event, lang string, ev *eventView) bool {
+// names (the office acted), no neighbour's words. On the view page
+// (!reporter) the reporter is "the reporter", and their own words (a
+// follow-up, a rating's comment) are theirs and the office's only.
+func residentEvent(tx *store.Tx, t *store.Ticket, e *store.Event, lang string, reporter bool, ev *eventView) bool {
 	switch e.Action {
 	case string(store.ActNote), "escalate_1", "escalate_2":
 		return false
@@ -428,8 +441,10 @@ func residentEvent(tx *store.Tx, t *store.Ticket, e *store.Event, lang string, e
 	switch {
 	case e.ActorID == 0:
 		ev.Who = i18n.T(lang, i18n.WebSystem)
-	case e.ActorID == t.ReporterID:
+	case e.ActorID == t.ReporterID && reporter:
 		ev.Who = i18n.T(lang, i18n.WebYou)
+	case e.ActorID == t.ReporterID:
+		ev.Who, ev.Note = i18n.T(lang, i18n.WebTheReporter), ""
 	default:
 		roles, err := tx.Memberships(e.ActorID)
 		if err == nil && roles.Staff(t.CommunityID) {

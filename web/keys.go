@@ -5,6 +5,9 @@ import "github.com/linli/linli/i18n"
 // keys are the catalogue's messages the templates name: {{.T "WebTitle"}}.
 var keys = map[string]i18n.Key{
 	"WebLink":           i18n.WebLink,
+	"WebRatedView":      i18n.WebRatedView,
+	"WebWaiting":        i18n.WebWaiting,
+	"WebWaitingHint":    i18n.WebWaitingHint,
 	"WebLoggedOut":      i18n.WebLoggedOut,
 	"WebTitle":          i18n.WebTitle,
 	"WebLoginTitle":     i18n.WebLoginTitle,

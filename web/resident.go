@@ -18,11 +18,25 @@ import (
 // MaxPhoto is the largest photo a resident may upload with a follow-up.
 const MaxPhoto = 10 << 20
 
+// residentView is a ticket's page for residents: the reporter's own page
+// (Reporter), or the read-only view page whose link groups read.
 type residentView struct {
 	*ticketView
+	Reporter    bool
 	CanFollowUp bool
 	CanRate     bool
-	Foot        string
+	// Waiting are the messages held for the reporter, outside their
+	// service account window, that will be delivered when they next write.
+	Waiting []waitingView
+	// ViewOnly says, on the view page, that only the reporter adds to the
+	// ticket, from their own link, and how they get it.
+	ViewOnly string
+	Foot     string
+}
+
+// waitingView is one held message.
+type waitingView struct {
+	At, Text string
 }
 
 // residentCSRF is the resident page's form token. The page's address is
@@ -32,29 +46,43 @@ func residentCSRF(token string) string {
 	return base64.RawURLEncoding.EncodeToString(h[:])
 }
 
-// residentTicket reads the ticket of a page token and its reporter, who is
-// the one acting on it (the link came to them on their card).
-func (s *Server) residentTicket(tx *store.Tx, token string) (*store.Ticket, *store.Person, string, error) {
-	t, err := tx.TicketByPageToken(token)
+// residentPage is what a page token opens.
+type residentPage struct {
+	t *store.Ticket
+	// reporter is the ticket's reporter: on their own page, the one acting
+	// on it (the link came to them privately).
+	reporter *store.Person
+	// own reports that the token is the reporter's own page's; otherwise
+	// it is the view page's, read-only.
+	own  bool
+	lang string
+}
+
+// residentTicket reads the ticket of a page token and its reporter. Its
+// lang is set even with an error.
+func (s *Server) residentTicket(tx *store.Tx, token string) (residentPage, error) {
+	rp := residentPage{lang: s.cfg.Lang}
+	t, own, err := tx.TicketByPageToken(token)
 	if err != nil {
-		return nil, nil, s.cfg.Lang, err
+		return rp, err
 	}
-	lang := s.cfg.Lang
 	if c, err := tx.CommunityByID(t.CommunityID); err == nil {
-		lang = i18n.Normalize(c.Lang)
+		rp.lang = i18n.Normalize(c.Lang)
 	}
 	p, err := tx.PersonByID(t.ReporterID)
 	if err != nil {
-		return nil, nil, lang, err
+		return rp, err
 	}
 	if p.Memberships, err = tx.Memberships(p.ID); err != nil {
-		return nil, nil, lang, err
+		return rp, err
 	}
-	return t, p, lang, nil
+	rp.t, rp.reporter, rp.own = t, p, own
+	return rp, nil
 }
 
-// resident is a ticket's page for its reporter: status and history, without
-// the staff's names and notes; follow-up and rating forms.
+// resident is a ticket's page for residents: status and history, without
+// the staff's names and notes. On the reporter's own page, follow-up and
+// rating forms and the messages waiting for them; the view page only reads.
 func (s *Server) resident(w http.ResponseWriter, r *http.Request) {
 	s.showResident(w, r, http.StatusOK, s.flash(w, r), "")
 }
@@ -64,18 +92,35 @@ func (s *Server) showResident(w http.ResponseWriter, r *http.Request, code int, 
 	var v *residentView
 	lang := s.cfg.Lang
 	err := s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
-		t, _, l, err := s.residentTicket(tx, token)
-		lang = l
+		rp, err := s.residentTicket(tx, token)
+		lang = rp.lang
 		if err != nil {
 			return err
 		}
-		tv, err := s.ticketView(tx, t, lang, false, ResidentPath+token)
+		t := rp.t
+		if !rp.own {
+			tv, err := s.ticketView(tx, t, lang, forAnyone, ResidentPath+token)
+			v = &residentView{ticketView: tv, ViewOnly: i18n.T(lang, i18n.WebViewOnly, t.ID)}
+			return err
+		}
+		tv, err := s.ticketView(tx, t, lang, forReporter, ResidentPath+token)
 		if err != nil {
 			return err
 		}
-		v = &residentView{ticketView: tv, Foot: i18n.T(lang, i18n.WebResidentFoot),
+		v = &residentView{ticketView: tv, Reporter: true, Foot: i18n.T(lang, i18n.WebResidentFoot),
 			CanFollowUp: t.Active() || t.Status == store.StatusResolved,
 			CanRate:     t.Rating == 0 && (t.Status == store.StatusResolved || t.Status == store.StatusClosed)}
+		held, err := tx.HeldFor(t.ID, rp.reporter)
+		if err != nil {
+			return err
+		}
+		c, err := tx.CommunityByID(t.CommunityID)
+		if err != nil {
+			return err
+		}
+		for _, h := range held {
+			v.Waiting = append(v.Waiting, waitingView{At: s.when(c, h.CreatedAt, lang), Text: h.Text})
+		}
 		return nil
 	})
 	if err != nil {
@@ -90,6 +135,24 @@ func (s *Server) showResident(w http.ResponseWriter, r *http.Request, code int, 
 // through the desk as if they had written it in chat.
 func (s *Server) residentAct(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
+	// The view page only reads: whoever posts to it is told where the
+	// reporter adds to the ticket, before their form is read.
+	var view *residentPage
+	if err := s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
+		rp, err := s.residentTicket(tx, token)
+		if err == nil && !rp.own {
+			view = &rp
+		}
+		return err
+	}); err != nil {
+		s.fail(w, r, s.cfg.Lang, 0, err)
+		return
+	}
+	if view != nil {
+		s.render(w, http.StatusForbidden, "message.html", &page{Lang: view.lang, Title: i18n.T(view.lang, i18n.WebViewTitle),
+			Message: i18n.T(view.lang, i18n.WebViewRefused, view.t.ID)})
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxPhoto+1<<20)
 	if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		s.showResident(w, r, http.StatusRequestEntityTooLarge, "", i18n.T(s.cfg.Lang, i18n.ErrInternal))
@@ -114,12 +177,16 @@ func (s *Server) residentAct(w http.ResponseWriter, r *http.Request) {
 	}
 	var answer, lang string
 	err := s.cfg.DB.Update(r.Context(), func(tx *store.Tx) error {
-		t, reporter, l, err := s.residentTicket(tx, token)
-		lang = l
+		rp, err := s.residentTicket(tx, token)
+		lang = rp.lang
 		if err != nil {
 			return err
 		}
-		a := desk.Actor{Person: reporter, Where: desk.OnWeb}
+		if !rp.own {
+			return store.Errorf(store.EUNAUTHORIZED, "not_reporter")
+		}
+		t := rp.t
+		a := desk.Actor{Person: rp.reporter, Where: desk.OnWeb}
 		var out desk.Outcome
 		switch r.PostFormValue("action") {
 		case "rate":
@@ -150,17 +217,21 @@ func (s *Server) residentAct(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, ResidentPath+token, http.StatusSeeOther)
 }
 
-// residentPhoto serves a photo of the page's ticket.
+// residentPhoto serves a photo of the page's ticket, on the reporter's own
+// page only: the view page, whose link groups read, shows none.
 func (s *Server) residentPhoto(w http.ResponseWriter, r *http.Request) {
 	var path string
 	lang := s.cfg.Lang
 	err := s.cfg.DB.View(r.Context(), func(tx *store.Tx) error {
-		t, _, l, err := s.residentTicket(tx, r.PathValue("token"))
-		lang = l
+		rp, err := s.residentTicket(tx, r.PathValue("token"))
+		lang = rp.lang
 		if err != nil {
 			return err
 		}
-		path, err = photoPath(tx, t, r.PathValue("photo"))
+		if !rp.own {
+			return store.Errorf(store.ENOTFOUND, "no_ticket_page")
+		}
+		path, err = photoPath(tx, rp.t, r.PathValue("photo"))
 		return err
 	})
 	if err != nil {

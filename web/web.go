@@ -87,11 +87,12 @@ func New(cfg Config) *Server {
 }
 
 // PageURL is desk.Config.PageURL for a desk reached at base
-// (https://linli.example.com): the link to a ticket's resident page, its
-// token made the first time it is asked for.
-func PageURL(base string) func(tx *store.Tx, t *store.Ticket) (string, error) {
-	return func(tx *store.Tx, t *store.Ticket) (string, error) {
-		token, err := tx.TicketPageToken(t.ID)
+// (https://linli.example.com): the link to a ticket's view page, or with
+// reporter to its reporter's own page, its token made the first time it
+// is asked for.
+func PageURL(base string) func(tx *store.Tx, t *store.Ticket, reporter bool) (string, error) {
+	return func(tx *store.Tx, t *store.Ticket, reporter bool) (string, error) {
+		token, err := tx.TicketPageToken(t.ID, reporter)
 		if store.ErrorCode(err) == store.ENOTFOUND {
 			return "", nil // a read transaction, before the page exists: no link this time
 		}
@@ -102,9 +103,10 @@ func PageURL(base string) func(tx *store.Tx, t *store.Ticket) (string, error) {
 	}
 }
 
-// PageURL is the link to a ticket's resident page (see the function PageURL).
-func (s *Server) PageURL(tx *store.Tx, t *store.Ticket) (string, error) {
-	return PageURL(s.cfg.PublicURL)(tx, t)
+// PageURL is the link to a ticket's view page or its reporter's own page
+// (see the function PageURL).
+func (s *Server) PageURL(tx *store.Tx, t *store.Ticket, reporter bool) (string, error) {
+	return PageURL(s.cfg.PublicURL)(tx, t, reporter)
 }
 
 func staticFiles(h http.Handler) http.Handler {

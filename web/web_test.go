@@ -465,7 +465,7 @@ func TestResidentPageFollowsUpAndRates(t *testing.T) {
 	e := newEnv(t, "https://linli.example")
 	tk := e.file("3号楼电梯按钮坏了")
 	var link string
-	e.update(func(tx *store.Tx) (err error) { link, err = e.srv.PageURL(tx, tk); return })
+	e.update(func(tx *store.Tx) (err error) { link, err = e.srv.PageURL(tx, tk, true); return })
 	if !strings.HasPrefix(link, "https://linli.example/web/t/") {
 		t.Fatalf("page URL %q", link)
 	}
@@ -543,9 +543,15 @@ func TestPagesInEnglish(t *testing.T) {
 	e.update(func(tx *store.Tx) error { return tx.SetCommunityLang(e.comm.ID, "en") })
 	tk := e.file("lift broken")
 	c := e.signIn(e.zhang)
-	var link string
-	e.update(func(tx *store.Tx) (err error) { link, err = e.srv.PageURL(tx, tk); return })
-	for _, path := range []string{"/web/", ticketPath(tk.ID), link} {
+	var link, view string
+	e.update(func(tx *store.Tx) (err error) {
+		if link, err = e.srv.PageURL(tx, tk, true); err != nil {
+			return err
+		}
+		view, err = e.srv.PageURL(tx, tk, false)
+		return err
+	})
+	for _, path := range []string{"/web/", ticketPath(tk.ID), link, view} {
 		r := c.get(path)
 		body := strings.NewReplacer("阳光花园", "", "李阿姨", "", "张师傅", "").Replace(r.body) // names are as given
 		if r.code != 200 || strings.Contains(r.body, "?Web") || regexp.MustCompile(`\p{Han}`).MatchString(body) {
@@ -557,8 +563,14 @@ func TestPagesInEnglish(t *testing.T) {
 func TestPhotosServedOnlyWithRights(t *testing.T) {
 	e := newEnv(t, "")
 	tk := e.file("墙面渗水")
-	var link string
-	e.update(func(tx *store.Tx) (err error) { link, err = e.srv.PageURL(tx, tk); return })
+	var link, view string
+	e.update(func(tx *store.Tx) (err error) {
+		if link, err = e.srv.PageURL(tx, tk, true); err != nil {
+			return err
+		}
+		view, err = e.srv.PageURL(tx, tk, false)
+		return err
+	})
 	c := e.browser()
 	page := c.get(link)
 	// A follow-up with a photo, as the resident's phone sends it.
@@ -599,7 +611,248 @@ func TestPhotosServedOnlyWithRights(t *testing.T) {
 	if r := c.get(strings.Replace(rp[1], "/web/t/", "/web/t/x", 1)); r.code != http.StatusNotFound {
 		t.Fatalf("a wrong page token gets the photo: %d", r.code)
 	}
+	// The view page, whose link groups read, shows no photo and serves none.
+	if r := c.get(view); r.code != 200 || photoRe.MatchString(r.body) {
+		t.Fatalf("the view page shows a photo: %d\n%s", r.code, r.body)
+	}
+	if r := c.get(strings.Replace(rp[1], link, view, 1)); r.code != http.StatusNotFound || r.h.Get("Content-Type") == "image/png" {
+		t.Fatalf("the view page's token gets the photo: %d", r.code)
+	}
 	if r := e.browser().get(sp[1]); r.code != http.StatusUnauthorized {
 		t.Fatalf("the staff photo URL without a session: %d", r.code)
+	}
+}
+
+// The view page, whose link the cards in groups carry, only reads: no
+// forms, the reporter unnamed and their words not shown, a line on who may
+// add to it; a POST to it is refused with a polite page.
+func TestViewPageOnlyReads(t *testing.T) {
+	e := newEnv(t, "https://linli.example")
+	tk := e.file("3号楼电梯按钮坏了")
+	var own, view string
+	e.update(func(tx *store.Tx) (err error) {
+		if own, err = e.srv.PageURL(tx, tk, true); err != nil {
+			return err
+		}
+		view, err = e.srv.PageURL(tx, tk, false)
+		return err
+	})
+	own, view = strings.TrimPrefix(own, "https://linli.example"), strings.TrimPrefix(view, "https://linli.example")
+	if own == view || !strings.HasPrefix(view, web.ResidentPath) {
+		t.Fatalf("reporter's page %q, view page %q", own, view)
+	}
+	c := e.browser()
+	page := c.get(own)
+	token := csrfOf(t, page.body)
+	if r := c.post(own, url.Values{"action": {"comment"}, "note": {"下午三点后在家"}, "csrf": {token}}); r.code != http.StatusSeeOther {
+		t.Fatalf("follow-up on the reporter's page: %d\n%s", r.code, r.body)
+	}
+	e.update(func(tx *store.Tx) error {
+		p := *e.zhang
+		p.Memberships, _ = tx.Memberships(p.ID)
+		_, err := desk.New(desk.Config{Lang: "zh", Location: time.UTC}).Act(tx, desk.Actor{Person: &p, Where: desk.OnWeb}, tk.ID, desk.Change{Action: store.ActResolve, Note: "按钮已更换"})
+		return err
+	})
+	if r := c.get(own); !strings.Contains(r.body, `id="rate5"`) || !strings.Contains(r.body, "下午三点后在家") || !strings.Contains(r.body, "您 提交") {
+		t.Fatalf("the reporter's page once resolved:\n%s", r.body)
+	}
+
+	r := e.browser().get(view)
+	if r.code != 200 || !strings.Contains(r.body, "3号楼电梯按钮坏了") || !strings.Contains(r.body, "按钮已更换") || !strings.Contains(r.body, "报修人 提交") {
+		t.Fatalf("view page: %d\n%s", r.code, r.body)
+	}
+	if !strings.Contains(r.body, `id="view-only"`) || !strings.Contains(r.body, "只有报修人本人可以补充情况") || !strings.Contains(r.body, "/status 1") {
+		t.Errorf("the view page does not say who may add to it:\n%s", r.body)
+	}
+	for _, hidden := range []string{"<form", `name="csrf"`, `id="rate5"`, `type="file"`, "下午三点后在家", "您 提交", "李阿姨", "张师傅", "请不要把链接转发"} {
+		if strings.Contains(r.body, hidden) {
+			t.Errorf("the view page shows %q", hidden)
+		}
+	}
+	// A POST to the view page, with the reporter's form token or without.
+	before := len(e.outbox("-200"))
+	for _, form := range []url.Values{
+		{"action": {"rate"}, "rating": {"1"}, "csrf": {token}},
+		{"action": {"rate"}, "rating": {"1"}},
+		{"action": {"comment"}, "note": {"邻居来捣乱"}},
+	} {
+		r := c.post(view, form)
+		if r.code != http.StatusForbidden || !strings.Contains(r.body, "这个页面只能查看") || !strings.Contains(r.body, "/status 1") {
+			t.Errorf("POST %v to the view page: %d\n%s", form, r.code, r.body)
+		}
+	}
+	if got := e.ticket(tk.ID); got.Rating != 0 || got.Status != store.StatusResolved {
+		t.Fatalf("the view page changed the ticket: %s, rating %d", got.Status, got.Rating)
+	}
+	if msgs := e.outbox("-200")[before:]; len(msgs) != 0 {
+		t.Fatalf("the view page told the staff: %q", msgs)
+	}
+	// The reporter's link works as before.
+	if r := c.post(own, url.Values{"action": {"rate"}, "rating": {"5"}, "csrf": {token}}); r.code != http.StatusSeeOther {
+		t.Fatalf("rate on the reporter's page: %d\n%s", r.code, r.body)
+	}
+	if r := c.get(view); !strings.Contains(r.body, "评分：5 分") || strings.Contains(r.body, "您的评分") {
+		t.Errorf("the view page's rating:\n%s", r.body)
+	}
+}
+
+// Cards posted in a group link the view page and never the reporter's;
+// the card the reporter gets privately, and its edits, link their page.
+func TestCardLinksViewInGroupsAndReporterPagePrivately(t *testing.T) {
+	e := newEnv(t, "https://linli.example")
+	d := desk.New(desk.Config{Lang: "zh", Location: time.UTC, Editable: map[bot.PlatformID]bool{bot.Telegram: true},
+		PageURL: web.PageURL("https://linli.example"), Log: slog.New(slog.DiscardHandler)})
+	var private *store.Chat
+	var inGroup, inPrivate *store.Ticket
+	e.update(func(tx *store.Tx) (err error) {
+		if private, err = tx.SeeChat(bot.Telegram, "1", bot.Private, "李阿姨"); err != nil {
+			return err
+		}
+		li, err := tx.SeePerson(store.Sighting{Platform: bot.Telegram, Key: "1", Name: "李阿姨", Chat: private})
+		if err != nil {
+			return err
+		}
+		out, err := d.File(tx, desk.Actor{Person: li, Scope: e.comm.ID, Where: desk.InGroup, Platform: bot.Telegram, Chat: e.resident.Key},
+			desk.Filing{Kind: store.KindRepair, Text: "3号楼电梯按钮坏了", Community: e.comm, Chat: e.resident, MsgID: "g1"})
+		if err != nil {
+			return err
+		}
+		inGroup = out.Ticket
+		out, err = d.File(tx, desk.Actor{Person: li, Where: desk.InPrivate, Platform: bot.Telegram, Chat: private.Key},
+			desk.Filing{Kind: store.KindRepair, Text: "厨房水管漏水", Community: e.comm, Chat: private, MsgID: "p1"})
+		inPrivate = out.Ticket
+		return err
+	})
+	links := func(tk *store.Ticket) (own, view string) {
+		e.update(func(tx *store.Tx) (err error) {
+			if own, err = e.srv.PageURL(tx, tk, true); err != nil {
+				return err
+			}
+			view, err = e.srv.PageURL(tx, tk, false)
+			return err
+		})
+		return own, view
+	}
+	gOwn, gView := links(inGroup)
+	pOwn, pView := links(inPrivate)
+	// Staff act: the cards are edited in place.
+	e.update(func(tx *store.Tx) error {
+		p := *e.zhang
+		p.Memberships, _ = tx.Memberships(p.ID)
+		for _, tk := range []*store.Ticket{inGroup, inPrivate} {
+			if _, err := d.Act(tx, desk.Actor{Person: &p, Where: desk.OnWeb}, tk.ID, desk.Change{Action: store.ActTake}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	group := e.outbox(e.resident.Key)
+	cards := 0
+	for _, m := range group {
+		if strings.Contains(m, "工单 #") {
+			cards++
+			if !strings.Contains(m, gView) {
+				t.Errorf("a card in the group lacks the view link %s:\n%s", gView, m)
+			}
+		}
+		for _, own := range []string{gOwn, pOwn} {
+			if strings.Contains(m, strings.TrimPrefix(own, "https://linli.example"+web.ResidentPath)) {
+				t.Errorf("the group got a reporter's link:\n%s", m)
+			}
+		}
+	}
+	if cards != 2 {
+		t.Errorf("cards in the group: %d, want the card and its edit", cards)
+	}
+	cards = 0
+	for _, m := range e.outbox(private.Key) {
+		if strings.Contains(m, "工单 #") {
+			cards++
+			if !strings.Contains(m, pOwn) || strings.Contains(m, pView) {
+				t.Errorf("the reporter's private card lacks their page's link %s:\n%s", pOwn, m)
+			}
+		}
+	}
+	if cards != 2 {
+		t.Errorf("cards in the private chat: %d, want the card and its edit", cards)
+	}
+	for _, m := range e.outbox(e.staffGrp.Key) {
+		if strings.Contains(m, "/web/t/") {
+			t.Errorf("a staff card links a resident page:\n%s", m)
+		}
+	}
+}
+
+// Messages held for a service account follower outside their 48-hour
+// window are listed on their own page until they go; the view page lists
+// none.
+func TestReporterPageListsMessagesWaitingForThem(t *testing.T) {
+	e := newEnv(t, "")
+	const mp bot.PlatformID = "wechatmp"
+	var tk *store.Ticket
+	var held []int64
+	e.update(func(tx *store.Tx) error {
+		chat, err := tx.SeeChat(mp, "oWang", bot.Private, "")
+		if err != nil {
+			return err
+		}
+		wang, err := tx.SeePerson(store.Sighting{Platform: mp, Key: "oWang", Name: "王先生", Chat: chat})
+		if err != nil {
+			return err
+		}
+		if tk, err = tx.CreateTicket(store.NewTicket{Community: e.comm, Kind: store.KindRepair, Text: "楼道灯不亮", Reporter: wang, Chat: chat, MsgID: "w1"}); err != nil {
+			return err
+		}
+		for _, o := range []store.Out{
+			{Platform: mp, Chat: "oWang", Text: "#1 已由物业接单，正在处理。", TicketID: tk.ID, LinkRole: "relay"},
+			{Platform: mp, Chat: "oWang", Text: "#1 已处理完成：灯泡已换\n请为这次服务打分。", TicketID: tk.ID, LinkRole: "relay"},
+			{Platform: mp, Chat: "oWang", Text: "本周六停水通知"},
+		} {
+			id, err := tx.Enqueue(o)
+			if err != nil {
+				return err
+			}
+			held = append(held, id)
+		}
+		return nil
+	})
+	for _, id := range held {
+		if err := e.db.Outbox().Hold(context.Background(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var own, view string
+	e.update(func(tx *store.Tx) (err error) {
+		if own, err = e.srv.PageURL(tx, tk, true); err != nil {
+			return err
+		}
+		view, err = e.srv.PageURL(tx, tk, false)
+		return err
+	})
+	c := e.browser()
+	r := c.get(own)
+	if r.code != 200 || !strings.Contains(r.body, `id="waiting"`) || !strings.Contains(r.body, "等待送达的消息") || !strings.Contains(r.body, "下次给服务号发消息时") {
+		t.Fatalf("the reporter's page has no waiting messages:\n%s", r.body)
+	}
+	waiting := r.body[strings.Index(r.body, `id="waiting"`):]
+	waiting = waiting[:strings.Index(waiting, "</section>")]
+	first, second := strings.Index(waiting, "已由物业接单"), strings.Index(waiting, "灯泡已换")
+	if first < 0 || second < first || strings.Contains(waiting, "停水") {
+		t.Errorf("waiting messages, oldest first, of this ticket only:\n%s", waiting)
+	}
+	if r := c.get(view); strings.Contains(r.body, `id="waiting"`) || strings.Contains(r.body, "灯泡已换") {
+		t.Errorf("the view page lists what waits for the reporter:\n%s", r.body)
+	}
+	// In English, with the community's language.
+	e.update(func(tx *store.Tx) error { return tx.SetCommunityLang(e.comm.ID, "en") })
+	if r := c.get(own); !strings.Contains(r.body, "Messages waiting for you") || !strings.Contains(r.body, "next time you write") {
+		t.Errorf("the waiting messages in English:\n%s", r.body)
+	}
+	// Once the follower writes, the rows go, and the page lists none.
+	if _, err := e.db.Outbox().Release(context.Background(), mp, "oWang"); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.get(own); strings.Contains(r.body, `id="waiting"`) {
+		t.Errorf("released messages still listed:\n%s", r.body)
 	}
 }

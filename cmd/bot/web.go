@@ -28,9 +28,10 @@ func (c *Config) webURL() string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-// pageURL is the desk's link to a ticket's resident page, on every resident
-// card: only with -public-url, the address residents can reach.
-func (c *Config) pageURL() func(tx *store.Tx, t *store.Ticket) (string, error) {
+// pageURL is the desk's link to a ticket's page on resident cards (the
+// view page, or the reporter's own on a card sent to them privately):
+// only with -public-url, the address residents can reach.
+func (c *Config) pageURL() func(tx *store.Tx, t *store.Ticket, reporter bool) (string, error) {
 	if c.PublicURL == "" || c.HTTP == "" {
 		return nil
 	}

@@ -126,9 +126,16 @@ func TestWebDeskInABrowser(t *testing.T) {
 
 	w.srv.SendText(w.resident, w.li, "#报修 3号楼电梯按钮坏了，按了没反应")
 	card := w.waitText(t, w.resident.ID, "工单 #1 · 报修")
-	page := linkRe.FindString(card.Text)
-	if !strings.HasPrefix(page, base+"/web/t/") {
+	view := linkRe.FindString(card.Text)
+	if !strings.HasPrefix(view, base+"/web/t/") {
 		t.Fatalf("the resident's card has no page link:\n%s", card.Text)
+	}
+	// The card is in the group, so its link is the read-only page; she asks
+	// for her own privately.
+	w.srv.SendText(privateChatOf(w.li), w.li, "/status 1")
+	page := linkRe.FindString(w.waitText(t, w.li.ID, "工单 #1 · 报修").Text)
+	if !strings.HasPrefix(page, base+"/web/t/") || page == view {
+		t.Fatalf("/status in private links %q, want her own page (the group's card links %q)", page, view)
 	}
 	w.srv.SendText(w.resident, w.tom, "#报修 2号楼楼道灯不亮")
 	w.waitText(t, w.resident.ID, "工单 #2")
@@ -169,15 +176,22 @@ func TestWebDeskInABrowser(t *testing.T) {
 		t.Errorf("resolve message: %q", told.Text)
 	}
 
-	// 李阿姨 opens her card's link (in a phone-sized tab; the page needs no
-	// session: its address is its key) and rates.
+	// 李阿姨 opens her own link (in a phone-sized tab; the page needs no
+	// session: its address is its key) and rates; the group's link only reads.
 	rctx, cancel := chromedp.NewContext(ctx)
 	defer cancel()
 	if err := chromedp.Do(rctx); err != nil { // opens the tab: no deadline on this first call
 		t.Fatal(err)
 	}
-	within(t, rctx, "resident page",
+	within(t, rctx, "view page",
 		chromedp.EmulateViewport(412, 1280),
+		chromedp.Navigate(view),
+		chromedp.WaitVisible(chromedp.CSS("#view-only")),
+	)
+	if forms, err := chromedp.Run(rctx, chromedp.Evaluate[int](`document.querySelectorAll("form").length`)); err != nil || forms != 0 {
+		t.Errorf("the group's link shows %d forms (%v), want none", forms, err)
+	}
+	within(t, rctx, "resident page",
 		chromedp.Navigate(page),
 		chromedp.WaitVisible(chromedp.CSS("#rate5")),
 	)

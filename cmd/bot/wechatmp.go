@@ -367,18 +367,22 @@ var minePage = template.Must(template.New("mine").Parse(`<!doctype html>
 <style>body{font-family:system-ui,sans-serif;margin:1rem;line-height:1.5}li{margin:.5rem 0}.s{color:#555}</style></head>
 <body><h1>{{.Title}}</h1>
 {{if .Note}}<p>{{.Note}}</p>{{end}}
-{{if .Tickets}}<ul>{{range .Tickets}}<li><b>#{{.ID}}</b> {{.Kind}} · <span class="s">{{.Status}}</span><br>{{.Text}}</li>{{end}}</ul>{{end}}
+{{if .Tickets}}<ul>{{range .Tickets}}<li>{{if .URL}}<a href="{{.URL}}"><b>#{{.ID}}</b></a>{{else}}<b>#{{.ID}}</b>{{end}} {{.Kind}} · <span class="s">{{.Status}}</span><br>{{.Text}}</li>{{end}}</ul>{{end}}
 </body></html>
 `))
 
 type mineTicket struct {
 	ID                 int64
 	Kind, Status, Text string
+	// URL is the ticket's page for its reporter, where they add to it and
+	// rate it ("" without -public-url).
+	URL string
 }
 
 // serveMine answers the 我的工单 link: WeChat's OAuth sends the follower
 // here with a code that names them (snsapi_base: silent), and the page lists
-// their tickets. The code works once, for five minutes; an old link is
+// their tickets, each linking its reporter's page (the follower is its
+// reporter: the OAuth code says so). The code works once, for five minutes; an old link is
 // answered with how to open it again. No cookie is set: each visit comes
 // through the OAuth link.
 func (a *serviceAccount) serveMine(w http.ResponseWriter, r *http.Request) {
@@ -401,7 +405,10 @@ func (a *serviceAccount) serveMine(w http.ResponseWriter, r *http.Request) {
 		a.m.Log.Error("wechatmp oauth", "err", err)
 		status, page.Note = http.StatusBadGateway, i18n.T(lang, i18n.AccountMineFailed)
 	default:
-		err = a.m.DB.View(r.Context(), func(tx *store.Tx) error {
+		pageURL := a.m.Config.pageURL()
+		// An Update: a ticket's reporter page is made the first time it is linked.
+		err = a.m.DB.Update(r.Context(), func(tx *store.Tx) error {
+			page.Tickets = nil
 			p, err := tx.PersonByKey(wechatmp.Platform, openID)
 			if store.ErrorCode(err) == store.ENOTFOUND {
 				return nil
@@ -409,10 +416,19 @@ func (a *serviceAccount) serveMine(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 			ts, err := tx.Tickets(store.TicketFilter{ReporterID: p.ID, Limit: 50})
-			for _, t := range ts {
-				page.Tickets = append(page.Tickets, mineTicket{t.ID, i18n.T(lang, i18n.Kind(t.Kind)), i18n.T(lang, i18n.Status(t.Status)), t.Text})
+			if err != nil {
+				return err
 			}
-			return err
+			for _, t := range ts {
+				mt := mineTicket{ID: t.ID, Kind: i18n.T(lang, i18n.Kind(t.Kind)), Status: i18n.T(lang, i18n.Status(t.Status)), Text: t.Text}
+				if pageURL != nil {
+					if mt.URL, err = pageURL(tx, t, true); err != nil {
+						return err
+					}
+				}
+				page.Tickets = append(page.Tickets, mt)
+			}
+			return nil
 		})
 		if err != nil {
 			a.m.Log.Error("wechatmp mine page", "err", err)

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -471,7 +472,12 @@ func TestWeChatMPMenuAndMinePage(t *testing.T) {
 	w.deliver(t, w.cl.Click(ctx, li, "menu:suggest"))
 	w.waitCustom(t, li, "意见箱是匿名的")
 	w.deliver(t, w.cl.Text(ctx, li, "投诉：楼下装修太吵 <半夜>"))
-	w.waitCustom(t, li, "工单 #1 · 投诉")
+	card := w.waitCustom(t, li, "工单 #1 · 投诉")
+	// The card comes to her alone: it links her own page.
+	own := regexp.MustCompile(`https://linli\.example(/web/t/\S+)`).FindStringSubmatch(card.Text)
+	if own == nil {
+		t.Fatalf("her card has no page link:\n%s", card.Text)
+	}
 
 	get := func(code string) (int, string) {
 		t.Helper()
@@ -487,6 +493,25 @@ func TestWeChatMPMenuAndMinePage(t *testing.T) {
 	status, body := get(code)
 	if status != http.StatusOK || !strings.Contains(body, "#1") || !strings.Contains(body, "楼下装修太吵 &lt;半夜&gt;") {
 		t.Errorf("mine page = %d %q, want her ticket, escaped", status, body)
+	}
+	// Each ticket links her own page: its forms are there.
+	href := regexp.MustCompile(`<a href="https://linli\.example(/web/t/[^"]+)"><b>#1</b></a>`).FindStringSubmatch(body)
+	if href == nil || href[1] != own[1] {
+		t.Fatalf("mine page links %q, want her page %s (from her card):\n%s", href, own[1], body)
+	}
+	resp, err := http.Get("http://" + m.HTTPAddr.String() + href[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageBody, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"楼下装修太吵 &lt;半夜&gt;", `name="csrf"`, `<textarea name="note"`, `type="file" name="photo"`, "这是您的工单页面"} {
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(pageBody), want) {
+			t.Errorf("her page (%d) lacks %q:\n%s", resp.StatusCode, want, pageBody)
+		}
+	}
+	if strings.Contains(string(pageBody), `id="view-only"`) {
+		t.Errorf("her page from 我的工单 is the read-only one:\n%s", pageBody)
 	}
 	if status, body := get(code); status != http.StatusBadRequest || !strings.Contains(body, "重新打开") {
 		t.Errorf("a used code = %d %q, want 400 and how to open the page again", status, body)
