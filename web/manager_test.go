@@ -304,3 +304,30 @@ func TestReportInEnglish(t *testing.T) {
 		}
 	}
 }
+
+func TestCompanyWideManagerPicksAnyCommunity(t *testing.T) {
+	e := newEnv(t, "")
+	wang, _ := e.managers()
+	e.month(wang)
+	var boss *store.Person
+	e.update(func(tx *store.Tx) (err error) {
+		if boss, err = tx.SeePerson(store.Sighting{Platform: bot.Telegram, Key: "12", Name: "孙总"}); err != nil {
+			return err
+		}
+		_, err = tx.Grant(boss.ID, 0, store.RoleManager, 0)
+		return err
+	})
+	c := e.signIn(boss)
+	r := c.get(web.ReportPath) // the first community by default
+	if r.code != 200 || !strings.Contains(r.body, "阳光花园 · 2026年11月工作报告") {
+		t.Fatalf("company-wide manager's report: %d\n%s", r.code, r.body)
+	}
+	for _, comm := range []*store.Community{e.comm, e.other} {
+		if !strings.Contains(r.body, `<option value="`+strconv.FormatInt(comm.ID, 10)+`"`) {
+			t.Errorf("the community picker lacks %s", comm.Name)
+		}
+	}
+	if r := c.get(reportPath(e.other, "2026-11")); r.code != 200 || !strings.Contains(r.body, "幸福里修剪树木") || strings.Contains(r.body, "更换电梯按钮") {
+		t.Errorf("幸福里's report for a company-wide manager: %d\n%s", r.code, r.body)
+	}
+}
