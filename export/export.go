@@ -52,7 +52,7 @@ func File(dataDir, lang string, loc *time.Location, d *store.ExportData) (string
 	if d.To.After(d.Now) {
 		caption += i18n.T(lang, i18n.ReportPartial, i18n.FormatTime(lang, loc, d.Now))
 	}
-	return caption, &store.OutAttachment{Kind: "file", Path: path, Name: fileName(comm.Name, year, month, ".xlsx")}, nil
+	return caption, &store.OutAttachment{Kind: "file", Path: path, Name: FileName(comm.Name, year, month, ".xlsx")}, nil
 }
 
 // MonthChart draws a community's chart of a month (the days so far, for the
@@ -81,7 +81,7 @@ func ChartOut(p bot.PlatformID, chat bot.ChatID, lang string, comm *store.Commun
 	return store.Out{
 		Platform: p, Chat: chat,
 		Text:       i18n.T(lang, i18n.ChartCaption, comm.Name, report.MonthName(lang, year, month)),
-		Attachment: &store.OutAttachment{Kind: "photo", Path: path, Name: fileName(comm.Name, year, month, ".png")},
+		Attachment: &store.OutAttachment{Kind: "photo", Path: path, Name: FileName(comm.Name, year, month, ".png")},
 	}
 }
 
@@ -114,9 +114,10 @@ func writeFileAtomic(dir, name string, data []byte) (string, error) {
 	return path, nil
 }
 
-// fileName is the name people see on a sent file: the community and the
-// month, with characters that file systems refuse replaced.
-func fileName(community string, year int, month time.Month, ext string) string {
+// FileName is the name people see on a sent file (and on the web desk's
+// download): the community and the month, with characters that file
+// systems refuse replaced.
+func FileName(community string, year int, month time.Month, ext string) string {
 	clean := strings.Map(func(r rune) rune {
 		if r < 0x20 || strings.ContainsRune(`\/:*?"<>|`, r) {
 			return '-'

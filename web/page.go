@@ -24,6 +24,9 @@ type page struct {
 	List     *listView
 	Ticket   *ticketView
 	Resident *residentView
+
+	Manager bool // the signed-in person manages a community: the nav shows the report
+	Report  *reportView
 }
 
 // T is a message of the catalogue in the page's language; the templates

@@ -83,6 +83,8 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /web/t/{token}", s.resident)
 	s.mux.HandleFunc("POST /web/t/{token}", s.residentAct)
 	s.mux.HandleFunc("GET /web/t/{token}/photos/{photo}", s.residentPhoto)
+	s.mux.HandleFunc("GET "+ReportPath, s.staff(s.report))
+	s.mux.HandleFunc("GET "+ReportExportPath, s.staff(s.reportExport))
 	return s
 }
 
