@@ -83,6 +83,9 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /web/t/{token}", s.resident)
 	s.mux.HandleFunc("POST /web/t/{token}", s.residentAct)
 	s.mux.HandleFunc("GET /web/t/{token}/photos/{photo}", s.residentPhoto)
+	s.mux.HandleFunc("GET /web/office", s.manager(s.office))
+	s.mux.HandleFunc("GET /web/outbox", s.manager(s.outbox))
+	s.mux.HandleFunc("POST /web/outbox/{id}/retry", s.manager(s.outboxRetry))
 	return s
 }
 
