@@ -23,6 +23,7 @@ type office struct {
 	poll                  *store.Poll
 	failed, otherFailed   int64 // failed outbox rows: to 阳光花园's resident group, to 幸福里's staff group
 	pending, receipt      int64 // a pending row to 阳光花园's staff group; an anonymous receipt to 孙先生
+	held                  int64 // held for 吴女士 (a private chat: no community's)
 }
 
 func newOffice(t *testing.T) *office {
@@ -43,6 +44,7 @@ func newOffice(t *testing.T) *office {
 			return p
 		}
 		o.wang, o.qian, o.zhou = private("10", "王经理"), private("11", "钱经理"), private("12", "周总")
+		private("14", "吴女士")
 		// 孙先生 lives in 阳光花园 and writes to the suggestion box.
 		o.sun = private("13", "孙先生")
 		for _, g := range []struct {
@@ -136,10 +138,16 @@ func newOffice(t *testing.T) *office {
 		if o.otherFailed, err = tx.Enqueue(store.Out{Platform: bot.Telegram, Chat: "-400", Text: "幸福里工单卡片"}); err != nil {
 			return err
 		}
+		if o.held, err = tx.Enqueue(store.Out{Platform: bot.Telegram, Chat: "14", Text: "吴女士的工单已解决"}); err != nil {
+			return err
+		}
 		o.pending, err = tx.Enqueue(store.Out{Platform: bot.Telegram, Chat: e.staffGrp.Key, Text: "阳光花园新工单卡片"})
 		return err
 	})
 	ob := e.db.Outbox()
+	if err := ob.Hold(ctx, o.held); err != nil {
+		t.Fatal(err)
+	}
 	if err := ob.Fail(ctx, o.failed, "Forbidden: bot was kicked"); err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +277,8 @@ func TestOutboxListsAndRetriesTheManagersRows(t *testing.T) {
 	}
 	wantIn(t, "outbox", r.body, "发送失败（1）", "阳光花园停水通知", "Forbidden: bot was kicked", "待发送（1）", "阳光花园新工单卡片",
 		"等待粉丝再发消息（0）", `action="/web/outbox/`+strconv.FormatInt(o.failed, 10)+`/retry"`)
-	wantNotIn(t, "outbox", r.body, "幸福里工单卡片", "Too Many Requests")
+	// Not the other community's rows, nor a private chat's (which belongs to no community).
+	wantNotIn(t, "outbox", r.body, "幸福里工单卡片", "Too Many Requests", "吴女士")
 	token := csrfOf(t, r.body)
 	retry := web.OutboxPath + "/" + strconv.FormatInt(o.failed, 10) + "/retry"
 
@@ -308,7 +317,7 @@ func TestOutboxListsAndRetriesTheManagersRows(t *testing.T) {
 	// 周总 manages every community: 幸福里's row is his to retry.
 	z := o.signIn(o.zhou)
 	r = z.get(web.OutboxPath)
-	wantIn(t, "company-wide outbox", r.body, "幸福里工单卡片", "Too Many Requests", "所有小区")
+	wantIn(t, "company-wide outbox", r.body, "幸福里工单卡片", "Too Many Requests", "所有小区", "等待粉丝再发消息（1）", "吴女士的工单已解决", "吴女士")
 	if r := z.post(web.OutboxPath+"/"+strconv.FormatInt(o.otherFailed, 10)+"/retry", url.Values{"csrf": {csrfOf(t, r.body)}}); r.code != http.StatusSeeOther {
 		t.Fatalf("company-wide retry: %d\n%s", r.code, r.body)
 	}
