@@ -235,8 +235,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, m *me) {
 		s.fail(w, r, lang, 0, err)
 		return
 	}
-	p := &page{Lang: lang, Title: i18n.T(lang, i18n.WebTitle), Me: m.person.Label(), CSRF: m.session.CSRF, Flash: s.flash(w, r), List: v}
-	p.Manager = m.person.Memberships.AnyManager()
+	p := &page{Lang: lang, Title: i18n.T(lang, i18n.WebTitle), Me: m.person.Label(), Manager: m.person.Memberships.AnyManager(), CSRF: m.session.CSRF, Flash: s.flash(w, r), List: v}
 	s.render(w, http.StatusOK, "list.html", p)
 }
 
@@ -352,9 +351,8 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, m *me, code 
 		s.fail(w, r, m.lang, 0, err)
 		return
 	}
-	p := &page{Lang: m.lang, Title: i18n.T(m.lang, i18n.WebTicketTitle, v.ID, v.Kind), Me: m.person.Label(), CSRF: m.session.CSRF,
+	p := &page{Lang: m.lang, Title: i18n.T(m.lang, i18n.WebTicketTitle, v.ID, v.Kind), Me: m.person.Label(), Manager: m.person.Memberships.AnyManager(), CSRF: m.session.CSRF,
 		Flash: flash, Error: failure, Ticket: v}
-	p.Manager = m.person.Memberships.AnyManager()
 	s.render(w, code, "ticket.html", p)
 }
 

@@ -248,15 +248,15 @@ func TestReportOnlyForTheCommunitysManagers(t *testing.T) {
 		want string
 	}{
 		// staff, not managers
-		{e.zhang, web.ReportPath, 403, "月度报表只有本小区的经理可以查看"},
-		{e.zhang, reportPath(e.comm, "2026-11"), 403, "月度报表只有本小区的经理可以查看"},
-		{e.zhang, web.ReportExportPath + "?community=" + sun, 403, "月度报表只有本小区的经理可以查看"},
+		{e.zhang, web.ReportPath, 403, "这几页只有本小区的经理可以查看"},
+		{e.zhang, reportPath(e.comm, "2026-11"), 403, "这几页只有本小区的经理可以查看"},
+		{e.zhang, web.ReportExportPath + "?community=" + sun, 403, "这几页只有本小区的经理可以查看"},
 		// a manager of another community, and of no such community
-		{qian, reportPath(e.comm, "2026-11"), 403, "月度报表只有本小区的经理可以查看"},
-		{qian, web.ReportExportPath + "?community=" + sun, 403, "月度报表只有本小区的经理可以查看"},
-		{wang, reportPath(e.other, "2026-11"), 403, "月度报表只有本小区的经理可以查看"},
-		{wang, web.ReportPath + "?community=999", 403, "月度报表只有本小区的经理可以查看"},
-		{wang, web.ReportPath + "?community=abc", 403, "月度报表只有本小区的经理可以查看"},
+		{qian, reportPath(e.comm, "2026-11"), 403, "这几页只有本小区的经理可以查看"},
+		{qian, web.ReportExportPath + "?community=" + sun, 403, "这几页只有本小区的经理可以查看"},
+		{wang, reportPath(e.other, "2026-11"), 403, "这几页只有本小区的经理可以查看"},
+		{wang, web.ReportPath + "?community=999", 403, "这几页只有本小区的经理可以查看"},
+		{wang, web.ReportPath + "?community=abc", 403, "这几页只有本小区的经理可以查看"},
 		// a resident is not on the desk at all
 		{e.li, web.ReportPath, 403, "网页工作台仅供物业工作人员和经理使用"},
 		// months that cannot be read, or have not begun

@@ -19,14 +19,16 @@ type page struct {
 	Error   string
 	Message string
 	Token   string // the login page's link token
+	Manager bool   // the signed-in person manages a community: the nav shows the managers' pages
 	K       map[string]i18n.Key
 
 	List     *listView
 	Ticket   *ticketView
 	Resident *residentView
 
-	Manager bool // the signed-in person manages a community: the nav shows the report
-	Report  *reportView
+	Report *reportView
+	Office *officeView
+	Outbox *outboxView
 }
 
 // T is a message of the catalogue in the page's language; the templates

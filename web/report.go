@@ -73,16 +73,6 @@ type reportMonth struct {
 	latest time.Time // now, in loc
 }
 
-// managedCommunities are the communities a person manages: every one for a
-// manager of every community.
-func managedCommunities(tx *store.Tx, p *store.Person) ([]*store.Community, error) {
-	all, err := tx.Communities()
-	if err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(all, func(c *store.Community) bool { return !p.Memberships.Manager(c.ID) }), nil
-}
-
 var monthParam = regexp.MustCompile(`^(\d{4})-(\d{1,2})$`)
 
 // pickMonth reads ?community=ID&month=YYYY-MM: by default the person's

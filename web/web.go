@@ -85,6 +85,9 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /web/t/{token}/photos/{photo}", s.residentPhoto)
 	s.mux.HandleFunc("GET "+ReportPath, s.staff(s.report))
 	s.mux.HandleFunc("GET "+ReportExportPath, s.staff(s.reportExport))
+	s.mux.HandleFunc("GET /web/office", s.manager(s.office))
+	s.mux.HandleFunc("GET /web/outbox", s.manager(s.outbox))
+	s.mux.HandleFunc("POST /web/outbox/{id}/retry", s.manager(s.outboxRetry))
 	return s
 }
 

@@ -35,7 +35,7 @@ var allowed = map[string][]string{
 	"report":                    {"i18n", "store"},
 	"export":                    {"bot", "i18n", "report", "store"},
 	"desk":                      {"bot", "i18n", "store"},
-	"web":                       {"bot", "desk", "export", "i18n", "report", "store"},
+	"web":                       {"bot", "desk", "export", "i18n", "notice", "report", "schedules", "store"},
 	"commands":                  {"board", "bot", "desk", "export", "i18n", "notice", "report", "store"},
 	"schedules":                 {"board", "bot", "desk", "export", "i18n", "notice", "report", "store"},
 }
