@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -60,15 +61,24 @@ func OpenStore(tb testing.TB, now func() time.Time) *store.DB {
 // made), closed when the test ends. Its clock is now (nil: the real one).
 func OpenStoreAt(tb testing.TB, path string, now func() time.Time) *store.DB {
 	tb.Helper()
+	db, _ := openStore(tb, path, now)
+	return db
+}
+
+// openStore is OpenStoreAt that also returns the close the test's end
+// calls, for closing sooner (once: a second call does nothing).
+func openStore(tb testing.TB, path string, now func() time.Time) (*store.DB, func()) {
+	tb.Helper()
 	db, err := store.Open(context.Background(), path)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { db.Close() })
+	closeDB := sync.OnceFunc(func() { db.Close() })
+	tb.Cleanup(closeDB)
 	if now != nil {
 		db.Now = now
 	}
-	return db
+	return db, closeDB
 }
 
 // Person is someone in the tests' chats.
@@ -100,17 +110,23 @@ type Env struct {
 	// know the ids to come.
 	LastID int
 
-	ids  int
-	sent map[int64]bot.MessageID // outbox row → the id it was sent as
+	ids     int
+	sent    map[int64]bot.MessageID // outbox row → the id it was sent as
+	closeDB func()
 }
 
 // NewEnv opens a database whose clock stands at start.
 func NewEnv(tb testing.TB, start time.Time) *Env {
 	tb.Helper()
 	c := NewClock(start)
-	return &Env{TB: tb, DB: OpenStore(tb, c.Now), Clock: c, Platform: bot.Telegram, BotNames: []string{"Linli_bot"},
-		sent: map[int64]bot.MessageID{}}
+	e := &Env{TB: tb, Clock: c, Platform: bot.Telegram, BotNames: []string{"Linli_bot"}, sent: map[int64]bot.MessageID{}}
+	e.DB, e.closeDB = openStore(tb, filepath.Join(tb.TempDir(), "linli.db"), c.Now)
+	return e
 }
+
+// Close closes the Env's database before the test ends (which closes it
+// otherwise), for a test that opens many.
+func (e *Env) Close() { e.closeDB() }
 
 // Fork returns an Env over the database at path (a copy of this one's, say
 // by DB.Backup), with a clock of its own standing where this one's does and
@@ -118,11 +134,9 @@ func NewEnv(tb testing.TB, start time.Time) *Env {
 func (e *Env) Fork(path string) *Env {
 	e.TB.Helper()
 	c := NewClock(e.Clock.Now())
-	f := &Env{TB: e.TB, DB: OpenStoreAt(e.TB, path, c.Now), Clock: c, Platform: e.Platform,
-		BotNames: append([]string(nil), e.BotNames...), LastID: e.LastID, ids: e.ids, sent: make(map[int64]bot.MessageID, len(e.sent))}
-	for k, v := range e.sent {
-		f.sent[k] = v
-	}
+	f := &Env{TB: e.TB, Clock: c, Platform: e.Platform, BotNames: append([]string(nil), e.BotNames...),
+		LastID: e.LastID, ids: e.ids, sent: maps.Clone(e.sent)}
+	f.DB, f.closeDB = openStore(e.TB, path, c.Now)
 	return f
 }
 
@@ -132,16 +146,21 @@ func (e *Env) NextID() bot.MessageID {
 	return bot.MessageID(fmt.Sprint(e.LastID))
 }
 
-// Send hands m to the handler (with the Env's platform, bot names, clock
-// and, unless it has one, a new id) and returns what it queued.
-func (e *Env) Send(m bot.Message) []bot.Outgoing {
-	e.TB.Helper()
+// Stamp gives m what a platform would: the Env's platform, bot names and
+// clock and, unless it has one, a new id.
+func (e *Env) Stamp(m *bot.Message) {
 	m.Platform = e.Platform
 	if m.ID == "" {
 		m.ID = e.NextID()
 	}
 	m.BotNames = e.BotNames
 	m.Time = e.Clock.Now()
+}
+
+// Send hands m to the handler (Stamped) and returns what it queued.
+func (e *Env) Send(m bot.Message) []bot.Outgoing {
+	e.TB.Helper()
+	e.Stamp(&m)
 	if err := e.Handler(context.Background(), &m); err != nil {
 		e.TB.Fatalf("handle %q: %v", m.Text, err)
 	}
