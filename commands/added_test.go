@@ -18,13 +18,13 @@ func TestStrangerAddingTheBotToManyGroupsSendsOneSummary(t *testing.T) {
 		if out := h.send(bot.Message{Chat: bot.ChatID(fmt.Sprint(-5000 - i)), ChatKind: bot.Group, ChatTitle: fmt.Sprint("广告群", i), Event: bot.EventBotAdded}); len(out) != 0 {
 			t.Fatalf("addition %d sent %d messages at once", i, len(out))
 		}
-		h.now = h.now.Add(time.Second)
+		h.Clock.Add(time.Second)
 	}
 	// The manager's own messages are not held back meanwhile.
 	if out := h.private(manager, "/whoami"); len(out) != 1 {
 		t.Fatalf("the manager's reply waited behind the digest: %+v", out)
 	}
-	h.now = h.now.Add(commands.AddedFold)
+	h.Clock.Add(commands.AddedFold)
 	out := h.drain()
 	if len(out) != 1 || out[0].Chat != bot.ChatID(manager.id) {
 		t.Fatalf("%d messages for 25 additions, want one summary to the manager: %+v", len(out), out)
@@ -42,20 +42,20 @@ func TestStrangerAddingTheBotToManyGroupsSendsOneSummary(t *testing.T) {
 	// More right after: one more notice, an hour after the first.
 	h.send(bot.Message{Chat: "-6001", ChatKind: bot.Group, ChatTitle: "又一个群", Event: bot.EventBotAdded})
 	h.send(bot.Message{Chat: "-6002", ChatKind: bot.Group, ChatTitle: "再一个群", Event: bot.EventBotAdded})
-	h.now = h.now.Add(30 * time.Minute)
+	h.Clock.Add(30 * time.Minute)
 	if out := h.drain(); len(out) != 0 {
 		t.Fatalf("a second notice within the hour: %+v", out)
 	}
-	h.now = h.now.Add(30 * time.Minute)
+	h.Clock.Add(30 * time.Minute)
 	out = h.drain()
 	if len(out) != 1 || !strings.Contains(out[0].Text, "机器人被加入了 2 个群") {
 		t.Fatalf("after the hour: %+v", out)
 	}
 
 	// Long after, a single addition is the plain notice again.
-	h.now = h.now.Add(2 * time.Hour)
+	h.Clock.Add(2 * time.Hour)
 	h.send(bot.Message{Chat: "-7001", ChatKind: bot.Group, ChatTitle: "Lakeside", Event: bot.EventBotAdded})
-	h.now = h.now.Add(commands.AddedFold)
+	h.Clock.Add(commands.AddedFold)
 	out = h.drain()
 	if len(out) != 1 || !strings.Contains(out[0].Text, "“Lakeside”（-7001）") {
 		t.Fatalf("a single addition later: %+v", out)

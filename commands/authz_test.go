@@ -8,10 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/linli/linli/bot"
-	"github.com/linli/linli/commands"
 	"github.com/linli/linli/store"
 )
 
@@ -203,7 +201,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 				h.handle(m) // what it answers is not the matrix's business: left undelivered
 				changed := h.fingerprint() != before
-				h.db.Close()
+				h.Close()
 				mu.Lock()
 				results[j.cmd.name+"/"+j.a.code+"/"+j.chat] = cell{changed, allowed(j.cmd.name, j.a, j.chat)}
 				mu.Unlock()
@@ -290,26 +288,14 @@ func (h *harness) cloneFrom(snap []byte) *harness {
 	if err := os.WriteFile(path, snap, 0o600); err != nil {
 		h.t.Fatal(err)
 	}
-	db, err := store.Open(context.Background(), path)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	c := &harness{t: h.t, db: db, now: h.now, n: h.n, ids: h.ids}
-	db.Now = func() time.Time { return c.now }
-	c.svc = commands.New(db, h.cfg)
-	return c
+	return over(h.Fork(path), h.cfg)
 }
 
 // handle hands the harness's Service one message and leaves its answers
 // in the outbox.
 func (h *harness) handle(m bot.Message) {
 	h.t.Helper()
-	m.Platform = bot.Telegram
-	if m.ID == "" {
-		m.ID = h.nextID()
-	}
-	m.BotNames = []string{"Linli_bot"}
-	m.Time = h.now
+	h.Stamp(&m)
 	if err := h.svc.Handle(context.Background(), &m); err != nil {
 		h.t.Errorf("handle %q: %v", m.Text, err)
 	}

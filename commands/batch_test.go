@@ -42,7 +42,7 @@ func (h *harness) holdCommitter() (release func()) {
 // waiting for the committer; the result arrives on the returned channel.
 func (h *harness) queue(m bot.Message) <-chan error {
 	h.t.Helper()
-	m.Platform, m.BotNames, m.Time = bot.Telegram, []string{"Linli_bot"}, h.now
+	h.Stamp(&m)
 	before := h.db.BatchStats().Waiting
 	errc := make(chan error, 1)
 	go func() { errc <- h.svc.Handle(context.Background(), &m) }()

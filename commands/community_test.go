@@ -61,11 +61,11 @@ func TestAnonymousSuggestionLeavesNoTrace(t *testing.T) {
 	}
 	// Deliver the receipt through the real sender, with one failed attempt first.
 	p := &flakyPlatform{}
-	sender := bot.NewSender(p, h.db.Outbox(), bot.SenderConfig{Now: func() time.Time { return h.now }}, logger)
+	sender := bot.NewSender(p, h.db.Outbox(), bot.SenderConfig{Now: h.Clock.Now}, logger)
 	ctx := context.Background()
 	for range 3 {
 		sender.Flush(ctx)
-		h.now = h.now.Add(time.Hour)
+		h.Clock.Add(time.Hour)
 	}
 	if len(p.sent) != 1 {
 		t.Fatalf("receipts delivered = %d, want 1", len(p.sent))
@@ -152,7 +152,7 @@ func TestMeTooAndDuplicateHint(t *testing.T) {
 	out = h.group(residentGroup, tom, "/metoo 1")
 	contains(t, one(t, out, residentGroup), "您也遇到了 #1 的问题", "共 2 户")
 	contains(t, one(t, out, staffGroup), "#1 又有一户反映同样的问题（Tom），共 2 户")
-	contains(t, one(t, h.reply(residentGroup, tom, bot.MessageID(card.Attachment.Ref), "同"), residentGroup), "您已经在关注 #1 了")
+	contains(t, one(t, h.reply(residentGroup, tom, h.sentID(card), "同"), residentGroup), "您已经在关注 #1 了")
 	contains(t, one(t, h.group(residentGroup, li, "/metoo 1"), residentGroup), "是您自己报的")
 	// A "+1" about nothing is chatter.
 	if out := h.group(residentGroup, tom, "+1"); len(out) != 0 {

@@ -91,7 +91,7 @@ func TestExpenseCommands(t *testing.T) {
 		t.Errorf("expenses stored = %d, want 2", n)
 	}
 	// The month follows the community's zone: 2026-12-01 07:00 in Shanghai is still 11-30 in UTC.
-	h.now = time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC)
+	h.Clock.Set(time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC))
 	say("/expense add 50 维修 December")
 	contains(t, say("/expense list"), "2026年12月支出", "合计：¥50.00")
 }

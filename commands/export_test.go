@@ -60,7 +60,7 @@ func lastQueued(t *testing.T, h *harness, n int) []queued {
 // rating, expenses and a suggestion, plus records just outside the month.
 func exportFixture(t *testing.T, h *harness) {
 	t.Helper()
-	at := func(s string) { h.now = mustTime(t, s) }
+	at := func(s string) { h.Clock.Set(mustTime(t, s)) }
 	at("2026-10-20T02:00:00Z")
 	h.private(manager, "/expense add 10 杂项 十月的")
 	at("2026-10-31T15:30:00Z") // 23:30 on Oct 31 in Shanghai: October
@@ -110,7 +110,7 @@ func mustTime(t *testing.T, s string) time.Time {
 func TestExportWorkbookCellByCell(t *testing.T) {
 	h, dir := exportHarness(t)
 	exportFixture(t, h)
-	h.now = mustTime(t, "2026-12-01T02:00:00Z")
+	h.Clock.Set(mustTime(t, "2026-12-01T02:00:00Z"))
 	h.private(manager, "/export 2026-11")
 	q := lastQueued(t, h, 1)[0]
 	if q.chat != bot.ChatID(manager.id) || q.kind != "file" || q.name != "阳光花园-2026-11.xlsx" || q.replyTo == "" {
@@ -237,7 +237,7 @@ func TestExportInEnglish(t *testing.T) {
 	h, _ := exportHarness(t)
 	exportFixture(t, h)
 	h.db.SQL().Exec("UPDATE communities SET lang = 'en'")
-	h.now = mustTime(t, "2026-12-01T02:00:00Z")
+	h.Clock.Set(mustTime(t, "2026-12-01T02:00:00Z"))
 	h.private(manager, "/export last")
 	q := lastQueued(t, h, 1)[0]
 	if want := "📎 阳光花园 · export for November 2026 — tickets: 3, events: 7, ratings: 1, expenses: 1, suggestions: 1."; q.text != want {
@@ -298,7 +298,7 @@ func TestExportAccessAndErrors(t *testing.T) {
 
 func TestExportDefaultsToTheCurrentMonth(t *testing.T) {
 	h, _ := exportHarness(t)
-	h.now = mustTime(t, "2026-11-05T02:00:00Z")
+	h.Clock.Set(mustTime(t, "2026-11-05T02:00:00Z"))
 	h.group(residentGroup, li, "#报修 水管漏水")
 	h.private(manager, "/export")
 	q := lastQueued(t, h, 1)[0]
@@ -321,7 +321,7 @@ func TestExportDefaultsToTheCurrentMonth(t *testing.T) {
 func TestReportSendsTheChartAfterTheText(t *testing.T) {
 	h, dir := exportHarness(t)
 	exportFixture(t, h)
-	h.now = mustTime(t, "2026-12-01T02:00:00Z")
+	h.Clock.Set(mustTime(t, "2026-12-01T02:00:00Z"))
 	outs := h.private(manager, "/report 2026-11")
 	got := to(outs, bot.ChatID(manager.id))
 	if len(got) != 2 || !strings.Contains(got[0].Text, "2026年11月工作报告") || !strings.Contains(got[1].Text, "📈 阳光花园 · 2026年11月每日工单") {

@@ -32,9 +32,10 @@ func TestFullDiskLosesNoTicket(t *testing.T) {
 	const n = 60
 	var failed []bot.Message
 	for i := range n {
-		m := bot.Message{Platform: bot.Telegram, Chat: residentGroup, ChatKind: bot.Group, ID: bot.MessageID(fmt.Sprint("full-", i)),
-			Sender: bot.UserID(fmt.Sprint(5000 + i)), SenderName: fmt.Sprint("业主", i), BotNames: []string{"Linli_bot"}, Time: h.now,
+		m := bot.Message{Chat: residentGroup, ChatKind: bot.Group, ID: bot.MessageID(fmt.Sprint("full-", i)),
+			Sender: bot.UserID(fmt.Sprint(5000 + i)), SenderName: fmt.Sprint("业主", i),
 			Text: fmt.Sprintf("#报修 %d号楼的电梯按钮坏了，麻烦尽快派师傅来看看，谢谢！%s", i, strings.Repeat("很急", 20))}
+		h.Stamp(&m)
 		err := h.svc.Handle(ctx, &m)
 		if err == nil {
 			continue

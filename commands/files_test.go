@@ -14,7 +14,7 @@ import (
 func TestFilesTheBotWritesArePrivate(t *testing.T) {
 	h, dir := exportHarness(t)
 	exportFixture(t, h)
-	h.now = mustTime(t, "2026-12-01T02:00:00Z")
+	h.Clock.Set(mustTime(t, "2026-12-01T02:00:00Z"))
 	h.private(manager, "/export 2026-11")
 	workbook := lastQueued(t, h, 1)[0].path
 	h.private(manager, "/report 2026-11")

@@ -73,10 +73,10 @@ func TestTicketsCountsAndDetails(t *testing.T) {
 	h := newHarness(t)
 	for i := range 80 {
 		h.group(residentGroup, li, fmt.Sprintf("#报修 %d号车位地锁坏了", i+1))
-		h.now = h.now.Add(3 * time.Minute)
+		h.Clock.Add(3 * time.Minute)
 	}
 	h.group(staffGroup, zhang, "/take 3")
-	h.now = t0.Add(26 * time.Hour)
+	h.Clock.Set(t0.Add(26 * time.Hour))
 	out := one(t, h.group(staffGroup, zhang, "/tickets"), staffGroup)
 	contains(t, out, "工单（80 条）", "……另有 30 条未显示", "#80 报修", "未接单", "回复期限")
 	if n := strings.Count(out.Text, "\n#"); n != 50 {
@@ -335,7 +335,7 @@ func TestRatingsAreHistory(t *testing.T) {
 	h.group(residentGroup, li, "#报修 水管漏水")
 	h.group(staffGroup, zhang, "/resolve 1")
 	h.group(residentGroup, li, "/rate 1 1 根本没修好")
-	h.now = h.now.Add(time.Hour)
+	h.Clock.Add(time.Hour)
 	out := h.group(staffGroup, zhang, "/reopen 1")
 	contains(t, one(t, out, me), "#1 在评为 1 星之后被张师傅重新打开", "这次评分仍计入当月统计", "业主意见：根本没修好")
 	h.group(staffGroup, zhang, "/resolve 1 又修了一次")
@@ -387,7 +387,7 @@ func TestNoStaffGroupAlertsAndBindingPostsTheMissed(t *testing.T) {
 	// The card is the ticket's staff card: a reply to it reaches the resident.
 	h.group("-600", zhang, "我是张师傅")
 	h.private(manager, "/grant staff 张师傅 月亮湾")
-	out = h.reply("-600", zhang, bot.MessageID(msgs[1].Attachment.Ref), "下午去看")
+	out = h.reply("-600", zhang, h.sentID(msgs[1]), "下午去看")
 	contains(t, to(out, "-500")[0], "#2 物业回复（张师傅）：下午去看")
 	// Binding it again posts nothing twice.
 	if got := to(h.group("-600", manager, "/bind 月亮湾 staff"), "-600"); len(got) != 1 {
@@ -402,13 +402,13 @@ func TestNoSilentDrops(t *testing.T) {
 	out := h.group(residentGroup, li, "#报修 路灯不亮")
 	card, staffCard := one(t, out, residentGroup), one(t, out, staffGroup)
 	h.group(residentGroup, li, "/cancel 1")
-	contains(t, one(t, h.reply(residentGroup, li, bot.MessageID(card.Attachment.Ref), "还在吗"), residentGroup), "#1 已取消，这里的回复不会再转达", "#报修 问题描述")
-	contains(t, one(t, h.reply(staffGroup, zhang, bot.MessageID(staffCard.Attachment.Ref), "好的"), staffGroup), "#1 已取消")
+	contains(t, one(t, h.reply(residentGroup, li, h.sentID(card), "还在吗"), residentGroup), "#1 已取消，这里的回复不会再转达", "#报修 问题描述")
+	contains(t, one(t, h.reply(staffGroup, zhang, h.sentID(staffCard), "好的"), staffGroup), "#1 已取消")
 
 	out = h.group(residentGroup, li, "#报修 水管漏水")
 	staffCard = one(t, out, staffGroup)
 	newbie := person{"77", "小王"}
-	out = h.reply(staffGroup, newbie, bot.MessageID(staffCard.Attachment.Ref), "我下午去")
+	out = h.reply(staffGroup, newbie, h.sentID(staffCard), "我下午去")
 	contains(t, one(t, out, staffGroup), "小王，您还不是“阳光花园”的工作人员", "/grant staff 小王")
 	if len(to(out, residentGroup)) != 0 {
 		t.Errorf("a non-staff reply reached the resident: %+v", to(out, residentGroup))
@@ -424,7 +424,7 @@ func TestNoSilentDrops(t *testing.T) {
 		t.Error("the staff comment in the resident group was not recorded")
 	}
 	setLang(t, h, "阳光花园", "en")
-	contains(t, one(t, h.reply(staffGroup, newbie, bot.MessageID(staffCard.Attachment.Ref), "on my way"), staffGroup), "you aren't staff of")
+	contains(t, one(t, h.reply(staffGroup, newbie, h.sentID(staffCard), "on my way"), staffGroup), "you aren't staff of")
 }
 
 // Staff-only notes, by /note or a "!" reply to a card: recorded, shown to
@@ -440,7 +440,7 @@ func TestStaffOnlyNotes(t *testing.T) {
 	if len(to(out, residentGroup)) != 0 || len(edits(out, residentGroup)) != 0 {
 		t.Errorf("a note reached the resident group: %+v", out)
 	}
-	out = h.reply(staffGroup, zhang, bot.MessageID(staffCard.Attachment.Ref), "！配件要等两天")
+	out = h.reply(staffGroup, zhang, h.sentID(staffCard), "！配件要等两天")
 	contains(t, one(t, out, staffGroup), "已记下 #1 的内部备注")
 	if len(to(out, residentGroup)) != 0 {
 		t.Errorf("a ! reply reached the resident: %+v", to(out, residentGroup))

@@ -18,7 +18,7 @@ func TestMergeEndToEnd(t *testing.T) {
 	wang := person{"3", "王阿姨"}
 	h.group("-101", manager, "/bind 阳光花园")
 	out := h.group("-101", wang, "#报修 3号楼的电梯不动了")
-	wangReport := bot.MessageID(fmt.Sprint(h.n))
+	wangReport := bot.MessageID(fmt.Sprint(h.LastID))
 	if one(t, out, "-101").ReplyTo != wangReport {
 		t.Fatalf("setup: %+v", out)
 	}

@@ -67,7 +67,7 @@ func TestPollAnswersBeforeThePollIsRecorded(t *testing.T) {
 	// An answer for a poll that never gets recorded waits a day, then goes.
 	h.send(bot.Message{Chat: bot.ChatID(li.id), ChatKind: bot.Private, ID: "poll:7", Sender: li.id, SenderName: li.name,
 		PollAnswer: &bot.PollAnswer{Poll: "9999", Options: []int{0}}})
-	h.now = h.now.Add(25 * time.Hour)
+	h.Clock.Add(25 * time.Hour)
 	h.send(bot.Message{Chat: bot.ChatID(tom.id), ChatKind: bot.Private, ID: "poll:8", Sender: tom.id, SenderName: tom.name,
 		PollAnswer: &bot.PollAnswer{Poll: "9998", Options: []int{0}}})
 	if n := h.count("SELECT count(*) FROM poll_answers_early WHERE native_id = '9999'"); n != 0 {

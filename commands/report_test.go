@@ -14,27 +14,27 @@ func TestReportAndKPICommands(t *testing.T) {
 	say := func(text string) string { t.Helper(); return one(t, h.private(manager, text), mgr).Text }
 
 	// October: one repair, answered in 2h, resolved in 2 days, rated 3.
-	h.now = time.Date(2026, 10, 10, 2, 0, 0, 0, time.UTC)
+	h.Clock.Set(time.Date(2026, 10, 10, 2, 0, 0, 0, time.UTC))
 	h.group(residentGroup, li, "#报修 水管漏水")
-	h.now = h.now.Add(2 * time.Hour)
+	h.Clock.Add(2 * time.Hour)
 	h.group(staffGroup, zhang, "/take 1")
-	h.now = h.now.Add(46 * time.Hour)
+	h.Clock.Add(46 * time.Hour)
 	h.group(staffGroup, zhang, "/resolve 1")
 	h.group(residentGroup, li, "/rate 1 3")
 
 	// November: a complaint answered in 30 minutes and resolved in a day
 	// (rated 5), a repair never answered, an expense.
-	h.now = time.Date(2026, 11, 10, 2, 0, 0, 0, time.UTC)
+	h.Clock.Set(time.Date(2026, 11, 10, 2, 0, 0, 0, time.UTC))
 	h.group(residentGroup, tom, "#投诉 停车位被占")
-	h.now = h.now.Add(30 * time.Minute)
+	h.Clock.Add(30 * time.Minute)
 	h.group(staffGroup, zhang, "/take 2")
-	h.now = h.now.Add(23*time.Hour + 30*time.Minute)
+	h.Clock.Add(23*time.Hour + 30*time.Minute)
 	h.group(staffGroup, zhang, "/resolve 2 已挪车")
 	h.group(residentGroup, tom, "/rate 2 5")
 	h.group(residentGroup, li, "#报修 楼道灯不亮")
 	say("/expense add 88.8 保洁 消毒液")
 
-	h.now = time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	h.Clock.Set(time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC))
 	rep := say("/report 2026-11")
 	for _, want := range []string{
 		"📊 阳光花园 · 2026年11月工作报告",

@@ -252,7 +252,7 @@ func TestAlertsStayInTheirCommunity(t *testing.T) {
 	// the manager who added the bot hear of it.
 	out = h.send(bot.Message{Chat: "-500", ChatKind: bot.Group, ChatTitle: "3号楼新群", Sender: mgrA.id, Event: bot.EventBotAdded})
 	contains(t, one(t, out, bot.ChatID(mgrA.id)), "3号楼新群") // the adder, at once
-	h.now = h.now.Add(commands.AddedFold)                  // the company-wide managers' digest (added.go)
+	h.Clock.Add(commands.AddedFold)                        // the company-wide managers' digest (added.go)
 	out = append(out, h.drain()...)
 	contains(t, one(t, out, bot.ChatID(manager.id)), "3号楼新群")
 	if n := len(to(out, bot.ChatID(mgrB.id))); n != 0 {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/bot/bottest"
 	"github.com/linli/linli/commands"
 	"github.com/linli/linli/store"
 )
@@ -18,8 +19,8 @@ var t0 = time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC) // 09:00 in Shanghai
 
 // Telegram-style ids of the test community.
 const (
-	residentGroup bot.ChatID = "-100"
-	staffGroup    bot.ChatID = "-200"
+	residentGroup            = bottest.ResidentGroup
+	staffGroup               = bottest.StaffGroup
 	strangeGroup  bot.ChatID = "-300"
 )
 
@@ -28,6 +29,8 @@ type person struct {
 	name string
 }
 
+func (p person) person() bottest.Person { return bottest.Person{ID: p.id, Name: p.name} }
+
 var (
 	manager = person{"100", "王经理"}
 	zhang   = person{"200", "张师傅"}
@@ -35,47 +38,35 @@ var (
 	tom     = person{"2", "Tom"}
 )
 
-// harness drives the Service with real SQLite and reads back what it queued.
+// harness drives the Service with real SQLite and reads back what it
+// queued: bottest.Env (its clock, database, ids and outbox) with the
+// Service, which a test may replace (svcWith).
 type harness struct {
+	*bottest.Env
 	t   testing.TB
 	db  *store.DB
-	now time.Time
 	svc *commands.Service
 	cfg commands.Config
-	n   int
-	ids int
 }
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "linli.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	h := &harness{t: t, db: db, now: t0}
-	db.Now = func() time.Time { return h.now }
 	loc, _ := time.LoadLocation("Asia/Shanghai")
-	h.cfg = commands.Config{
+	h := over(bottest.NewEnv(t, t0), commands.Config{
 		Lang: "zh", Location: loc, Log: slog.New(slog.DiscardHandler),
 		Editable: map[bot.PlatformID]bool{bot.Telegram: true},
 		Buttons:  map[bot.PlatformID]bool{bot.Telegram: true},
-	}
-	h.svc = commands.New(db, h.cfg)
-	err = db.Update(context.Background(), func(tx *store.Tx) error {
-		_, err := tx.EnsureManager(bot.Telegram, manager.id, manager.name, bot.ChatID(manager.id))
-		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The manager binds both groups, then grants 张师傅 staff.
-	h.group(residentGroup, manager, "/bind 阳光花园")
-	h.group(staffGroup, manager, "/bind 阳光花园 staff")
-	h.group(staffGroup, zhang, "大家好")
-	h.private(manager, "/grant staff 张师傅")
-	h.group(residentGroup, li, "大家好")
+	h.SeedCommunity(manager.person(), zhang.person(), li.person())
 	h.group(residentGroup, tom, "hello")
+	return h
+}
+
+// over is a harness over be with a Service of cfg.
+func over(be *bottest.Env, cfg commands.Config) *harness {
+	h := &harness{Env: be, t: be.TB, db: be.DB, cfg: cfg, svc: commands.New(be.DB, cfg)}
+	be.Handler = func(ctx context.Context, m *bot.Message) error { return h.svc.Handle(ctx, m) }
 	return h
 }
 
@@ -87,89 +78,52 @@ func (h *harness) clone() *harness {
 	if err := h.db.Backup(context.Background(), path); err != nil {
 		h.t.Fatal(err)
 	}
-	db, err := store.Open(context.Background(), path)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	c := &harness{t: h.t, db: db, now: h.now, n: h.n, ids: h.ids}
-	db.Now = func() time.Time { return c.now }
-	c.svc = commands.New(db, h.cfg)
-	return c
+	return over(h.Fork(path), h.cfg)
 }
 
 // svcWith returns a new Service over the harness's database.
 func (h *harness) svcWith(cfg commands.Config) *commands.Service { return commands.New(h.db, cfg) }
 
-func (h *harness) nextID() bot.MessageID {
-	h.n++
-	return bot.MessageID(fmt.Sprint(h.n))
-}
+func (h *harness) nextID() bot.MessageID { return h.NextID() }
 
 func (h *harness) send(m bot.Message) []bot.Outgoing {
 	h.t.Helper()
-	m.Platform = bot.Telegram
-	if m.ID == "" {
-		m.ID = h.nextID()
-	}
-	m.BotNames = []string{"Linli_bot"}
-	m.Time = h.now
-	if err := h.svc.Handle(context.Background(), &m); err != nil {
-		h.t.Fatalf("handle %q: %v", m.Text, err)
-	}
-	return h.drain()
+	return h.Send(m)
 }
 
-// drain delivers everything queued, giving each sent message an id.
+// drain delivers everything queued, giving each sent message an id
+// (sentID).
 func (h *harness) drain() []bot.Outgoing {
 	h.t.Helper()
-	var out []bot.Outgoing
-	ctx := context.Background()
-	for {
-		rows, err := h.db.Outbox().Due(ctx, bot.Telegram, 1000)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		if len(rows) == 0 {
-			return out
-		}
-		for _, r := range rows {
-			id := r.Edit
-			if id == "" {
-				h.ids++
-				id = bot.MessageID(fmt.Sprint("s", h.ids))
-			}
-			if err := h.db.Outbox().Sent(ctx, r.ID, id); err != nil {
-				h.t.Fatal(err)
-			}
-			r.Edit = bot.MessageID(strings.TrimPrefix(string(r.Edit), "")) // unchanged; kept for clarity
-			out = append(out, withID(r, id))
-		}
-	}
+	return h.Drain()
 }
 
-// sentID remembers the id a drained message got, in the ReplyTo-free field Attachment.Ref.
-func withID(r bot.Outgoing, id bot.MessageID) bot.Outgoing {
-	r.Attachment = &bot.Attachment{Ref: string(id)}
-	return r
+// sentID is the id a drained message was sent as.
+func (h *harness) sentID(o bot.Outgoing) bot.MessageID {
+	h.t.Helper()
+	return h.SentID(o)
 }
 
 func (h *harness) group(chat bot.ChatID, p person, text string) []bot.Outgoing {
-	return h.send(bot.Message{Chat: chat, ChatKind: bot.Group, ChatTitle: "g" + string(chat), Sender: p.id, SenderName: p.name, Text: text})
+	h.t.Helper()
+	return h.Group(chat, p.person(), text)
 }
 
 func (h *harness) reply(chat bot.ChatID, p person, to bot.MessageID, text string) []bot.Outgoing {
+	h.t.Helper()
 	return h.send(bot.Message{Chat: chat, ChatKind: bot.Group, Sender: p.id, SenderName: p.name, Text: text, ReplyTo: to})
 }
 
 func (h *harness) private(p person, text string) []bot.Outgoing {
-	return h.send(bot.Message{Chat: bot.ChatID(p.id), ChatKind: bot.Private, Sender: p.id, SenderName: p.name, Text: text})
+	h.t.Helper()
+	return h.Private(p.person(), text)
 }
 
 func (h *harness) press(chat bot.ChatID, p person, card bot.MessageID, data string) (string, []bot.Outgoing) {
 	h.t.Helper()
-	h.n++
-	m := bot.Message{Platform: bot.Telegram, Chat: chat, ChatKind: bot.Group, Sender: p.id, SenderName: p.name,
-		ID: card, Callback: &bot.Callback{ID: fmt.Sprint("cb", h.n), Data: data}, BotNames: []string{"Linli_bot"}}
+	m := bot.Message{Chat: chat, ChatKind: bot.Group, Sender: p.id, SenderName: p.name,
+		ID: card, Callback: &bot.Callback{ID: "cb" + string(h.NextID()), Data: data}}
+	h.Stamp(&m)
 	if err := h.svc.Handle(context.Background(), &m); err != nil {
 		h.t.Fatal(err)
 	}
@@ -178,53 +132,25 @@ func (h *harness) press(chat bot.ChatID, p person, card bot.MessageID, data stri
 
 func (h *harness) ticket(id int64) *store.Ticket {
 	h.t.Helper()
-	var t *store.Ticket
-	if err := h.db.View(context.Background(), func(tx *store.Tx) (err error) { t, err = tx.Ticket(id); return }); err != nil {
-		h.t.Fatal(err)
-	}
-	return t
+	return h.Ticket(id)
 }
 
 func (h *harness) count(q string, args ...any) int {
 	h.t.Helper()
-	var n int
-	if err := h.db.SQL().QueryRow(q, args...).Scan(&n); err != nil {
-		h.t.Fatal(err)
-	}
-	return n
+	return h.Count(q, args...)
 }
 
 func (h *harness) tickets() int { return h.count("SELECT count(*) FROM tickets") }
 
 // to returns the new messages sent to a chat (card edits left out).
-func to(outs []bot.Outgoing, chat bot.ChatID) []bot.Outgoing {
-	var r []bot.Outgoing
-	for _, o := range outs {
-		if o.Chat == chat && o.Edit == "" {
-			r = append(r, o)
-		}
-	}
-	return r
-}
+func to(outs []bot.Outgoing, chat bot.ChatID) []bot.Outgoing { return bottest.To(outs, chat) }
 
 // edits returns the edits of earlier messages in a chat.
-func edits(outs []bot.Outgoing, chat bot.ChatID) []bot.Outgoing {
-	var r []bot.Outgoing
-	for _, o := range outs {
-		if o.Chat == chat && o.Edit != "" {
-			r = append(r, o)
-		}
-	}
-	return r
-}
+func edits(outs []bot.Outgoing, chat bot.ChatID) []bot.Outgoing { return bottest.Edits(outs, chat) }
 
 func one(t *testing.T, outs []bot.Outgoing, chat bot.ChatID) bot.Outgoing {
 	t.Helper()
-	got := to(outs, chat)
-	if len(got) != 1 {
-		t.Fatalf("messages to %s = %d (%+v), want 1", chat, len(got), outs)
-	}
-	return got[0]
+	return bottest.One(t, outs, chat)
 }
 
 func contains(t *testing.T, o bot.Outgoing, parts ...string) {
@@ -238,7 +164,7 @@ func contains(t *testing.T, o bot.Outgoing, parts ...string) {
 
 func TestTicketFlowEndToEnd(t *testing.T) {
 	h := newHarness(t)
-	h.n = 1000
+	h.LastID = 1000
 	out := h.group(residentGroup, li, "#报修 3号楼电梯按钮坏了")
 	tag := bot.MessageID("1001")
 	card := one(t, out, residentGroup)
@@ -251,10 +177,10 @@ func TestTicketFlowEndToEnd(t *testing.T) {
 	if len(staffCard.Buttons) != 1 || staffCard.Buttons[0][0].Data != "t:1:take" {
 		t.Errorf("staff card buttons = %+v", staffCard.Buttons)
 	}
-	staffCardID := bot.MessageID(staffCard.Attachment.Ref)
+	staffCardID := h.sentID(staffCard)
 
 	// Staff press "take" on the staff card: a toast, the card edited, the resident told.
-	h.now = h.now.Add(30 * time.Minute)
+	h.Clock.Add(30 * time.Minute)
 	toast, out := h.press(staffGroup, zhang, staffCardID, "t:1:take")
 	if toast != "✅ #1 已接单。" {
 		t.Errorf("toast = %q", toast)
@@ -267,7 +193,7 @@ func TestTicketFlowEndToEnd(t *testing.T) {
 		t.Fatalf("staff card not edited in place: %+v", edit)
 	}
 	contains(t, edit[0], "处理中", "负责人：张师傅")
-	if e := edits(out, residentGroup); len(e) != 1 || e[0].Edit != bot.MessageID(card.Attachment.Ref) {
+	if e := edits(out, residentGroup); len(e) != 1 || e[0].Edit != h.sentID(card) {
 		t.Errorf("resident card not edited: %+v", e)
 	}
 	told := one(t, out, residentGroup)
@@ -284,7 +210,7 @@ func TestTicketFlowEndToEnd(t *testing.T) {
 	relay := to(out, residentGroup)
 	contains(t, relay[len(relay)-1], "#1 物业回复（张师傅）：师傅下午三点上门 <b>别急</b> & *_[]")
 	// The resident answers the relayed message: it reaches the staff group.
-	relayID := bot.MessageID(relay[len(relay)-1].Attachment.Ref)
+	relayID := h.sentID(relay[len(relay)-1])
 	out = h.reply(residentGroup, li, relayID, "好的，我在家")
 	contains(t, one(t, out, staffGroup), "#1 业主补充（李阿姨）：好的，我在家")
 
@@ -304,7 +230,7 @@ func TestTicketFlowEndToEnd(t *testing.T) {
 	if toast, _ := h.press(residentGroup, tom, "x", "rate:1:1"); !strings.Contains(toast, "只有提交工单的业主本人") {
 		t.Errorf("stranger's rating toast = %q", toast)
 	}
-	toast, _ = h.press(residentGroup, li, bot.MessageID(last.Attachment.Ref), "rate:1:5")
+	toast, _ = h.press(residentGroup, li, h.sentID(last), "rate:1:5")
 	if !strings.Contains(toast, "谢谢您的评价") {
 		t.Errorf("rating toast = %q", toast)
 	}
@@ -424,7 +350,7 @@ func TestThrottle(t *testing.T) {
 	h := newHarness(t)
 	for i := range 5 {
 		h.group(residentGroup, li, fmt.Sprintf("#报修 问题 %d", i))
-		h.now = h.now.Add(time.Minute)
+		h.Clock.Add(time.Minute)
 	}
 	out := h.group(residentGroup, li, "#报修 第六个")
 	contains(t, one(t, out, residentGroup), "10 分钟内已提交 5 个工单")
@@ -433,7 +359,7 @@ func TestThrottle(t *testing.T) {
 	}
 	// Someone else is not throttled, and li may file again later.
 	h.group(residentGroup, tom, "#repair lift")
-	h.now = h.now.Add(10 * time.Minute)
+	h.Clock.Add(10 * time.Minute)
 	h.group(residentGroup, li, "#报修 第六个")
 	if h.tickets() != 7 {
 		t.Errorf("tickets = %d, want 7", h.tickets())
@@ -459,7 +385,7 @@ func TestHoldPausesAndProgressResumes(t *testing.T) {
 	h.group(residentGroup, li, "#报修 热水器坏了")
 	out := h.group(staffGroup, zhang, "/hold 1 等配件")
 	contains(t, one(t, out, residentGroup), "#1 暂缓处理：等配件")
-	h.now = h.now.Add(48 * time.Hour)
+	h.Clock.Add(48 * time.Hour)
 	out = h.group(staffGroup, zhang, "/progress 1 配件到了，明天上门")
 	contains(t, one(t, out, residentGroup), "#1 已恢复处理（张师傅）：配件到了")
 	got := h.ticket(1)
@@ -488,7 +414,7 @@ func TestAssignCancelReopenAndTickets(t *testing.T) {
 	if got := h.ticket(1).Status; got != store.StatusInProgress {
 		t.Errorf("status after reopen = %s", got)
 	}
-	h.now = h.now.Add(8 * 24 * time.Hour)
+	h.Clock.Add(8 * 24 * time.Hour)
 	out = h.private(manager, "/tickets overdue")
 	contains(t, one(t, out, bot.ChatID(manager.id)), "#1", "（超时）")
 	out = h.group(residentGroup, li, "/mine")
@@ -544,9 +470,9 @@ func TestSLACommandChangesNewTickets(t *testing.T) {
 
 func TestChatEvents(t *testing.T) {
 	h := newHarness(t)
-	h.n = 0
+	h.LastID = 0
 	h.send(bot.Message{Chat: "-400", ChatKind: bot.Group, ChatTitle: "新群", Event: bot.EventBotAdded})
-	h.now = h.now.Add(commands.AddedFold) // the notice waits for more groups a moment (added_test.go)
+	h.Clock.Add(commands.AddedFold) // the notice waits for more groups a moment (added_test.go)
 	out := h.drain()
 	contains(t, one(t, out, bot.ChatID(manager.id)), "机器人被加入了群“新群”", "/bind")
 	// A migration moves the binding; tickets keep working in the new chat.

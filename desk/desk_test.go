@@ -158,7 +158,7 @@ func TestCloseEditsCardsAndTellsFollowers(t *testing.T) {
 	e.followAll(tk.ID)
 	e.mustAct("200", staffGroup, tk.ID, desk.Change{Action: store.ActResolve})
 	e.drain()
-	e.now = e.now.Add(4 * 24 * time.Hour)
+	e.Clock.Add(4 * 24 * time.Hour)
 	e.update(func(tx *store.Tx) error {
 		t, err := tx.Ticket(tk.ID)
 		if err != nil {

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/bot/bottest"
 	"github.com/linli/linli/desk"
 	"github.com/linli/linli/store"
 )
@@ -26,34 +26,29 @@ var shanghai = func() *time.Location {
 // its second resident group, its staff group, and a group of another
 // community.
 const (
-	residentGroup bot.ChatID = "-100"
+	residentGroup            = bottest.ResidentGroup
 	secondGroup   bot.ChatID = "-300"
-	staffGroup    bot.ChatID = "-200"
+	staffGroup               = bottest.StaffGroup
 	otherGroup    bot.ChatID = "-400"
 )
 
-// env is a real database with one community, its groups and people, and a
-// Desk over it; the tests act through the desk and read back what it
-// queued.
+// env is bottest.Env (a real database, its clock and outbox) with one
+// community, its groups and people, and a Desk over it; the tests act
+// through the desk and read back what it queued. The community is made in
+// the store directly: the desk is below the commands that would bind it.
 type env struct {
+	*bottest.Env
 	t    *testing.T
 	db   *store.DB
 	d    *desk.Desk
-	now  time.Time
 	comm *store.Community
-	ids  int
 	msgs int
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "linli.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	e := &env{t: t, db: db, now: time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC)}
-	db.Now = func() time.Time { return e.now }
+	be := bottest.NewEnv(t, time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC))
+	e := &env{Env: be, t: t, db: be.DB}
 	e.d = desk.New(desk.Config{Lang: "zh", Location: shanghai, Log: slog.New(slog.DiscardHandler),
 		Editable: map[bot.PlatformID]bool{bot.Telegram: true}, Buttons: map[bot.PlatformID]bool{bot.Telegram: true},
 		DataDir: t.TempDir()})
@@ -115,9 +110,7 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) update(f func(tx *store.Tx) error) {
 	e.t.Helper()
-	if err := e.db.Update(context.Background(), f); err != nil {
-		e.t.Fatal(err)
-	}
+	e.Update(f)
 }
 
 // see records a person writing in a group, and privately when private is set.
@@ -218,51 +211,14 @@ func (e *env) follow(key bot.UserID, chat bot.ChatID, id int64) desk.Outcome {
 // drain delivers everything queued, giving each sent message an id.
 func (e *env) drain() []bot.Outgoing {
 	e.t.Helper()
-	var out []bot.Outgoing
-	ctx := context.Background()
-	for {
-		rows, err := e.db.Outbox().Due(ctx, bot.Telegram, 1000)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if len(rows) == 0 {
-			return out
-		}
-		for _, r := range rows {
-			id := r.Edit
-			if id == "" {
-				e.ids++
-				id = bot.MessageID(fmt.Sprint("s", e.ids))
-			}
-			if err := e.db.Outbox().Sent(ctx, r.ID, id); err != nil {
-				e.t.Fatal(err)
-			}
-			out = append(out, r)
-		}
-	}
+	return e.Drain()
 }
 
 // to returns the new messages sent to a chat (card edits left out).
-func to(outs []bot.Outgoing, chat bot.ChatID) []bot.Outgoing {
-	var got []bot.Outgoing
-	for _, o := range outs {
-		if o.Chat == chat && o.Edit == "" {
-			got = append(got, o)
-		}
-	}
-	return got
-}
+func to(outs []bot.Outgoing, chat bot.ChatID) []bot.Outgoing { return bottest.To(outs, chat) }
 
 // edits returns the card edits sent to a chat.
-func edits(outs []bot.Outgoing, chat bot.ChatID) []bot.Outgoing {
-	var got []bot.Outgoing
-	for _, o := range outs {
-		if o.Chat == chat && o.Edit != "" {
-			got = append(got, o)
-		}
-	}
-	return got
-}
+func edits(outs []bot.Outgoing, chat bot.ChatID) []bot.Outgoing { return bottest.Edits(outs, chat) }
 
 // texts lists what a chat got, for failure messages.
 func texts(outs []bot.Outgoing) string {

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -53,15 +54,31 @@ func (c *Clock) Add(d time.Duration) {
 // ends. Its clock is now (nil: the real one).
 func OpenStore(tb testing.TB, now func() time.Time) *store.DB {
 	tb.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "linli.db"))
+	return OpenStoreAt(tb, filepath.Join(tb.TempDir(), "linli.db"), now)
+}
+
+// OpenStoreAt opens the database at path (a new one, or a copy a test
+// made), closed when the test ends. Its clock is now (nil: the real one).
+func OpenStoreAt(tb testing.TB, path string, now func() time.Time) *store.DB {
+	tb.Helper()
+	db, _ := openStore(tb, path, now)
+	return db
+}
+
+// openStore is OpenStoreAt that also returns the close the test's end
+// calls, for closing sooner (once: a second call does nothing).
+func openStore(tb testing.TB, path string, now func() time.Time) (*store.DB, func()) {
+	tb.Helper()
+	db, err := store.Open(context.Background(), path)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { db.Close() })
+	closeDB := sync.OnceFunc(func() { db.Close() })
+	tb.Cleanup(closeDB)
 	if now != nil {
 		db.Now = now
 	}
-	return db
+	return db, closeDB
 }
 
 // Person is someone in the tests' chats.
@@ -89,33 +106,61 @@ type Env struct {
 	// for (default Telegram); BotNames are the bot's names on it.
 	Platform bot.PlatformID
 	BotNames []string
+	// LastID is the number of the last id NextID gave; a test may set it to
+	// know the ids to come.
+	LastID int
 
-	n, ids int
+	ids     int
+	sent    map[int64]bot.MessageID // outbox row → the id it was sent as
+	closeDB func()
 }
 
 // NewEnv opens a database whose clock stands at start.
 func NewEnv(tb testing.TB, start time.Time) *Env {
 	tb.Helper()
 	c := NewClock(start)
-	return &Env{TB: tb, DB: OpenStore(tb, c.Now), Clock: c, Platform: bot.Telegram, BotNames: []string{"Linli_bot"}}
+	e := &Env{TB: tb, Clock: c, Platform: bot.Telegram, BotNames: []string{"Linli_bot"}, sent: map[int64]bot.MessageID{}}
+	e.DB, e.closeDB = openStore(tb, filepath.Join(tb.TempDir(), "linli.db"), c.Now)
+	return e
+}
+
+// Close closes the Env's database before the test ends (which closes it
+// otherwise), for a test that opens many.
+func (e *Env) Close() { e.closeDB() }
+
+// Fork returns an Env over the database at path (a copy of this one's, say
+// by DB.Backup), with a clock of its own standing where this one's does and
+// the same ids, platform and bot names. Its Handler is to be set.
+func (e *Env) Fork(path string) *Env {
+	e.TB.Helper()
+	c := NewClock(e.Clock.Now())
+	f := &Env{TB: e.TB, Clock: c, Platform: e.Platform, BotNames: append([]string(nil), e.BotNames...),
+		LastID: e.LastID, ids: e.ids, sent: maps.Clone(e.sent)}
+	f.DB, f.closeDB = openStore(e.TB, path, c.Now)
+	return f
 }
 
 // NextID returns a new incoming message id.
 func (e *Env) NextID() bot.MessageID {
-	e.n++
-	return bot.MessageID(fmt.Sprint(e.n))
+	e.LastID++
+	return bot.MessageID(fmt.Sprint(e.LastID))
 }
 
-// Send hands m to the handler (with the Env's platform, bot names, clock
-// and, unless it has one, a new id) and returns what it queued.
-func (e *Env) Send(m bot.Message) []bot.Outgoing {
-	e.TB.Helper()
+// Stamp gives m what a platform would: the Env's platform, bot names and
+// clock and, unless it has one, a new id.
+func (e *Env) Stamp(m *bot.Message) {
 	m.Platform = e.Platform
 	if m.ID == "" {
 		m.ID = e.NextID()
 	}
 	m.BotNames = e.BotNames
 	m.Time = e.Clock.Now()
+}
+
+// Send hands m to the handler (Stamped) and returns what it queued.
+func (e *Env) Send(m bot.Message) []bot.Outgoing {
+	e.TB.Helper()
+	e.Stamp(&m)
 	if err := e.Handler(context.Background(), &m); err != nil {
 		e.TB.Fatalf("handle %q: %v", m.Text, err)
 	}
@@ -155,9 +200,24 @@ func (e *Env) Drain() []bot.Outgoing {
 			if err := e.DB.Outbox().Sent(ctx, r.ID, id); err != nil {
 				e.TB.Fatal(err)
 			}
+			if e.sent == nil {
+				e.sent = map[int64]bot.MessageID{}
+			}
+			e.sent[r.ID] = id
 			out = append(out, r)
 		}
 	}
+}
+
+// SentID returns the id a message Drain returned was sent as (an edit's is
+// the id of what it edits), for a test to reply to it or press its buttons.
+func (e *Env) SentID(o bot.Outgoing) bot.MessageID {
+	e.TB.Helper()
+	id, ok := e.sent[o.ID]
+	if !ok {
+		e.TB.Fatalf("outbox row %d (%q to %s) was not sent by Drain", o.ID, o.Text, o.Chat)
+	}
+	return id
 }
 
 // Update runs fn in a write transaction and fails the test on an error.
@@ -212,6 +272,17 @@ func To(outs []bot.Outgoing, chat bot.ChatID) []bot.Outgoing {
 	var r []bot.Outgoing
 	for _, o := range outs {
 		if o.Chat == chat && o.Edit == "" {
+			r = append(r, o)
+		}
+	}
+	return r
+}
+
+// Edits returns the edits of earlier messages in a chat.
+func Edits(outs []bot.Outgoing, chat bot.ChatID) []bot.Outgoing {
+	var r []bot.Outgoing
+	for _, o := range outs {
+		if o.Chat == chat && o.Edit != "" {
 			r = append(r, o)
 		}
 	}
