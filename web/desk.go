@@ -45,6 +45,14 @@ type row struct {
 	Clock      clock
 }
 
+// row is what the list and a ticket's page both show of t: its text whole,
+// no names (the list clips the text and names the people; a resident's page
+// names nobody).
+func (s *Server) row(c *store.Community, t *store.Ticket, lang string, now time.Time, link string) row {
+	return row{ID: t.ID, URL: link, Kind: i18n.T(lang, i18n.Kind(t.Kind)), Status: i18n.T(lang, i18n.Status(t.Status)),
+		StatusCode: t.Status, Community: c.Name, Text: t.Text, Created: s.when(c, t.CreatedAt, lang), Clock: slaClock(lang, t, now)}
+}
+
 type listView struct {
 	Communities []option
 	Statuses    []option
@@ -206,12 +214,9 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, m *me) {
 		now := tx.Now()
 		for _, t := range ts {
 			c := byID[t.CommunityID]
-			v.Rows = append(v.Rows, row{
-				ID: t.ID, URL: TicketPath + strconv.FormatInt(t.ID, 10),
-				Kind: i18n.T(lang, i18n.Kind(t.Kind)), Status: i18n.T(lang, i18n.Status(t.Status)), StatusCode: t.Status,
-				Community: c.Name, Text: clip(t.Text, 120), Reporter: nm.of(t.ReporterID), Assignee: nm.of(t.AssigneeID),
-				Created: s.when(c, t.CreatedAt, lang), Clock: slaClock(lang, t, now),
-			})
+			r := s.row(c, t, lang, now, TicketPath+strconv.FormatInt(t.ID, 10))
+			r.Text, r.Reporter, r.Assignee = clip(t.Text, 120), nm.of(t.ReporterID), nm.of(t.AssigneeID)
+			v.Rows = append(v.Rows, r)
 		}
 		if more && len(ts) > 0 {
 			next := url.Values{}
@@ -266,18 +271,9 @@ type eventView struct {
 
 type photoView struct{ URL, Alt string }
 
+// ticketView is a ticket's page: its row of the list, whole, and the rest.
 type ticketView struct {
-	ID          int64
-	URL         string
-	Kind        string
-	Status      string
-	StatusCode  string
-	Community   string
-	Text        string
-	Reporter    string
-	Assignee    string
-	Created     string
-	Clock       clock
+	row
 	Rating      int
 	Events      []eventView
 	Photos      []photoView
@@ -375,10 +371,7 @@ func (s *Server) ticketView(tx *store.Tx, t *store.Ticket, lang string, who audi
 		return nil, err
 	}
 	nm := &names{tx: tx, seen: map[int64]string{}}
-	v := &ticketView{
-		ID: t.ID, URL: base, Kind: i18n.T(lang, i18n.Kind(t.Kind)), Status: i18n.T(lang, i18n.Status(t.Status)), StatusCode: t.Status,
-		Community: c.Name, Text: t.Text, Created: s.when(c, t.CreatedAt, lang), Clock: slaClock(lang, t, tx.Now()), Rating: t.Rating,
-	}
+	v := &ticketView{row: s.row(c, t, lang, tx.Now(), base), Rating: t.Rating}
 	if whole {
 		v.Reporter, v.Assignee = nm.of(t.ReporterID), nm.of(t.AssigneeID)
 	}
