@@ -59,7 +59,7 @@ func TestParseWhen(t *testing.T) {
 
 func TestActivityCommandsRefuseBadInput(t *testing.T) {
 	h := newHarness(t)
-	mgr := bot.ChatID(manager.id)
+	mgr := bot.ChatID(manager.ID)
 	say := func(text string) string { t.Helper(); return one(t, h.private(manager, text), mgr).Text }
 	for text, want := range map[string]string{
 		"/activity add 2026-02-30 包饺子":      "不是有效的日期",
@@ -98,7 +98,7 @@ func TestAgendaCommands(t *testing.T) {
 	contains(t, one(t, h.group(residentGroup, li, "/议题 小区绿化太少"), residentGroup), "下次业主大会上讨论")
 	contains(t, one(t, h.group(residentGroup, li, "/agenda list"), residentGroup), "只有物业经理")
 	contains(t, one(t, h.group(residentGroup, manager, "/agenda list"), residentGroup), "请私聊")
-	contains(t, one(t, h.private(manager, "/agenda list"), bot.ChatID(manager.id)), "待定业主大会的议题", "1. 小区绿化太少（李阿姨")
+	contains(t, one(t, h.private(manager, "/agenda list"), bot.ChatID(manager.ID)), "待定业主大会的议题", "1. 小区绿化太少（李阿姨")
 	if n := h.count("SELECT count(*) FROM agenda_items"); n != 1 {
 		t.Errorf("agenda items = %d", n)
 	}

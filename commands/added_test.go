@@ -26,7 +26,7 @@ func TestStrangerAddingTheBotToManyGroupsSendsOneSummary(t *testing.T) {
 	}
 	h.Clock.Add(commands.AddedFold)
 	out := h.drain()
-	if len(out) != 1 || out[0].Chat != bot.ChatID(manager.id) {
+	if len(out) != 1 || out[0].Chat != bot.ChatID(manager.ID) {
 		t.Fatalf("%d messages for 25 additions, want one summary to the manager: %+v", len(out), out)
 	}
 	text := out[0].Text

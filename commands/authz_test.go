@@ -64,14 +64,14 @@ type matrixActor struct {
 func TestAuthorizationMatrix(t *testing.T) {
 	actors := []matrixActor{
 		{"rA", "resident", "own", li},
-		{"rB", "resident", "other", person{"11", "陈阿姨"}},
+		{"rB", "resident", "other", person{ID: "11", Name: "陈阿姨"}},
 		{"sA", "staff", "own", zhang},
-		{"sB", "staff", "other", person{"202", "孙师傅"}},
-		{"s0", "staff", "none", person{"203", "周师傅"}}, // migrated without a community
-		{"mA", "manager", "own", person{"101", "赵经理"}},
-		{"mB", "manager", "other", person{"102", "钱经理"}},
+		{"sB", "staff", "other", person{ID: "202", Name: "孙师傅"}},
+		{"s0", "staff", "none", person{ID: "203", Name: "周师傅"}}, // migrated without a community
+		{"mA", "manager", "own", person{ID: "101", Name: "赵经理"}},
+		{"mB", "manager", "other", person{ID: "102", Name: "钱经理"}},
 		{"m*", "manager", "all", manager},
-		{"x", "none", "none", person{"900", "路人"}},
+		{"x", "none", "none", person{ID: "900", Name: "路人"}},
 	}
 	chats := []struct {
 		code string
@@ -147,7 +147,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	tmpl.private(actors[4].p, "你好") // a stranger so far
 	// Staff with no community, as the migration leaves them.
 	if _, err := tmpl.db.SQL().Exec(`INSERT INTO memberships (person_id, community_id, role, created_at)
-		SELECT id, NULL, 'staff', 0 FROM people WHERE user_key = ?`, actors[4].p.id); err != nil {
+		SELECT id, NULL, 'staff', 0 FROM people WHERE user_key = ?`, actors[4].p.ID); err != nil {
 		t.Fatal(err)
 	}
 	tmpl.db.Update(context.Background(), func(tx *store.Tx) error {
@@ -159,7 +159,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	for _, a := range actors {
 		var got []string
 		rows, err := tmpl.db.SQL().Query(`SELECT m.role || '@' || coalesce(c.name, '*') FROM memberships m JOIN people p ON p.id = m.person_id
-			LEFT JOIN communities c ON c.id = m.community_id WHERE p.user_key = ? AND m.role <> 'resident' ORDER BY 1`, a.p.id)
+			LEFT JOIN communities c ON c.id = m.community_id WHERE p.user_key = ? AND m.role <> 'resident' ORDER BY 1`, a.p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,9 +195,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 			defer wg.Done()
 			for j := range jobs {
 				h := tmpl.cloneFrom(snap)
-				m := bot.Message{Chat: j.key, ChatKind: bot.Group, ChatTitle: "g" + string(j.key), Sender: j.a.p.id, SenderName: j.a.p.name, Text: j.cmd.text}
+				m := bot.Message{Chat: j.key, ChatKind: bot.Group, ChatTitle: "g" + string(j.key), Sender: j.a.p.ID, SenderName: j.a.p.Name, Text: j.cmd.text}
 				if j.chat == "p" {
-					m = bot.Message{Chat: bot.ChatID(j.a.p.id), ChatKind: bot.Private, Sender: j.a.p.id, SenderName: j.a.p.name, Text: j.cmd.text}
+					m = bot.Message{Chat: bot.ChatID(j.a.p.ID), ChatKind: bot.Private, Sender: j.a.p.ID, SenderName: j.a.p.Name, Text: j.cmd.text}
 				}
 				h.handle(m) // what it answers is not the matrix's business: left undelivered
 				changed := h.fingerprint() != before

@@ -57,7 +57,7 @@ func (h *harness) queue(m bot.Message) <-chan error {
 }
 
 func groupMsg(id string, p person, text string) bot.Message {
-	return bot.Message{Chat: residentGroup, ChatKind: bot.Group, ID: bot.MessageID(id), Sender: p.id, SenderName: p.name, Text: text}
+	return bot.Message{Chat: residentGroup, ChatKind: bot.Group, ID: bot.MessageID(id), Sender: p.ID, SenderName: p.Name, Text: text}
 }
 
 func TestGroupCommitFailingMessageRollsBackAlone(t *testing.T) {
@@ -73,7 +73,7 @@ func TestGroupCommitFailingMessageRollsBackAlone(t *testing.T) {
 	release := h.holdCommitter()
 	a := h.queue(groupMsg("g1", li, "#报修 3号楼电梯按钮坏了"))
 	bad := h.queue(groupMsg("g2", tom, "#报修 BOOM 水管爆了"))
-	b := h.queue(groupMsg("g3", person{"7", "赵先生"}, "#报修 5号楼楼道灯不亮"))
+	b := h.queue(groupMsg("g3", person{ID: "7", Name: "赵先生"}, "#报修 5号楼楼道灯不亮"))
 	release()
 	for name, c := range map[string]<-chan error{"a": a, "bad": bad, "b": b} {
 		if err := <-c; err != nil {

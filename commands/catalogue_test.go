@@ -14,7 +14,7 @@ import (
 // no format error shows (it used to read "…manager.%!(EXTRA string=boss)").
 func TestGrantWithNoRoleNamesTheWord(t *testing.T) {
 	h := newHarness(t)
-	me := bot.ChatID(manager.id)
+	me := bot.ChatID(manager.ID)
 	zh := one(t, h.private(manager, "/grant boss Tom"), me)
 	contains(t, zh, "“boss”不是角色", "staff（工作人员）或 manager（经理）")
 	setLang(t, h, "阳光花园", "en")
@@ -58,7 +58,7 @@ func TestWordsOnceChosenByCode(t *testing.T) {
 	h.group(residentGroup, li, "#报修 3号楼电梯按钮坏了")
 	h.group(staffGroup, zhang, "/hold 1 等配件")
 	h.group(residentGroup, li, "/volunteer 会修电器")
-	me := bot.ChatID(manager.id)
+	me := bot.ChatID(manager.ID)
 	contains(t, one(t, h.group(residentGroup, li, "/status 1"), residentGroup), "张师傅 暂缓：等配件")
 	contains(t, one(t, h.private(manager, "/volunteers"), me), "李阿姨（会修电器）")
 	contains(t, one(t, h.private(manager, "/expense list"), me), "2026年")

@@ -84,9 +84,9 @@ func TestAnonymousSuggestionLeavesNoTrace(t *testing.T) {
 
 	// The sender reads the answer with the code, from anywhere.
 	out = h.private(tom, "/receipt "+strings.ToLower(code))
-	contains(t, one(t, out, bot.ChatID(tom.id)), "物业答复：已列入明年预算")
+	contains(t, one(t, out, bot.ChatID(tom.ID)), "物业答复：已列入明年预算")
 	out = h.private(tom, "/receipt AAAA-BBBB-CCCC")
-	contains(t, one(t, out, bot.ChatID(tom.id)), "没有找到这个回执码")
+	contains(t, one(t, out, bot.ChatID(tom.ID)), "没有找到这个回执码")
 
 	// Nothing names the sender: not the database file, not its WAL, not the logs.
 	if _, err := h.db.SQL().Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
@@ -122,7 +122,7 @@ func TestSuggestionRulesAndLimits(t *testing.T) {
 	if n := h.count("SELECT count(*) FROM suggestions"); n != 0 {
 		t.Errorf("a group suggestion was stored")
 	}
-	me := bot.ChatID(li.id)
+	me := bot.ChatID(li.ID)
 	contains(t, one(t, h.private(li, "/suggest"), me), "请在 /suggest 后面写下您的建议")
 	contains(t, one(t, h.private(li, "/suggest "+strings.Repeat("长", 2001)), me), "内容太长了")
 	for i := range 3 {
@@ -146,7 +146,7 @@ func TestMeTooAndDuplicateHint(t *testing.T) {
 	tomCard := one(t, out, residentGroup)
 	contains(t, tomCard, "工单 #2", "可能与 #1（3号楼电梯不动了）是同一问题：发送 /metoo 1 一起关注即可")
 	// A third alike report points at the earliest, #1, not at #2.
-	contains(t, one(t, h.group(residentGroup, person{"4", "赵大爷"}, "#报修 3号楼电梯也不动了"), residentGroup), "工单 #3", "可能与 #1（")
+	contains(t, one(t, h.group(residentGroup, person{ID: "4", Name: "赵大爷"}, "#报修 3号楼电梯也不动了"), residentGroup), "工单 #3", "可能与 #1（")
 	h.group(residentGroup, tom, "/cancel 2")
 	// Following the hint follows #1.
 	out = h.group(residentGroup, tom, "/metoo 1")
@@ -161,8 +161,8 @@ func TestMeTooAndDuplicateHint(t *testing.T) {
 	// Co-reporters who are elsewhere (in another resident group of the
 	// community) hear about progress privately.
 	h.group("-101", manager, "/bind 阳光花园")
-	h.group("-101", person{"3", "王阿姨"}, "我们楼也是")
-	h.private(person{"3", "王阿姨"}, "/metoo 1")
+	h.group("-101", person{ID: "3", Name: "王阿姨"}, "我们楼也是")
+	h.private(person{ID: "3", Name: "王阿姨"}, "/metoo 1")
 	out = h.group(staffGroup, zhang, "/take 1")
 	contains(t, one(t, out, "3"), "#1 已由张师傅接单")
 }
@@ -171,7 +171,7 @@ func TestVolunteers(t *testing.T) {
 	h := newHarness(t)
 	contains(t, one(t, h.group(residentGroup, li, "/volunteer 会修电器"), residentGroup), "谢谢您加入志愿者队伍！（特长：会修电器）")
 	contains(t, one(t, h.group(residentGroup, tom, "/志愿者"), residentGroup), "谢谢您加入志愿者队伍")
-	me := bot.ChatID(manager.id)
+	me := bot.ChatID(manager.ID)
 	contains(t, one(t, h.private(manager, "/volunteers"), me), "志愿者（2 人）", "李阿姨（会修电器）", "Tom")
 	contains(t, one(t, h.group(residentGroup, tom, "/volunteer leave"), residentGroup), "您已退出志愿者队伍")
 	contains(t, one(t, h.group(residentGroup, tom, "/volunteer leave"), residentGroup), "您还不在志愿者名单上")
@@ -183,7 +183,7 @@ func TestVolunteers(t *testing.T) {
 func TestReceiptOnlyInPrivate(t *testing.T) {
 	h := newHarness(t)
 	out := h.private(li, "/suggest 希望多装路灯")
-	code := regexp.MustCompile(`[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}`).FindString(one(t, out, bot.ChatID(li.id)).Text)
+	code := regexp.MustCompile(`[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}`).FindString(one(t, out, bot.ChatID(li.ID)).Text)
 	if code == "" {
 		t.Fatalf("no receipt code in %+v", out)
 	}
@@ -197,5 +197,5 @@ func TestReceiptOnlyInPrivate(t *testing.T) {
 	}
 	setLang(t, h, "阳光花园", "en")
 	contains(t, to(h.group(residentGroup, li, "/receipt "+code), residentGroup)[1], "please send /receipt CODE to me privately")
-	contains(t, one(t, h.private(li, "/receipt "+code), bot.ChatID(li.id)), "希望多装路灯")
+	contains(t, one(t, h.private(li, "/receipt "+code), bot.ChatID(li.ID)), "希望多装路灯")
 }

@@ -55,7 +55,7 @@ func TestParseAmount(t *testing.T) {
 
 func TestExpenseCommands(t *testing.T) {
 	h := newHarness(t)
-	mgr := bot.ChatID(manager.id)
+	mgr := bot.ChatID(manager.ID)
 	say := func(text string) bot.Outgoing { t.Helper(); return one(t, h.private(manager, text), mgr) }
 
 	contains(t, say("/expense add 1200.5 维修 更换3号楼电梯按钮"), "已记录支出 #1：¥1,200.50（维修）")
@@ -85,7 +85,7 @@ func TestExpenseCommands(t *testing.T) {
 	contains(t, say("/expense list 11月"), "合计：¥300.00")
 
 	// Residents cannot, and nobody can in a group.
-	contains(t, one(t, h.private(li, "/expense add 5 维修 x"), bot.ChatID(li.id)), "只有物业经理")
+	contains(t, one(t, h.private(li, "/expense add 5 维修 x"), bot.ChatID(li.ID)), "只有物业经理")
 	contains(t, one(t, h.group(residentGroup, manager, "/expense add 5 维修 x"), residentGroup), "请私聊")
 	if n := h.count("SELECT count(*) FROM expenses"); n != 2 {
 		t.Errorf("expenses stored = %d, want 2", n)

@@ -113,7 +113,7 @@ func TestExportWorkbookCellByCell(t *testing.T) {
 	h.Clock.Set(mustTime(t, "2026-12-01T02:00:00Z"))
 	h.private(manager, "/export 2026-11")
 	q := lastQueued(t, h, 1)[0]
-	if q.chat != bot.ChatID(manager.id) || q.kind != "file" || q.name != "阳光花园-2026-11.xlsx" || q.replyTo == "" {
+	if q.chat != bot.ChatID(manager.ID) || q.kind != "file" || q.name != "阳光花园-2026-11.xlsx" || q.replyTo == "" {
 		t.Fatalf("export reply: %+v", q)
 	}
 	if want := "📎 阳光花园 · 2026年11月数据导出：工单 3 张，处理记录 7 条，评价 1 条，支出 1 笔，意见 1 条。"; q.text != want {
@@ -199,7 +199,7 @@ func TestExportWorkbookCellByCell(t *testing.T) {
 	rows, _ := f.GetRows("意见箱")
 	for _, r := range rows {
 		for _, c := range r {
-			if strings.Contains(c, li.name) {
+			if strings.Contains(c, li.Name) {
 				t.Errorf("suggestion sheet names its sender: %q", c)
 			}
 		}
@@ -275,13 +275,13 @@ func TestExportAccessAndErrors(t *testing.T) {
 		to   bot.ChatID
 		want string
 	}{
-		{"resident", h.private(li, "/export"), bot.ChatID(li.id), "只有物业经理"},
-		{"staff", h.private(zhang, "/export"), bot.ChatID(zhang.id), "只有物业经理"},
+		{"resident", h.private(li, "/export"), bot.ChatID(li.ID), "只有物业经理"},
+		{"staff", h.private(zhang, "/export"), bot.ChatID(zhang.ID), "只有物业经理"},
 		{"manager in a group", h.group(staffGroup, manager, "/export"), staffGroup, "私聊"},
 		{"resident in a group", h.group(residentGroup, li, "/导出"), residentGroup, "只有物业经理"},
-		{"bad month", h.private(manager, "/export 2026-13"), bot.ChatID(manager.id), "不是有效的月份"},
-		{"future month", h.private(manager, "/export 2027-01"), bot.ChatID(manager.id), "这个月还没有到"},
-		{"unknown community", h.private(manager, "/export 2026-11 不存在"), bot.ChatID(manager.id), "不存在"},
+		{"bad month", h.private(manager, "/export 2026-13"), bot.ChatID(manager.ID), "不是有效的月份"},
+		{"future month", h.private(manager, "/export 2027-01"), bot.ChatID(manager.ID), "这个月还没有到"},
+		{"unknown community", h.private(manager, "/export 2026-11 不存在"), bot.ChatID(manager.ID), "不存在"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			contains(t, one(t, c.outs, c.to), c.want)
@@ -293,7 +293,7 @@ func TestExportAccessAndErrors(t *testing.T) {
 	// Without a data directory there is nowhere to write: a clear answer.
 	plain := h.svcWith(h.cfg)
 	h.svc = plain
-	contains(t, one(t, h.private(manager, "/export"), bot.ChatID(manager.id)), "没有配置数据目录")
+	contains(t, one(t, h.private(manager, "/export"), bot.ChatID(manager.ID)), "没有配置数据目录")
 }
 
 func TestExportDefaultsToTheCurrentMonth(t *testing.T) {
@@ -323,7 +323,7 @@ func TestReportSendsTheChartAfterTheText(t *testing.T) {
 	exportFixture(t, h)
 	h.Clock.Set(mustTime(t, "2026-12-01T02:00:00Z"))
 	outs := h.private(manager, "/report 2026-11")
-	got := to(outs, bot.ChatID(manager.id))
+	got := to(outs, bot.ChatID(manager.ID))
 	if len(got) != 2 || !strings.Contains(got[0].Text, "2026年11月工作报告") || !strings.Contains(got[1].Text, "📈 阳光花园 · 2026年11月每日工单") {
 		t.Fatalf("report replies: %+v", got)
 	}
@@ -341,7 +341,7 @@ func TestReportSendsTheChartAfterTheText(t *testing.T) {
 	}
 	// Without a data directory the report is text alone.
 	h.svc = h.svcWith(h.cfg)
-	one(t, h.private(manager, "/report 2026-11"), bot.ChatID(manager.id))
+	one(t, h.private(manager, "/report 2026-11"), bot.ChatID(manager.ID))
 }
 
 func TestDailyFiguresAddUpToTheReport(t *testing.T) {

@@ -19,7 +19,7 @@ func TestFilesTheBotWritesArePrivate(t *testing.T) {
 	workbook := lastQueued(t, h, 1)[0].path
 	h.private(manager, "/report 2026-11")
 	chartFile := lastQueued(t, h, 1)[0].path
-	h.send(bot.Message{Chat: residentGroup, ChatKind: bot.Group, Sender: li.id, SenderName: li.name, Text: "#报修 窗户坏了",
+	h.send(bot.Message{Chat: residentGroup, ChatKind: bot.Group, Sender: li.ID, SenderName: li.Name, Text: "#报修 窗户坏了",
 		Attachments: []bot.Attachment{{Kind: "photo", MIMEType: "image/jpeg", Data: []byte("\xff\xd8\xff photo")}}})
 	photos, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
 	if workbook == "" || chartFile == "" || len(photos) == 0 {
@@ -50,11 +50,11 @@ func TestPhotosAreKeptOnceBeforeTheTransaction(t *testing.T) {
 	photo := func() []bot.Attachment {
 		return []bot.Attachment{{Kind: "photo", MIMEType: "image/jpeg", Data: []byte("\xff\xd8\xff broken window")}}
 	}
-	h.send(bot.Message{Chat: residentGroup, ChatKind: bot.Group, Sender: li.id, SenderName: li.name, Text: "#报修 窗户坏了", Attachments: photo()})
-	bare := bot.Message{ID: "bare-1", Chat: residentGroup, ChatKind: bot.Group, Sender: li.id, SenderName: li.name, Attachments: photo()}
+	h.send(bot.Message{Chat: residentGroup, ChatKind: bot.Group, Sender: li.ID, SenderName: li.Name, Text: "#报修 窗户坏了", Attachments: photo()})
+	bare := bot.Message{ID: "bare-1", Chat: residentGroup, ChatKind: bot.Group, Sender: li.ID, SenderName: li.Name, Attachments: photo()}
 	h.send(bare)
 	h.send(bare) // handed in again
-	h.send(bot.Message{Chat: residentGroup, ChatKind: bot.Group, Sender: tom.id, SenderName: tom.name,
+	h.send(bot.Message{Chat: residentGroup, ChatKind: bot.Group, Sender: tom.ID, SenderName: tom.Name,
 		Attachments: []bot.Attachment{{Kind: "photo", MIMEType: "image/jpeg", Data: []byte("\xff\xd8\xff tom's cat")}}})
 	var names []string
 	rows, err := h.db.SQL().Query(`SELECT path FROM ticket_attachments WHERE ticket_id = 1`)

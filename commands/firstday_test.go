@@ -19,7 +19,7 @@ func (h *harness) memberships(p person) store.Memberships {
 	h.t.Helper()
 	var ms store.Memberships
 	err := h.db.View(context.Background(), func(tx *store.Tx) error {
-		ps, err := tx.PersonByKey(bot.Telegram, p.id)
+		ps, err := tx.PersonByKey(bot.Telegram, p.ID)
 		if err != nil {
 			return err
 		}
@@ -36,7 +36,7 @@ func (h *harness) memberships(p person) store.Memberships {
 // revoking a manager takes back that one role: they stay staff.
 func TestRevokeKeepsAManagerAndTakesOneRole(t *testing.T) {
 	h := twoCommunities(t)
-	me := bot.ChatID(manager.id)
+	me := bot.ChatID(manager.ID)
 	// 王经理 is the only manager of every community.
 	contains(t, one(t, h.private(manager, "/revoke 王经理 all"), me), "王经理 是“所有小区”唯一的经理，不能取消")
 	if !h.memberships(manager).CompanyWide() {
@@ -63,7 +63,7 @@ func TestRevokeKeepsAManagerAndTakesOneRole(t *testing.T) {
 	contains(t, one(t, h.private(manager, "/grant manager 钱经理 all"), me), "已将 钱经理 设为“所有小区”的经理")
 	contains(t, one(t, h.private(manager, "/revoke 王经理 all"), me), "已取消 王经理 在“所有小区”的经理权限")
 	setLang(t, h, "月亮湾", "en")
-	contains(t, one(t, h.private(mgrB, "/revoke 钱经理 all"), bot.ChatID(mgrB.id)), "钱经理 is the only manager of")
+	contains(t, one(t, h.private(mgrB, "/revoke 钱经理 all"), bot.ChatID(mgrB.ID)), "钱经理 is the only manager of")
 }
 
 // /tickets counts every active ticket, shows 50 and says how many more;
@@ -87,7 +87,7 @@ func TestTicketsCountsAndDetails(t *testing.T) {
 	if strings.Contains(mine.Text, "#4 ") || strings.Contains(mine.Text, "另有") {
 		t.Errorf("/tickets mine lists others' tickets:\n%s", mine.Text)
 	}
-	contains(t, one(t, h.private(manager, "/tickets mine"), bot.ChatID(manager.id)), "目前没有指派给您的未完成工单")
+	contains(t, one(t, h.private(manager, "/tickets mine"), bot.ChatID(manager.ID)), "目前没有指派给您的未完成工单")
 	contains(t, one(t, h.group(staffGroup, zhang, "/tickets everything"), staffGroup), "用法：/tickets [overdue] [mine]")
 	setLang(t, h, "阳光花园", "en")
 	contains(t, one(t, h.group(staffGroup, zhang, "/tickets mine"), staffGroup), "Tickets (1):", "张师傅 · filed 1d ago · fix due")
@@ -152,7 +152,7 @@ func TestBareRatingAsksWhich(t *testing.T) {
 // first response is refused; the echo keeps the units typed.
 func TestSLAShowsRefusesAndEchoesAsTyped(t *testing.T) {
 	h := newHarness(t)
-	me := bot.ChatID(manager.id)
+	me := bot.ChatID(manager.ID)
 	contains(t, one(t, h.private(manager, "/sla 阳光花园"), me), "“阳光花园”的处理时限：首次回复 1d，解决 7d", "/sla 阳光花园 first=24h")
 	contains(t, one(t, h.private(manager, "/sla 阳光花园 first=24h resolve=48h"), me), "首次回复 24h，解决 48h")
 	contains(t, one(t, h.private(manager, "/sla 阳光花园 resolve=12h"), me), "解决时限（12h）不能短于首次回复时限（1d）")
@@ -171,7 +171,7 @@ func TestDuplicateHintRespectsNumbers(t *testing.T) {
 	if msgs := to(h.group(residentGroup, tom, "#报修 1号楼第1单元电梯不动了"), residentGroup); len(msgs) != 1 || strings.Contains(msgs[0].Text, "可能与") {
 		t.Errorf("hint across buildings: %+v", msgs)
 	}
-	msgs := to(h.group(residentGroup, person{"3", "王阿姨"}, "#报修 2号楼第2单元电梯又不动了"), residentGroup)
+	msgs := to(h.group(residentGroup, person{ID: "3", Name: "王阿姨"}, "#报修 2号楼第2单元电梯又不动了"), residentGroup)
 	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "可能与 #1") {
 		t.Errorf("no hint for the same building and unit: %+v", msgs)
 	}
@@ -187,9 +187,9 @@ func TestHelpListsEveryCommandOfTheRole(t *testing.T) {
 	for _, lang := range []string{"zh", "en"} {
 		setLang(t, h, "阳光花园", lang)
 		helps := map[string]string{
-			"anyone":  one(t, h.private(li, "/help"), bot.ChatID(li.id)).Text,
-			"staff":   one(t, h.private(zhang, "/help"), bot.ChatID(zhang.id)).Text,
-			"manager": one(t, h.private(manager, "/help"), bot.ChatID(manager.id)).Text,
+			"anyone":  one(t, h.private(li, "/help"), bot.ChatID(li.ID)).Text,
+			"staff":   one(t, h.private(zhang, "/help"), bot.ChatID(zhang.ID)).Text,
+			"manager": one(t, h.private(manager, "/help"), bot.ChatID(manager.ID)).Text,
 		}
 		helps["company"] = helps["manager"]
 		for role, cmds := range byRole {
@@ -229,7 +229,7 @@ func TestHelpListsEveryCommandOfTheRole(t *testing.T) {
 // right form.
 func TestFullWidthNumbersAndEnglishPlurals(t *testing.T) {
 	h := newHarness(t)
-	me := bot.ChatID(manager.id)
+	me := bot.ChatID(manager.ID)
 	h.group(residentGroup, li, "#报修 路灯不亮")
 	contains(t, one(t, h.group(residentGroup, li, "/status １"), residentGroup), "工单 #1")
 	contains(t, to(h.group(staffGroup, zhang, "/take １"), staffGroup)[0], "#1 已接单")
@@ -250,12 +250,12 @@ func TestLowRatingAlertHasTheComment(t *testing.T) {
 	h := newHarness(t)
 	h.group(residentGroup, li, "#投诉 垃圾没人收")
 	h.group(staffGroup, zhang, "/resolve 1")
-	out := one(t, h.group(residentGroup, li, "/rate 1 1 还是没人收，楼道很臭"), bot.ChatID(manager.id))
+	out := one(t, h.group(residentGroup, li, "/rate 1 1 还是没人收，楼道很臭"), bot.ChatID(manager.ID))
 	contains(t, out, "#1 收到 1 星评价", "业主意见：还是没人收，楼道很臭", "/reopen 1")
 	h.group(residentGroup, li, "#报修 门坏了")
 	h.group(staffGroup, zhang, "/resolve 2")
 	setLang(t, h, "阳光花园", "en")
-	out = one(t, h.group(residentGroup, li, "/rate 2 2 slow"), bot.ChatID(manager.id))
+	out = one(t, h.group(residentGroup, li, "/rate 2 2 slow"), bot.ChatID(manager.ID))
 	contains(t, out, "#2 was rated 2/5", "The resident's comment: slow")
 }
 
@@ -271,10 +271,10 @@ func TestAssignTellsTheAssignee(t *testing.T) {
 	}
 	out := h.group(staffGroup, manager, "/assign 1 张师傅")
 	contains(t, one(t, out, staffGroup), "#1 已指派给张师傅")
-	contains(t, one(t, out, bot.ChatID(zhang.id)), "王经理 把 #1 指派给了您：路灯不亮", "/resolve 1")
+	contains(t, one(t, out, bot.ChatID(zhang.ID)), "王经理 把 #1 指派给了您：路灯不亮", "/resolve 1")
 	contains(t, one(t, h.group(residentGroup, li, "/status 1"), residentGroup), "王经理 指派给 张师傅")
 	// Assigning oneself tells nobody privately.
-	if got := to(h.group(staffGroup, zhang, "/assign 1 张师傅"), bot.ChatID(zhang.id)); len(got) != 0 {
+	if got := to(h.group(staffGroup, zhang, "/assign 1 张师傅"), bot.ChatID(zhang.ID)); len(got) != 0 {
 		t.Errorf("told of their own assignment: %+v", got)
 	}
 }
@@ -304,7 +304,7 @@ func TestRepeatsSayAlreadySo(t *testing.T) {
 	contains(t, one(t, h.group(residentGroup, li, "/cancel 2"), residentGroup), "#2 已经取消了")
 	h.group(residentGroup, tom, "/volunteer 会修电器")
 	contains(t, one(t, h.group(residentGroup, tom, "/volunteer"), residentGroup), "您已经在志愿者名单上了", "会修电器")
-	contains(t, one(t, h.private(manager, "/grant staff 张师傅"), bot.ChatID(manager.id)), "张师傅 已经是“阳光花园”的工作人员了")
+	contains(t, one(t, h.private(manager, "/grant staff 张师傅"), bot.ChatID(manager.ID)), "张师傅 已经是“阳光花园”的工作人员了")
 	// By button too: the toast says it.
 	toast, out := h.press(staffGroup, zhang, "x", "t:2:take")
 	if !strings.Contains(toast, "已经取消") || len(out) != 0 {
@@ -319,7 +319,7 @@ func TestRepeatsSayAlreadySo(t *testing.T) {
 // Closing a closed poll says so, with its results.
 func TestPollCloseTwice(t *testing.T) {
 	h := newHarness(t)
-	me := bot.ChatID(manager.id)
+	me := bot.ChatID(manager.ID)
 	h.private(manager, "/poll 哪天？ | 周六 | 周日")
 	contains(t, one(t, h.private(manager, "/poll close 1"), me), "#1")
 	out := one(t, h.private(manager, "/poll close 1"), me)
@@ -331,7 +331,7 @@ func TestPollCloseTwice(t *testing.T) {
 // reopen with the rating.
 func TestRatingsAreHistory(t *testing.T) {
 	h, _ := exportHarness(t)
-	me := bot.ChatID(manager.id)
+	me := bot.ChatID(manager.ID)
 	h.group(residentGroup, li, "#报修 水管漏水")
 	h.group(staffGroup, zhang, "/resolve 1")
 	h.group(residentGroup, li, "/rate 1 1 根本没修好")
@@ -365,7 +365,7 @@ func TestRatingsAreHistory(t *testing.T) {
 // managers; binding a staff group then posts the open tickets it missed.
 func TestNoStaffGroupAlertsAndBindingPostsTheMissed(t *testing.T) {
 	h := newHarness(t)
-	me := bot.ChatID(manager.id)
+	me := bot.ChatID(manager.ID)
 	h.group("-500", manager, "/bind 月亮湾")
 	h.group("-500", tom, "#报修 车库门坏了")
 	out := h.group("-500", tom, "#报修 电梯异响")
@@ -407,7 +407,7 @@ func TestNoSilentDrops(t *testing.T) {
 
 	out = h.group(residentGroup, li, "#报修 水管漏水")
 	staffCard = one(t, out, staffGroup)
-	newbie := person{"77", "小王"}
+	newbie := person{ID: "77", Name: "小王"}
 	out = h.reply(staffGroup, newbie, h.sentID(staffCard), "我下午去")
 	contains(t, one(t, out, staffGroup), "小王，您还不是“阳光花园”的工作人员", "/grant staff 小王")
 	if len(to(out, residentGroup)) != 0 {

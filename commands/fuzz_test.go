@@ -24,12 +24,12 @@ func FuzzHandle(f *testing.F) {
 	}
 	h := newHarness(f)
 	h.group(residentGroup, li, "#报修 电梯坏了") // ticket 1
-	roles := []person{li, zhang, manager, {"901", "访客"}}
+	roles := []person{li, zhang, manager, {ID: "901", Name: "访客"}}
 	var n int
 	f.Fuzz(func(t *testing.T, text string, who, where uint8) {
 		n++
 		p := roles[int(who)%len(roles)]
-		m := bot.Message{Platform: bot.Telegram, ID: bot.MessageID(fmt.Sprint("f", n)), Sender: p.id, SenderName: p.name,
+		m := bot.Message{Platform: bot.Telegram, ID: bot.MessageID(fmt.Sprint("f", n)), Sender: p.ID, SenderName: p.Name,
 			Text: text, BotNames: []string{"Linli_bot"}, ChatKind: bot.Group}
 		switch where % 4 {
 		case 0:
@@ -37,7 +37,7 @@ func FuzzHandle(f *testing.F) {
 		case 1:
 			m.Chat = staffGroup
 		case 2:
-			m.Chat, m.ChatKind = bot.ChatID(p.id), bot.Private
+			m.Chat, m.ChatKind = bot.ChatID(p.ID), bot.Private
 		case 3:
 			m.Chat = strangeGroup
 		}

@@ -15,7 +15,7 @@ func TestMergeEndToEnd(t *testing.T) {
 	h := newHarness(t)
 	h.group(residentGroup, li, "#报修 3号楼电梯坏了")
 	h.group(residentGroup, tom, "#报修 3号楼电梯又坏了")
-	wang := person{"3", "王阿姨"}
+	wang := person{ID: "3", Name: "王阿姨"}
 	h.group("-101", manager, "/bind 阳光花园")
 	out := h.group("-101", wang, "#报修 3号楼的电梯不动了")
 	wangReport := bot.MessageID(fmt.Sprint(h.LastID))

@@ -25,16 +25,16 @@ func TestPollAnswersBeforeThePollIsRecorded(t *testing.T) {
 	}
 	answer := func(update int, p person, options ...int) {
 		t.Helper()
-		h.send(bot.Message{Chat: bot.ChatID(p.id), ChatKind: bot.Private, ID: bot.MessageID(fmt.Sprint("poll:", update)),
-			Sender: p.id, SenderName: p.name, PollAnswer: &bot.PollAnswer{Poll: "5001", Options: options}})
+		h.send(bot.Message{Chat: bot.ChatID(p.ID), ChatKind: bot.Private, ID: bot.MessageID(fmt.Sprint("poll:", update)),
+			Sender: p.ID, SenderName: p.Name, PollAnswer: &bot.PollAnswer{Poll: "5001", Options: options}})
 	}
 	votes := func() map[string]int {
 		got := map[string]int{}
 		for _, p := range []person{li, tom, zhang} {
 			var choice int
-			err := h.db.SQL().QueryRow(`SELECT v.choice FROM poll_votes v JOIN people p ON p.id = v.person_id WHERE p.user_key = ?`, p.id).Scan(&choice)
+			err := h.db.SQL().QueryRow(`SELECT v.choice FROM poll_votes v JOIN people p ON p.ID = v.person_id WHERE p.user_key = ?`, p.ID).Scan(&choice)
 			if err == nil {
-				got[p.name] = choice
+				got[p.Name] = choice
 			}
 		}
 		return got
@@ -53,7 +53,7 @@ func TestPollAnswersBeforeThePollIsRecorded(t *testing.T) {
 	if err := h.svc.PollPosted(context.Background(), poll, "s900", "5001"); err != nil {
 		t.Fatal(err)
 	}
-	if v := votes(); !reflect.DeepEqual(v, map[string]int{li.name: 1, zhang.name: 0}) {
+	if v := votes(); !reflect.DeepEqual(v, map[string]int{li.Name: 1, zhang.Name: 0}) {
 		t.Errorf("votes after the poll was recorded = %v, want 李阿姨 → 周日, 张师傅 → 周六, Tom none", v)
 	}
 	if n := h.count("SELECT count(*) FROM poll_answers_early"); n != 0 {
@@ -61,14 +61,14 @@ func TestPollAnswersBeforeThePollIsRecorded(t *testing.T) {
 	}
 	// From now on votes count at once.
 	answer(5, tom, 1)
-	if v := votes(); v[tom.name] != 1 {
+	if v := votes(); v[tom.Name] != 1 {
 		t.Errorf("Tom's vote after the poll was recorded: %v", v)
 	}
 	// An answer for a poll that never gets recorded waits a day, then goes.
-	h.send(bot.Message{Chat: bot.ChatID(li.id), ChatKind: bot.Private, ID: "poll:7", Sender: li.id, SenderName: li.name,
+	h.send(bot.Message{Chat: bot.ChatID(li.ID), ChatKind: bot.Private, ID: "poll:7", Sender: li.ID, SenderName: li.Name,
 		PollAnswer: &bot.PollAnswer{Poll: "9999", Options: []int{0}}})
 	h.Clock.Add(25 * time.Hour)
-	h.send(bot.Message{Chat: bot.ChatID(tom.id), ChatKind: bot.Private, ID: "poll:8", Sender: tom.id, SenderName: tom.name,
+	h.send(bot.Message{Chat: bot.ChatID(tom.ID), ChatKind: bot.Private, ID: "poll:8", Sender: tom.ID, SenderName: tom.Name,
 		PollAnswer: &bot.PollAnswer{Poll: "9998", Options: []int{0}}})
 	if n := h.count("SELECT count(*) FROM poll_answers_early WHERE native_id = '9999'"); n != 0 {
 		t.Errorf("an answer to an unknown poll still waits after a day")

@@ -10,7 +10,7 @@ import (
 
 func TestReportAndKPICommands(t *testing.T) {
 	h := newHarness(t)
-	mgr := bot.ChatID(manager.id)
+	mgr := bot.ChatID(manager.ID)
 	say := func(text string) string { t.Helper(); return one(t, h.private(manager, text), mgr).Text }
 
 	// October: one repair, answered in 2h, resolved in 2 days, rated 3.
@@ -71,12 +71,12 @@ func TestReportAndKPICommands(t *testing.T) {
 	contains(t, one(t, h.private(manager, "/report 2027-01"), mgr), "这个月还没有到")
 	contains(t, one(t, h.private(manager, "/report 2026-11 不存在"), mgr), "还没有找到小区“不存在”")
 	contains(t, one(t, h.private(manager, "/report 2026-11 阳光花园"), mgr), "2026年11月工作报告")
-	contains(t, one(t, h.private(li, "/report"), bot.ChatID(li.id)), "只有物业经理")
+	contains(t, one(t, h.private(li, "/report"), bot.ChatID(li.ID)), "只有物业经理")
 }
 
 func TestComplaintKeywordCommands(t *testing.T) {
 	h := newHarness(t)
-	mgr := bot.ChatID(manager.id)
+	mgr := bot.ChatID(manager.ID)
 	contains(t, one(t, h.private(manager, "/report keywords"), mgr), "电梯：电梯、升降机、elevator、lift", "其他")
 	contains(t, one(t, h.private(manager, "/report keyword add 漏水 维修"), mgr), "关键词“漏水”归入“维修”")
 	contains(t, one(t, h.private(manager, "/report keyword add 漏水"), mgr), "用法")

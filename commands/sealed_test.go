@@ -13,10 +13,10 @@ import (
 // 张师傅) and 月亮湾 (groups -110 and -210), each with a manager of its own
 // beside the company-wide 王经理.
 var (
-	mgrA  = person{"101", "赵经理"}
-	mgrB  = person{"102", "钱经理"}
-	resB  = person{"11", "陈阿姨"}
-	staff = person{"202", "孙师傅"}
+	mgrA  = person{ID: "101", Name: "赵经理"}
+	mgrB  = person{ID: "102", Name: "钱经理"}
+	resB  = person{ID: "11", Name: "陈阿姨"}
+	staff = person{ID: "202", Name: "孙师傅"}
 )
 
 func twoCommunities(t *testing.T) *harness {
@@ -63,11 +63,11 @@ func TestStaffOfOneCommunityInAnothersGroup(t *testing.T) {
 	if out := h.group(otherResidentGroup, zhang, "#1 马上到"); len(out) != 0 {
 		t.Errorf("a staff reply from outside was relayed: %s", texts(out))
 	}
-	contains(t, one(t, h.private(zhang, "/resolve 1 好了"), bot.ChatID(zhang.id)), "只有物业工作人员可以使用")
-	contains(t, one(t, h.private(zhang, "/take 1"), bot.ChatID(zhang.id)), "只有物业工作人员可以使用")
+	contains(t, one(t, h.private(zhang, "/resolve 1 好了"), bot.ChatID(zhang.ID)), "只有物业工作人员可以使用")
+	contains(t, one(t, h.private(zhang, "/take 1"), bot.ChatID(zhang.ID)), "只有物业工作人员可以使用")
 	// His own community's work goes on, in private too.
 	h.group(residentGroup, li, "#报修 电梯坏了") // #2, 阳光花园's
-	contains(t, one(t, h.private(zhang, "/tickets"), bot.ChatID(zhang.id)), "#2", "电梯坏了")
+	contains(t, one(t, h.private(zhang, "/tickets"), bot.ChatID(zhang.ID)), "#2", "电梯坏了")
 	if got := h.ticket(1); got.Status != store.StatusOpen || !got.FirstResponseAt.IsZero() {
 		t.Errorf("月亮湾's ticket changed: %+v", got)
 	}
@@ -83,8 +83,8 @@ func TestStaffOfOneCommunityInAnothersGroup(t *testing.T) {
 func TestStrangerInPrivate(t *testing.T) {
 	h := newHarness(t)
 	h.group(residentGroup, li, "#投诉 夜里施工太吵") // #1
-	x := person{"900", "路人"}
-	me := bot.ChatID(x.id)
+	x := person{ID: "900", Name: "路人"}
+	me := bot.ChatID(x.ID)
 	before := h.fingerprint()
 	for _, text := range []string{"/status 1", "/repair 门口有坑", "#报修 门口有坑", "/metoo 1", "/mine", "/tickets", "#1 我也听到了", "你好", "/help"} {
 		out := h.private(x, text)
@@ -136,7 +136,7 @@ func TestNeighboursSeeProgressNotNames(t *testing.T) {
 	// follower then sees its card (never who filed it).
 	contains(t, one(t, h.group(residentGroup, tom, "/metoo 1"), residentGroup), "邻居的投诉")
 	h.group(residentGroup, tom, "/metoo 3")
-	got := one(t, h.private(tom, "/status 3"), bot.ChatID(tom.id))
+	got := one(t, h.private(tom, "/status 3"), bot.ChatID(tom.ID))
 	contains(t, got, "卫生间", "您在关注")
 	if strings.Contains(got.Text, "李阿姨") {
 		t.Errorf("a follower sees the reporter: %q", got.Text)
@@ -170,8 +170,8 @@ func TestBuildingNumberIsNoTicketReference(t *testing.T) {
 
 func TestGrantNamesTheCommunity(t *testing.T) {
 	h := twoCommunities(t)
-	me := bot.ChatID(manager.id)
-	h.group(residentGroup, person{"5", "3-201 李阿姨"}, "大家好")
+	me := bot.ChatID(manager.ID)
+	h.group(residentGroup, person{ID: "5", Name: "3-201 李阿姨"}, "大家好")
 	// The company-wide manager runs three communities: which one?
 	contains(t, one(t, h.private(manager, "/grant staff Tom"), me), "您管理多个小区", "阳光花园", "月亮湾")
 	contains(t, one(t, h.private(manager, "/grant staff Tom 阳光花园"), me), "已将 Tom 设为“阳光花园”的工作人员")
@@ -183,10 +183,10 @@ func TestGrantNamesTheCommunity(t *testing.T) {
 	// A manager of every community, for the company-wide manager only.
 	contains(t, one(t, h.private(manager, "/grant manager 赵经理 all"), me), "已将 赵经理 设为“所有小区”的经理")
 	contains(t, one(t, h.private(manager, "/revoke 赵经理 all"), me), "已取消 赵经理 在“所有小区”的经理权限")
-	contains(t, one(t, h.private(mgrA, "/grant manager Tom all"), bot.ChatID(mgrA.id)), "只有管理所有小区的经理")
+	contains(t, one(t, h.private(mgrA, "/grant manager Tom all"), bot.ChatID(mgrA.ID)), "只有管理所有小区的经理")
 	contains(t, one(t, h.private(manager, "/grant staff Tom all"), me), "工作人员的权限要指定小区")
 	// A community's manager needs no community name, and cannot name another.
-	a := bot.ChatID(mgrA.id)
+	a := bot.ChatID(mgrA.ID)
 	contains(t, one(t, h.private(mgrA, "/grant staff 李阿姨"), a), "已将 李阿姨 设为“阳光花园”的工作人员")
 	contains(t, one(t, h.private(mgrA, "/grant staff 陈阿姨 月亮湾"), a), "还没有找到小区“月亮湾”")
 	contains(t, one(t, h.private(mgrA, "/revoke 孙师傅 月亮湾"), a), "还没有找到小区“月亮湾”")
@@ -207,21 +207,21 @@ func TestGrantNamesTheCommunity(t *testing.T) {
 // for them, and the manager hears when it applies.
 func TestPendingGrantAppliesOnSight(t *testing.T) {
 	h := newHarness(t)
-	me := bot.ChatID(manager.id)
+	me := bot.ChatID(manager.ID)
 	contains(t, one(t, h.private(manager, "/grant staff @newbie"), me), "还没有见过 @newbie", "任何一个群")
 	contains(t, one(t, h.private(manager, "/grant staff 王师傅"), me), "还没有见过“王师傅”", "物业群")
 	// @newbie writes in the resident group: the grant applies there.
 	out := h.send(bot.Message{Chat: residentGroup, ChatKind: bot.Group, Sender: "301", SenderName: "小新", SenderUsername: "NewBie", Text: "大家好"})
 	contains(t, one(t, out, me), "授权已生效：@newbie（小新）", "阳光花园", "工作人员")
-	contains(t, one(t, h.group(staffGroup, person{"301", "小新"}, "/tickets"), staffGroup), "目前没有符合条件的工单")
+	contains(t, one(t, h.group(staffGroup, person{ID: "301", Name: "小新"}, "/tickets"), staffGroup), "目前没有符合条件的工单")
 	// A name anyone can take: not in the resident group…
-	impostor := person{"302", "王师傅"}
+	impostor := person{ID: "302", Name: "王师傅"}
 	if out := h.group(residentGroup, impostor, "大家好"); len(to(out, me)) != 0 {
 		t.Errorf("a display name applied in the resident group: %s", texts(out))
 	}
 	contains(t, one(t, h.group(residentGroup, impostor, "/tickets"), residentGroup), "只有物业工作人员可以使用")
 	// …only in the staff group, which only the office is in; once.
-	real := person{"303", "王师傅"}
+	real := person{ID: "303", Name: "王师傅"}
 	out = h.group(staffGroup, real, "我来了")
 	contains(t, one(t, out, me), "授权已生效：王师傅（王师傅）", "工作人员")
 	if out := h.group(staffGroup, real, "再说一句"); len(out) != 0 {
@@ -237,25 +237,25 @@ func TestAlertsStayInTheirCommunity(t *testing.T) {
 	h.group(residentGroup, li, "#报修 水管漏水")
 	h.group(staffGroup, zhang, "/resolve 1")
 	out := h.group(residentGroup, li, "/rate 1 1 没修好")
-	contains(t, one(t, out, bot.ChatID(manager.id)), "#1 收到 1 星评价")
-	contains(t, one(t, out, bot.ChatID(mgrA.id)), "#1 收到 1 星评价")
-	if n := len(to(out, bot.ChatID(mgrB.id))); n != 0 {
+	contains(t, one(t, out, bot.ChatID(manager.ID)), "#1 收到 1 星评价")
+	contains(t, one(t, out, bot.ChatID(mgrA.ID)), "#1 收到 1 星评价")
+	if n := len(to(out, bot.ChatID(mgrB.ID))); n != 0 {
 		t.Errorf("月亮湾's manager heard of 阳光花园's rating: %s", texts(out))
 	}
 	out = h.send(bot.Message{Chat: otherResidentGroup, ChatKind: bot.Group, Event: bot.EventBotRemoved})
-	contains(t, one(t, out, bot.ChatID(mgrB.id)), "已被移出群")
-	one(t, out, bot.ChatID(manager.id))
-	if n := len(to(out, bot.ChatID(mgrA.id))); n != 0 {
+	contains(t, one(t, out, bot.ChatID(mgrB.ID)), "已被移出群")
+	one(t, out, bot.ChatID(manager.ID))
+	if n := len(to(out, bot.ChatID(mgrA.ID))); n != 0 {
 		t.Errorf("阳光花园's manager heard of 月亮湾's group: %s", texts(out))
 	}
 	// A new group belongs to no community: the company-wide managers and
 	// the manager who added the bot hear of it.
-	out = h.send(bot.Message{Chat: "-500", ChatKind: bot.Group, ChatTitle: "3号楼新群", Sender: mgrA.id, Event: bot.EventBotAdded})
-	contains(t, one(t, out, bot.ChatID(mgrA.id)), "3号楼新群") // the adder, at once
+	out = h.send(bot.Message{Chat: "-500", ChatKind: bot.Group, ChatTitle: "3号楼新群", Sender: mgrA.ID, Event: bot.EventBotAdded})
+	contains(t, one(t, out, bot.ChatID(mgrA.ID)), "3号楼新群") // the adder, at once
 	h.Clock.Add(commands.AddedFold)                        // the company-wide managers' digest (added.go)
 	out = append(out, h.drain()...)
-	contains(t, one(t, out, bot.ChatID(manager.id)), "3号楼新群")
-	if n := len(to(out, bot.ChatID(mgrB.id))); n != 0 {
+	contains(t, one(t, out, bot.ChatID(manager.ID)), "3号楼新群")
+	if n := len(to(out, bot.ChatID(mgrB.ID))); n != 0 {
 		t.Errorf("another manager heard of the new group: %s", texts(out))
 	}
 	// A community manager binds it: they run only what they bind or create.
@@ -263,11 +263,11 @@ func TestAlertsStayInTheirCommunity(t *testing.T) {
 	contains(t, one(t, h.group("-500", mgrA, "/bind 阳光花园 staff"), "-500"), "物业工作群")
 	contains(t, one(t, h.group(otherResidentGroup, mgrA, "/unbind"), otherResidentGroup), "您不是这个小区的经理")
 	contains(t, one(t, h.group("-501", mgrB, "/bind 星光城"), "-501"), "已新建小区“星光城”")
-	contains(t, one(t, h.private(mgrB, "/roles 星光城"), bot.ChatID(mgrB.id)), "经理：钱经理")
+	contains(t, one(t, h.private(mgrB, "/roles 星光城"), bot.ChatID(mgrB.ID)), "经理：钱经理")
 	// Reports and settings of another community do not exist for them.
-	contains(t, one(t, h.private(mgrA, "/report 2026-11 月亮湾"), bot.ChatID(mgrA.id)), "还没有找到小区“月亮湾”")
-	contains(t, one(t, h.private(mgrA, "/sla 月亮湾 first=1h"), bot.ChatID(mgrA.id)), "还没有找到小区“月亮湾”")
-	contains(t, one(t, h.private(mgrA, "/outbox"), bot.ChatID(mgrA.id)), "只有管理所有小区的经理")
+	contains(t, one(t, h.private(mgrA, "/report 2026-11 月亮湾"), bot.ChatID(mgrA.ID)), "还没有找到小区“月亮湾”")
+	contains(t, one(t, h.private(mgrA, "/sla 月亮湾 first=1h"), bot.ChatID(mgrA.ID)), "还没有找到小区“月亮湾”")
+	contains(t, one(t, h.private(mgrA, "/outbox"), bot.ChatID(mgrA.ID)), "只有管理所有小区的经理")
 }
 
 // TestPrivateChatPicksAmongMemberships: someone of two communities files
@@ -275,8 +275,8 @@ func TestAlertsStayInTheirCommunity(t *testing.T) {
 // can switch.
 func TestPrivateChatPicksAmongMemberships(t *testing.T) {
 	h := twoCommunities(t)
-	both := person{"12", "两边住"}
-	me := bot.ChatID(both.id)
+	both := person{ID: "12", Name: "两边住"}
+	me := bot.ChatID(both.ID)
 	h.group(residentGroup, both, "大家好")
 	h.group(otherResidentGroup, both, "大家好")
 	card := one(t, h.private(both, "#报修 车库门坏了"), me)
@@ -290,7 +290,7 @@ func TestPrivateChatPicksAmongMemberships(t *testing.T) {
 	contains(t, one(t, h.private(both, "#报修 楼道灯坏了"), me), "工单 #2", "小区：阳光花园")
 	contains(t, one(t, h.private(both, "/community 星河湾"), me), "还没有找到小区“星河湾”")
 	// Someone of one community is not bothered with the name.
-	if strings.Contains(one(t, h.private(li, "#报修 水龙头滴水"), bot.ChatID(li.id)).Text, "小区：") {
+	if strings.Contains(one(t, h.private(li, "#报修 水龙头滴水"), bot.ChatID(li.ID)).Text, "小区：") {
 		t.Error("a one-community card names the community")
 	}
 }
@@ -300,13 +300,13 @@ func TestPrivateChatPicksAmongMemberships(t *testing.T) {
 func TestStaffWithoutCommunitySeesNothing(t *testing.T) {
 	h := newHarness(t)
 	h.group(residentGroup, li, "#报修 电梯坏了")
-	zhou := person{"203", "周师傅"}
+	zhou := person{ID: "203", Name: "周师傅"}
 	h.private(zhou, "你好")
 	if _, err := h.db.SQL().Exec(`INSERT INTO memberships (person_id, community_id, role, created_at)
-		SELECT id, NULL, 'staff', 0 FROM people WHERE user_key = ?`, zhou.id); err != nil {
+		SELECT id, NULL, 'staff', 0 FROM people WHERE user_key = ?`, zhou.ID); err != nil {
 		t.Fatal(err)
 	}
-	me := bot.ChatID(zhou.id)
+	me := bot.ChatID(zhou.ID)
 	contains(t, one(t, h.private(zhou, "/whoami"), me), "还没有指定小区")
 	for _, text := range []string{"/tickets", "/status 1", "/take 1"} {
 		got := one(t, h.private(zhou, text), me)
@@ -323,7 +323,7 @@ func TestStaffWithoutCommunitySeesNothing(t *testing.T) {
 // zero-width space in a name does not reach the cards.
 func TestNamesInCardsLoseInvisibleCharacters(t *testing.T) {
 	h := newHarness(t)
-	out := h.group(residentGroup, person{"7", "\u202e\u200b王\u200d先生\u2066"}, "#报修 门禁坏了")
+	out := h.group(residentGroup, person{ID: "7", Name: "\u202e\u200b王\u200d先生\u2066"}, "#报修 门禁坏了")
 	card := one(t, out, staffGroup)
 	contains(t, card, "报告人：王先生")
 	if strings.ContainsAny(card.Text, "\u202e\u200b\u200d\u2066") {

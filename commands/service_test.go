@@ -24,19 +24,9 @@ const (
 	strangeGroup  bot.ChatID = "-300"
 )
 
-type person struct {
-	id   bot.UserID
-	name string
-}
+type person = bottest.Person
 
-func (p person) person() bottest.Person { return bottest.Person{ID: p.id, Name: p.name} }
-
-var (
-	manager = person{"100", "王经理"}
-	zhang   = person{"200", "张师傅"}
-	li      = person{"1", "李阿姨"}
-	tom     = person{"2", "Tom"}
-)
+var manager, zhang, li, tom = bottest.Manager, bottest.Zhang, bottest.Li, bottest.Tom
 
 // harness drives the Service with real SQLite and reads back what it
 // queued: bottest.Env (its clock, database, ids and outbox) with the
@@ -58,7 +48,7 @@ func newHarness(t testing.TB) *harness {
 		Buttons:  map[bot.PlatformID]bool{bot.Telegram: true},
 	})
 	// The manager binds both groups, then grants 张师傅 staff.
-	h.SeedCommunity(manager.person(), zhang.person(), li.person())
+	h.SeedCommunity(manager, zhang, li)
 	h.group(residentGroup, tom, "hello")
 	return h
 }
@@ -106,22 +96,22 @@ func (h *harness) sentID(o bot.Outgoing) bot.MessageID {
 
 func (h *harness) group(chat bot.ChatID, p person, text string) []bot.Outgoing {
 	h.t.Helper()
-	return h.Group(chat, p.person(), text)
+	return h.Group(chat, p, text)
 }
 
 func (h *harness) reply(chat bot.ChatID, p person, to bot.MessageID, text string) []bot.Outgoing {
 	h.t.Helper()
-	return h.send(bot.Message{Chat: chat, ChatKind: bot.Group, Sender: p.id, SenderName: p.name, Text: text, ReplyTo: to})
+	return h.send(bot.Message{Chat: chat, ChatKind: bot.Group, Sender: p.ID, SenderName: p.Name, Text: text, ReplyTo: to})
 }
 
 func (h *harness) private(p person, text string) []bot.Outgoing {
 	h.t.Helper()
-	return h.Private(p.person(), text)
+	return h.Private(p, text)
 }
 
 func (h *harness) press(chat bot.ChatID, p person, card bot.MessageID, data string) (string, []bot.Outgoing) {
 	h.t.Helper()
-	m := bot.Message{Chat: chat, ChatKind: bot.Group, Sender: p.id, SenderName: p.name,
+	m := bot.Message{Chat: chat, ChatKind: bot.Group, Sender: p.ID, SenderName: p.Name,
 		ID: card, Callback: &bot.Callback{ID: "cb" + string(h.NextID()), Data: data}}
 	h.Stamp(&m)
 	if err := h.svc.Handle(context.Background(), &m); err != nil {
@@ -292,7 +282,7 @@ func TestBadInput(t *testing.T) {
 	if got := h.ticket(1); got.Status != store.StatusOpen {
 		t.Errorf("ticket 1 changed by refused commands: %+v", got)
 	}
-	if n := h.count(`SELECT count(*) FROM memberships m JOIN people p ON p.id = m.person_id WHERE p.user_key = ? AND m.role <> 'resident'`, tom.id); n != 0 {
+	if n := h.count(`SELECT count(*) FROM memberships m JOIN people p ON p.id = m.person_id WHERE p.user_key = ? AND m.role <> 'resident'`, tom.ID); n != 0 {
 		t.Errorf("Tom holds %d roles after a refused grant", n)
 	}
 	var first int64
@@ -332,7 +322,7 @@ func TestUnboundGroupsAreIgnored(t *testing.T) {
 
 func TestSameMessageTwiceMakesOneTicket(t *testing.T) {
 	h := newHarness(t)
-	m := bot.Message{Chat: residentGroup, ChatKind: bot.Group, Sender: li.id, SenderName: li.name, Text: "#报修 漏水", ID: "777"}
+	m := bot.Message{Chat: residentGroup, ChatKind: bot.Group, Sender: li.ID, SenderName: li.Name, Text: "#报修 漏水", ID: "777"}
 	first := h.send(m)
 	second := h.send(m)
 	if h.tickets() != 1 || len(first) != 2 || len(second) != 0 {
@@ -416,7 +406,7 @@ func TestAssignCancelReopenAndTickets(t *testing.T) {
 	}
 	h.Clock.Add(8 * 24 * time.Hour)
 	out = h.private(manager, "/tickets overdue")
-	contains(t, one(t, out, bot.ChatID(manager.id)), "#1", "（超时）")
+	contains(t, one(t, out, bot.ChatID(manager.ID)), "#1", "（超时）")
 	out = h.group(residentGroup, li, "/mine")
 	contains(t, one(t, out, residentGroup), "您的工单", "#1")
 }
@@ -426,7 +416,7 @@ func TestBareRatingAndPrivateChat(t *testing.T) {
 	h.group(residentGroup, li, "#报修 门禁卡失灵")
 	h.group(staffGroup, zhang, "/resolve 1 已重新制卡")
 	out := h.private(li, "评分 4 不错")
-	contains(t, one(t, out, bot.ChatID(li.id)), "谢谢您的评价！#1 已关闭")
+	contains(t, one(t, out, bot.ChatID(li.ID)), "谢谢您的评价！#1 已关闭")
 	if got := h.ticket(1); got.Rating != 4 || got.RatingComment != "不错" {
 		t.Errorf("rating = %d %q", got.Rating, got.RatingComment)
 	}
@@ -435,7 +425,7 @@ func TestBareRatingAndPrivateChat(t *testing.T) {
 		t.Errorf("bare rating with nothing to rate answered: %+v", out)
 	}
 	out = h.private(li, "你好")
-	contains(t, one(t, out, bot.ChatID(li.id)), "#报修 问题描述")
+	contains(t, one(t, out, bot.ChatID(li.ID)), "#报修 问题描述")
 }
 
 func TestLowRatingAlertsManagers(t *testing.T) {
@@ -443,7 +433,7 @@ func TestLowRatingAlertsManagers(t *testing.T) {
 	h.group(residentGroup, li, "#投诉 垃圾没人收")
 	h.group(staffGroup, zhang, "/resolve 1")
 	out := h.group(residentGroup, li, "/rate 1 1 还是没人收")
-	contains(t, one(t, out, bot.ChatID(manager.id)), "#1 收到 1 星评价", "/reopen 1")
+	contains(t, one(t, out, bot.ChatID(manager.ID)), "#1 收到 1 星评价", "/reopen 1")
 }
 
 func TestEnglishCommunityAndChineseCommands(t *testing.T) {
@@ -460,7 +450,7 @@ func TestEnglishCommunityAndChineseCommands(t *testing.T) {
 func TestSLACommandChangesNewTickets(t *testing.T) {
 	h := newHarness(t)
 	out := h.private(manager, "/sla 阳光花园 first=30m resolve=2d")
-	contains(t, one(t, out, bot.ChatID(manager.id)), "首次回复 30m，解决 2d")
+	contains(t, one(t, out, bot.ChatID(manager.ID)), "首次回复 30m，解决 2d")
 	h.group(residentGroup, li, "#报修 x")
 	got := h.ticket(1)
 	if !got.FirstResponseDue.Equal(t0.Add(30*time.Minute)) || !got.ResolveDue.Equal(t0.Add(48*time.Hour)) {
@@ -474,14 +464,14 @@ func TestChatEvents(t *testing.T) {
 	h.send(bot.Message{Chat: "-400", ChatKind: bot.Group, ChatTitle: "新群", Event: bot.EventBotAdded})
 	h.Clock.Add(commands.AddedFold) // the notice waits for more groups a moment (added_test.go)
 	out := h.drain()
-	contains(t, one(t, out, bot.ChatID(manager.id)), "机器人被加入了群“新群”", "/bind")
+	contains(t, one(t, out, bot.ChatID(manager.ID)), "机器人被加入了群“新群”", "/bind")
 	// A migration moves the binding; tickets keep working in the new chat.
 	h.group(residentGroup, li, "#报修 x")
 	h.send(bot.Message{Chat: residentGroup, ChatKind: bot.Group, Event: bot.EventMigrated, NewChat: "-1001"})
 	out = h.group("-1001", li, "/status 1")
 	contains(t, one(t, out, "-1001"), "工单 #1")
 	out = h.send(bot.Message{Chat: "-1001", ChatKind: bot.Group, Event: bot.EventBotRemoved})
-	contains(t, one(t, out, bot.ChatID(manager.id)), "已被移出群")
+	contains(t, one(t, out, bot.ChatID(manager.ID)), "已被移出群")
 	if n := h.count("SELECT count(*) FROM chats WHERE chat_key = '-1001' AND active = 0"); n != 1 {
 		t.Error("removed chat still active")
 	}
@@ -490,8 +480,8 @@ func TestChatEvents(t *testing.T) {
 func TestAssignByReplyingToSomeone(t *testing.T) {
 	h := newHarness(t)
 	h.group(residentGroup, li, "#报修 楼道灯坏了")
-	h.group(staffGroup, person{"300", "小王"}, "我是新来的电工")
-	assign := bot.Message{Chat: staffGroup, ChatKind: bot.Group, Sender: zhang.id, SenderName: zhang.name,
+	h.group(staffGroup, person{ID: "300", Name: "小王"}, "我是新来的电工")
+	assign := bot.Message{Chat: staffGroup, ChatKind: bot.Group, Sender: zhang.ID, SenderName: zhang.Name,
 		Text: "/assign 1", ReplyTo: "55", ReplyToSender: "300", ReplyToSenderName: "小王"}
 	// Only the community's staff get its tickets.
 	contains(t, one(t, h.send(assign), staffGroup), "小王 不是这个小区的工作人员")
@@ -515,7 +505,7 @@ func TestOutboxCommands(t *testing.T) {
 	if err := h.db.Outbox().Fail(context.Background(), id, "Forbidden: bot was kicked"); err != nil {
 		t.Fatal(err)
 	}
-	me := bot.ChatID(manager.id)
+	me := bot.ChatID(manager.ID)
 	contains(t, one(t, h.private(manager, "/outbox"), me), "待发送 0 条，发送失败 1 条")
 	contains(t, one(t, h.private(manager, "/outbox failed"), me), "通知：明天停水", "bot was kicked")
 	contains(t, one(t, h.private(manager, "/outbox retry 999"), me), "没有找到发送失败的 999 号消息")

@@ -42,7 +42,7 @@ func TestParseAndFormatDuration(t *testing.T) {
 func TestSLATakesSecondsForDrills(t *testing.T) {
 	h := newHarness(t)
 	out := h.private(manager, "/sla 阳光花园 first=2s resolve=90s")
-	contains(t, one(t, out, bot.ChatID(manager.id)), "首次回复 2s，解决 90s") // as typed
+	contains(t, one(t, out, bot.ChatID(manager.ID)), "首次回复 2s，解决 90s") // as typed
 	h.group(residentGroup, li, "#报修 演练")
 	got := h.ticket(1)
 	if !got.FirstResponseDue.Equal(t0.Add(2*time.Second)) || !got.ResolveDue.Equal(t0.Add(90*time.Second)) {

@@ -14,12 +14,12 @@ func TestWebSendsAOneTimeLinkPrivatelyToStaff(t *testing.T) {
 	h := newHarness(t)
 	h.drain()
 	// Without a web desk, /web says so.
-	contains(t, one(t, h.private(zhang, "/web"), bot.ChatID(zhang.id)), "网页工作台没有开启")
+	contains(t, one(t, h.private(zhang, "/web"), bot.ChatID(zhang.ID)), "网页工作台没有开启")
 
 	cfg := h.cfg
 	cfg.WebURL = "https://linli.example"
 	h.svc = h.svcWith(cfg)
-	out := one(t, h.private(zhang, "/web"), bot.ChatID(zhang.id))
+	out := one(t, h.private(zhang, "/web"), bot.ChatID(zhang.ID))
 	contains(t, out, "https://linli.example"+commands.WebLoginPath+"?t=", "10 分钟内有效")
 	token := out.Text[strings.Index(out.Text, "?t=")+3:]
 	var person int64
@@ -32,14 +32,14 @@ func TestWebSendsAOneTimeLinkPrivatelyToStaff(t *testing.T) {
 	}
 
 	// Managers too, in English where the community speaks it; the help lists it.
-	contains(t, one(t, h.private(manager, "/网页"), bot.ChatID(manager.id)), "https://linli.example/web/login?t=")
-	contains(t, one(t, h.private(zhang, "/help"), bot.ChatID(zhang.id)), "/web")
+	contains(t, one(t, h.private(manager, "/网页"), bot.ChatID(manager.ID)), "https://linli.example/web/login?t=")
+	contains(t, one(t, h.private(zhang, "/help"), bot.ChatID(zhang.ID)), "/web")
 
 	// In a group the link would be everyone's: refused, and no link is made.
 	before := h.count("SELECT count(*) FROM web_logins")
 	contains(t, one(t, h.group(staffGroup, zhang, "/web"), staffGroup), "请私聊我发送 /web")
 	// Residents have no desk.
-	contains(t, one(t, h.private(li, "/web"), bot.ChatID(li.id)), "只有物业工作人员可以使用")
+	contains(t, one(t, h.private(li, "/web"), bot.ChatID(li.ID)), "只有物业工作人员可以使用")
 	if after := h.count("SELECT count(*) FROM web_logins"); after != before {
 		t.Fatalf("%d login links made by refused /web", after-before)
 	}
@@ -48,7 +48,7 @@ func TestWebSendsAOneTimeLinkPrivatelyToStaff(t *testing.T) {
 	for range store.LoginsPerWindow - 1 {
 		h.private(zhang, "/web")
 	}
-	contains(t, one(t, h.private(zhang, "/web"), bot.ChatID(zhang.id)), "太频繁")
+	contains(t, one(t, h.private(zhang, "/web"), bot.ChatID(zhang.ID)), "太频繁")
 
 	// /web logout ends every session of theirs, and only theirs.
 	err = h.db.Update(context.Background(), func(tx *store.Tx) error {
@@ -62,17 +62,17 @@ func TestWebSendsAOneTimeLinkPrivatelyToStaff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	contains(t, one(t, h.private(zhang, "/web logout"), bot.ChatID(zhang.id)), "结束了 2 处登录")
+	contains(t, one(t, h.private(zhang, "/web logout"), bot.ChatID(zhang.ID)), "结束了 2 处登录")
 	if n := h.count("SELECT count(*) FROM web_sessions"); n != 1 {
 		t.Fatalf("%d sessions left, want the manager's one", n)
 	}
-	contains(t, one(t, h.private(zhang, "/web nonsense"), bot.ChatID(zhang.id)), "/web logout")
+	contains(t, one(t, h.private(zhang, "/web nonsense"), bot.ChatID(zhang.ID)), "/web logout")
 }
 
 func (h *harness) person(p person) int64 {
 	h.t.Helper()
 	var id int64
-	if err := h.db.SQL().QueryRow(`SELECT id FROM people WHERE user_key = ?`, string(p.id)).Scan(&id); err != nil {
+	if err := h.db.SQL().QueryRow(`SELECT id FROM people WHERE user_key = ?`, string(p.ID)).Scan(&id); err != nil {
 		h.t.Fatal(err)
 	}
 	return id

@@ -11,7 +11,7 @@ func TestActivityNoticeAndReminders(t *testing.T) {
 	e := newEnv(t)
 	out := e.private(manager, `/activity add 2026-11-20 14:00 包饺子 活动室 2`)
 	has(t, one(t, out, residentGroup).Text, "🎉 社区活动", "#1「包饺子」", "11月20日 14:00（周五）", "地点：活动室", "已报名 0 / 2 人", "/join 1")
-	has(t, one(t, out, bot.ChatID(manager.id)).Text, "已发布活动 #1「包饺子」", "已通知 1 个业主群")
+	has(t, one(t, out, bot.ChatID(manager.ID)).Text, "已发布活动 #1「包饺子」", "已通知 1 个业主群")
 	e.group(residentGroup, li, "/join 1")
 
 	// Nothing until a week before.

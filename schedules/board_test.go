@@ -126,7 +126,7 @@ func TestPinnedBoardVersions(t *testing.T) {
 	for range 2 {
 		e.svc.BoardPinned(ctx, third[0], "new", refused)
 	}
-	told := to(e.drain(), bot.ChatID(manager.id))
+	told := to(e.drain(), bot.ChatID(manager.ID))
 	if len(told) != 1 {
 		t.Fatalf("managers told %d times: %+v", len(told), told)
 	}
@@ -141,7 +141,7 @@ func TestPinnedBoardVersions(t *testing.T) {
 func TestAnnouncementsOnTheBoardFor30Days(t *testing.T) {
 	e := newEnv(t)
 	run := e.boardScheduler(board.None)
-	has(t, one(t, e.private(manager, "/announce 阳光花园 本周六停水"), bot.ChatID(manager.id)).Text, "公告已发布到 1 个业主群")
+	has(t, one(t, e.private(manager, "/announce 阳光花园 本周六停水"), bot.ChatID(manager.ID)).Text, "公告已发布到 1 个业主群")
 	has(t, one(t, e.group(residentGroup, tom, "/notices"), residentGroup).Text, "📢 物业公告", "· 11月2日 本周六停水")
 	e.add(29 * 24 * time.Hour)
 	run()

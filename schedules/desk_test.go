@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/bot"
+	"github.com/linli/linli/bot/bottest"
 	"github.com/linli/linli/commands"
 	"github.com/linli/linli/desk"
 	"github.com/linli/linli/i18n"
@@ -36,17 +37,7 @@ func deskEnv(t *testing.T) *env {
 
 const secondGroup bot.ChatID = "-500"
 
-var zhao = who{"3", "赵姐"}
-
-func edited(outs []bot.Outgoing, chat bot.ChatID) []bot.Outgoing {
-	var got []bot.Outgoing
-	for _, o := range outs {
-		if o.Chat == chat && o.Edit != "" {
-			got = append(got, o)
-		}
-	}
-	return got
-}
+var zhao = who{ID: "3", Name: "赵姐"}
 
 // Issue 15's drift: after an autoclose the Telegram cards still said
 // "已解决，待评价" and the me-too followers never heard. Autoclose goes
@@ -61,12 +52,12 @@ func TestAutocloseEditsTheCardsAndTellsTheFollowers(t *testing.T) {
 	out := e.run("autoclose")
 	closed := i18n.T("zh", i18n.StatusClosed)
 	for _, chat := range []bot.ChatID{residentGroup, staffGroup} {
-		if ed := edited(out, chat); len(ed) != 1 || !strings.Contains(ed[0].Text, closed) {
+		if ed := bottest.Edits(out, chat); len(ed) != 1 || !strings.Contains(ed[0].Text, closed) {
 			t.Errorf("%s: the card is not edited to %q: %+v", chat, closed, out)
 		}
 	}
 	has(t, one(t, out, residentGroup).Text, "/reopen 1")
-	if got, want := one(t, out, bot.ChatID(zhao.id)).Text, i18n.T("zh", i18n.DeskClosedFollower, 1); got != want {
+	if got, want := one(t, out, bot.ChatID(zhao.ID)).Text, i18n.T("zh", i18n.DeskClosedFollower, 1); got != want {
 		t.Errorf("the follower got %q, want %q", got, want)
 	}
 }
@@ -82,7 +73,7 @@ func TestEscalationsReachTheFollowers(t *testing.T) {
 	if got := one(t, out, residentGroup).Text; got != want {
 		t.Errorf("the thread got %q, want %q", got, want)
 	}
-	if got := one(t, out, bot.ChatID(zhao.id)).Text; got != want {
+	if got := one(t, out, bot.ChatID(zhao.ID)).Text; got != want {
 		t.Errorf("the follower got %q, want %q", got, want)
 	}
 }

@@ -51,7 +51,7 @@ func TestEscalationLevelsFireOnce(t *testing.T) {
 	}
 	has(t, res.Text, "#1 还没有得到物业回复")
 	has(t, one(t, out, staffGroup).Text, "超时未回复：#1", "3号楼电梯按钮坏了", "/take 1")
-	if len(to(out, bot.ChatID(manager.id))) != 0 || len(out) != 2 {
+	if len(to(out, bot.ChatID(manager.ID))) != 0 || len(out) != 2 {
 		t.Errorf("level 1 sent %+v", out)
 	}
 	if tk := e.ticket(1); tk.EscalationLevel != 1 || e.escalations(1, 1) != 1 {
@@ -66,13 +66,13 @@ func TestEscalationLevelsFireOnce(t *testing.T) {
 	e.group(staffGroup, zhang, "/take 1")
 	e.set(t0.Add(134*time.Hour + 24*time.Minute))
 	out = e.run("escalate")
-	rem := one(t, out, bot.ChatID(zhang.id))
+	rem := one(t, out, bot.ChatID(zhang.ID))
 	has(t, rem.Text, "⏰", "#1 的解决期限是 11月9日 09:00", "/progress 1")
 	if len(out) != 1 {
 		t.Errorf("resolve reminder went to %+v", out)
 	}
 	var fallback string
-	e.db.SQL().QueryRow(`SELECT fallback_chat FROM outbox WHERE chat_key = ? ORDER BY id DESC LIMIT 1`, zhang.id).Scan(&fallback)
+	e.db.SQL().QueryRow(`SELECT fallback_chat FROM outbox WHERE chat_key = ? ORDER BY id DESC LIMIT 1`, zhang.ID).Scan(&fallback)
 	if fallback != string(staffGroup) {
 		t.Errorf("the private reminder falls back to %q, want the staff group", fallback)
 	}
@@ -85,7 +85,7 @@ func TestEscalationLevelsFireOnce(t *testing.T) {
 	out = e.run("escalate")
 	has(t, one(t, out, residentGroup).Text, "#1 已超过承诺的解决期限")
 	has(t, one(t, out, staffGroup).Text, "超过解决期限：#1", "负责人：张师傅")
-	has(t, one(t, out, bot.ChatID(manager.id)).Text, "工单超期上报：#1", "阳光花园", "处理中", "张师傅", "11月9日 09:00")
+	has(t, one(t, out, bot.ChatID(manager.ID)).Text, "工单超期上报：#1", "阳光花园", "处理中", "张师傅", "11月9日 09:00")
 	if tk := e.ticket(1); tk.EscalationLevel != 2 || e.escalations(1, 2) != 1 {
 		t.Errorf("level %d, events %d", tk.EscalationLevel, e.escalations(1, 2))
 	}
@@ -94,7 +94,7 @@ func TestEscalationLevelsFireOnce(t *testing.T) {
 		t.Errorf("level 2 fired twice: %+v", out)
 	}
 	// The manager replies to the alert: that is a comment on the ticket.
-	alert := e.count(`SELECT count(*) FROM ticket_links WHERE ticket_id = 1 AND chat_key = ?`, manager.id)
+	alert := e.count(`SELECT count(*) FROM ticket_links WHERE ticket_id = 1 AND chat_key = ?`, manager.ID)
 	if alert != 1 {
 		t.Errorf("the manager's alert is not linked to the ticket (%d links)", alert)
 	}
@@ -137,7 +137,7 @@ func TestOnHoldPausesTheClocks(t *testing.T) {
 	}
 	e.set(tk.ResolveDue)
 	out := e.run("escalate")
-	has(t, one(t, out, bot.ChatID(manager.id)).Text, "工单超期上报：#1")
+	has(t, one(t, out, bot.ChatID(manager.ID)).Text, "工单超期上报：#1")
 	if e.escalations(1, 1) != 0 || e.escalations(1, 2) != 1 {
 		t.Errorf("events: level 1 %d, level 2 %d", e.escalations(1, 1), e.escalations(1, 2))
 	}
@@ -150,7 +150,7 @@ func TestBothLevelsAtOnceSendOneNotice(t *testing.T) {
 	out := e.run("escalate")
 	has(t, one(t, out, residentGroup).Text, "#1 已超过承诺的解决期限")
 	has(t, one(t, out, staffGroup).Text, "超过解决期限：#1", "未指派")
-	one(t, out, bot.ChatID(manager.id))
+	one(t, out, bot.ChatID(manager.ID))
 	if e.escalations(1, 1) != 1 || e.escalations(1, 2) != 1 || e.ticket(1).EscalationLevel != 2 {
 		t.Errorf("events %d %d, level %d", e.escalations(1, 1), e.escalations(1, 2), e.ticket(1).EscalationLevel)
 	}
@@ -212,7 +212,7 @@ func TestAutoclose(t *testing.T) {
 func TestLevelTwoReachesOnlyTheCommunitysManagers(t *testing.T) {
 	e := newEnv(t)
 	e.lakeside()
-	mine, theirs := who{"101", "赵经理"}, who{"102", "Mr Qian"}
+	mine, theirs := who{ID: "101", Name: "赵经理"}, who{ID: "102", Name: "Mr Qian"}
 	e.group(staffGroup, mine, "我是赵经理")
 	e.group(otherResident, theirs, "hi")
 	e.private(manager, "/grant manager 赵经理 阳光花园")
@@ -225,17 +225,17 @@ func TestLevelTwoReachesOnlyTheCommunitysManagers(t *testing.T) {
 	out := e.run("escalate")
 	// The company-wide manager hears of both, each community's manager of
 	// their own only, in its language.
-	if n := len(to(out, bot.ChatID(manager.id))); n != 2 {
+	if n := len(to(out, bot.ChatID(manager.ID))); n != 2 {
 		t.Errorf("the company-wide manager got %d alerts, want 2", n)
 	}
-	has(t, one(t, out, bot.ChatID(mine.id)).Text, "工单超期上报：#1", "阳光花园")
-	has(t, one(t, out, bot.ChatID(theirs.id)).Text, "#2", "Lakeside")
-	for _, o := range to(out, bot.ChatID(mine.id)) {
+	has(t, one(t, out, bot.ChatID(mine.ID)).Text, "工单超期上报：#1", "阳光花园")
+	has(t, one(t, out, bot.ChatID(theirs.ID)).Text, "#2", "Lakeside")
+	for _, o := range to(out, bot.ChatID(mine.ID)) {
 		if strings.Contains(o.Text, "#2") {
 			t.Errorf("阳光花园's manager heard of Lakeside's ticket: %q", o.Text)
 		}
 	}
-	for _, o := range to(out, bot.ChatID(theirs.id)) {
+	for _, o := range to(out, bot.ChatID(theirs.ID)) {
 		if strings.Contains(o.Text, "#1") || strings.Contains(o.Text, "楼道灯") {
 			t.Errorf("Lakeside's manager heard of 阳光花园's ticket: %q", o.Text)
 		}

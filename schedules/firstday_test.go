@@ -17,7 +17,7 @@ func TestMonthlyReportSkipsCommunitiesNotYetThere(t *testing.T) {
 	if got := to(out, otherResident); len(got) != 0 {
 		t.Errorf("a report on a month before Lakeside existed: %+v", got)
 	}
-	if n := len(to(out, bot.ChatID(manager.id))); n != 1 {
+	if n := len(to(out, bot.ChatID(manager.ID))); n != 1 {
 		t.Errorf("the manager got %d reports, want 1", n)
 	}
 	// A month later it has one.

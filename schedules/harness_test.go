@@ -38,17 +38,9 @@ const (
 	otherResident bot.ChatID = "-300" // the resident group of Lakeside, in English
 )
 
-type who struct {
-	id   bot.UserID
-	name string
-}
+type who = bottest.Person
 
-var (
-	manager = who{"100", "王经理"}
-	zhang   = who{"200", "张师傅"}
-	li      = who{"1", "李阿姨"}
-	tom     = who{"2", "Tom"}
-)
+var manager, zhang, li, tom = bottest.Manager, bottest.Zhang, bottest.Li, bottest.Tom
 
 // env is a real database, a Service and a Scheduler (not started: tests run
 // jobs directly), with a settable clock: bottest.Env with the Scheduler.
@@ -59,8 +51,6 @@ type env struct {
 	svc *commands.Service
 	s   *Scheduler
 }
-
-func (p who) person() bottest.Person { return bottest.Person{ID: p.id, Name: p.name} }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
@@ -73,7 +63,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e.svc = commands.New(e.db, commands.Config{Lang: "zh", Location: shanghai, Log: log, Jobs: e.s})
 	be.Handler = e.svc.Handle
-	be.SeedCommunity(manager.person(), zhang.person(), li.person(), tom.person())
+	be.SeedCommunity(manager, zhang, li, tom)
 	return e
 }
 
@@ -110,12 +100,12 @@ func (e *env) send(m bot.Message) []bot.Outgoing {
 
 func (e *env) group(chat bot.ChatID, p who, text string) []bot.Outgoing {
 	e.t.Helper()
-	return e.Group(chat, p.person(), text)
+	return e.Group(chat, p, text)
 }
 
 func (e *env) private(p who, text string) []bot.Outgoing {
 	e.t.Helper()
-	return e.Private(p.person(), text)
+	return e.Private(p, text)
 }
 
 // say is private() for one expected answer, returned as text.

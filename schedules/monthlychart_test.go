@@ -28,7 +28,7 @@ func TestMonthlyReportSendsTheChartToManagers(t *testing.T) {
 	e.set(cst("2026-12-01 09:00"))
 	out := e.run("monthly-report")
 
-	mgr := to(out, bot.ChatID(manager.id))
+	mgr := to(out, bot.ChatID(manager.ID))
 	if len(mgr) != 2 || !strings.Contains(mgr[0].Text, "2026年11月工作报告") || !strings.Contains(mgr[1].Text, "📈 阳光花园 · 2026年11月每日工单") {
 		t.Fatalf("the manager got %+v, want the report and then its chart", mgr)
 	}
@@ -38,7 +38,7 @@ func TestMonthlyReportSendsTheChartToManagers(t *testing.T) {
 	}
 	var kind, path, name string
 	err = e.db.SQL().QueryRow(`SELECT attach_kind, attach_path, attach_name FROM outbox WHERE chat_key = ? AND attach_kind <> '' ORDER BY id DESC LIMIT 1`,
-		manager.id).Scan(&kind, &path, &name)
+		manager.ID).Scan(&kind, &path, &name)
 	if err != nil {
 		t.Fatal(err)
 	}

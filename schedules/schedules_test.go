@@ -184,7 +184,7 @@ func TestMonthlyReportCatchUpRunsOnce(t *testing.T) {
 	// The bot is down over 12-01 09:00 and back at 11:00.
 	e.set(cst("2026-12-01 11:00"))
 	out := e.restart()
-	full := one(t, out, bot.ChatID(manager.id))
+	full := one(t, out, bot.ChatID(manager.ID))
 	has(t, full.Text, "阳光花园 · 2026年11月工作报告", "噪音 1", "绿化 ¥300.00")
 	summary := one(t, out, residentGroup)
 	has(t, summary.Text, "2026年11月物业工作简报", "投诉 1 件", "4.0 分")
@@ -195,7 +195,7 @@ func TestMonthlyReportCatchUpRunsOnce(t *testing.T) {
 		t.Errorf("result = %q", result)
 	}
 	e.add(time.Minute)
-	if out := e.restart(); len(to(out, residentGroup)) != 0 || len(to(out, bot.ChatID(manager.id))) != 0 {
+	if out := e.restart(); len(to(out, residentGroup)) != 0 || len(to(out, bot.ChatID(manager.ID))) != 0 {
 		t.Errorf("caught up twice: %+v", out)
 	}
 	// /runjob does not send the month again either; /report shows it on demand.
@@ -210,7 +210,7 @@ func TestMonthlyReportInEnglish(t *testing.T) {
 	out := e.run("monthly-report")
 	has(t, one(t, out, otherResident).Text, "Lakeside · our work in November 2026", "0 repair requests and 1 complaint;", "parking 1")
 	has(t, one(t, out, residentGroup).Text, "阳光花园 · 2026年11月物业工作简报")
-	if n := len(to(out, bot.ChatID(manager.id))); n != 2 {
+	if n := len(to(out, bot.ChatID(manager.ID))); n != 2 {
 		t.Errorf("the manager got %d reports, want one per community", n)
 	}
 }
@@ -221,14 +221,14 @@ func TestMonthlyReportInEnglish(t *testing.T) {
 func TestMonthlyReportGoesToItsCommunitysManagers(t *testing.T) {
 	e := newEnv(t)
 	e.lakeside()
-	theirs := who{"102", "Mr Qian"}
+	theirs := who{ID: "102", Name: "Mr Qian"}
 	e.group(otherResident, theirs, "hi")
 	e.private(manager, "/grant manager Mr Qian Lakeside")
 	e.private(theirs, "/whoami")
 	e.set(cst("2026-12-01 09:00"))
 	out := e.run("monthly-report")
-	has(t, one(t, out, bot.ChatID(theirs.id)).Text, "Lakeside")
-	if n := len(to(out, bot.ChatID(manager.id))); n != 2 {
+	has(t, one(t, out, bot.ChatID(theirs.ID)).Text, "Lakeside")
+	if n := len(to(out, bot.ChatID(manager.ID))); n != 2 {
 		t.Errorf("the company-wide manager got %d reports, want both", n)
 	}
 }
@@ -271,7 +271,7 @@ func TestRunjobRunsAfterTheCommit(t *testing.T) {
 	case <-time.After(4 * time.Second): // under SQLite's 5 s busy timeout
 		t.Fatal("/runjob is stuck behind its own transaction")
 	}
-	has(t, one(t, out, bot.ChatID(manager.id)).Text, "✅ 任务 escalate 已完成：升级 1 单")
+	has(t, one(t, out, bot.ChatID(manager.ID)).Text, "✅ 任务 escalate 已完成：升级 1 单")
 	one(t, out, staffGroup)
 	has(t, e.say(manager, "/runjob nothing"), "没有名为“nothing”的任务", "escalate, autoclose, monthly-report, activity-notice, meeting-reminder, backup")
 	has(t, e.say(manager, "/jobs"), "escalate — 每分钟，下次 11月3日 10:01", "上次 11月3日 10:00 ✅ 升级 1 单")

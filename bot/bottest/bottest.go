@@ -87,6 +87,15 @@ type Person struct {
 	Name string
 }
 
+// The people of the tests' community 阳光花园, as the tests hand them to
+// SeedCommunity: its manager, its staff 张师傅, and two residents.
+var (
+	Manager = Person{ID: "100", Name: "王经理"}
+	Zhang   = Person{ID: "200", Name: "张师傅"}
+	Li      = Person{ID: "1", Name: "李阿姨"}
+	Tom     = Person{ID: "2", Name: "Tom"}
+)
+
 // The chats of the community SeedCommunity makes, Telegram-style.
 const (
 	ResidentGroup bot.ChatID = "-100"
