@@ -45,13 +45,13 @@ func TestStatusLinksTheReporterPageOnlyPrivately(t *testing.T) {
 		chat      bot.ChatID
 		want, not []string
 	}{
-		{"the reporter privately", func() []bot.Outgoing { return h.private(li, "/status 1") }, bot.ChatID(li.id),
+		{"the reporter privately", func() []bot.Outgoing { return h.private(li, "/status 1") }, bot.ChatID(li.ID),
 			[]string{"工单 #1", "3号楼电梯按钮坏了", "李阿姨 提交", ownLink}, []string{viewLink}},
 		{"the reporter in the group", func() []bot.Outgoing { return h.group(residentGroup, li, "/status 1") }, residentGroup,
 			[]string{"工单 #1", "李阿姨 提交", viewLink}, []string{ownLink}},
-		{"staff privately", func() []bot.Outgoing { return h.private(zhang, "/status 1") }, bot.ChatID(zhang.id),
+		{"staff privately", func() []bot.Outgoing { return h.private(zhang, "/status 1") }, bot.ChatID(zhang.ID),
 			[]string{"工单 #1", "李阿姨 提交", viewLink}, []string{ownLink}},
-		{"a neighbour privately", func() []bot.Outgoing { return h.private(tom, "/status 1") }, bot.ChatID(tom.id),
+		{"a neighbour privately", func() []bot.Outgoing { return h.private(tom, "/status 1") }, bot.ChatID(tom.ID),
 			[]string{"#1"}, []string{ownLink, viewLink}},
 	} {
 		o := one(t, c.out(), c.chat)
@@ -65,11 +65,11 @@ func TestStatusLinksTheReporterPageOnlyPrivately(t *testing.T) {
 
 	// Filed privately, the card is the reporter's alone: it links their page,
 	// and so does the card as it is edited.
-	card = one(t, h.private(li, "#报修 厨房水管漏水"), bot.ChatID(li.id))
+	card = one(t, h.private(li, "#报修 厨房水管漏水"), bot.ChatID(li.ID))
 	contains(t, card, "工单 #2", "https://linli.example/page/own/2")
 	edited := false
 	for _, o := range h.group(staffGroup, zhang, "/take 2") {
-		if o.Chat == bot.ChatID(li.id) && o.Edit != "" {
+		if o.Chat == bot.ChatID(li.ID) && o.Edit != "" {
 			edited = true
 			contains(t, o, "处理中", "https://linli.example/page/own/2")
 		}
