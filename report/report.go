@@ -66,10 +66,34 @@ func Format(lang string, comm *store.Community, loc *time.Location, cur, prev *s
 		k := cur.Kinds[kind]
 		ls = append(ls, i18n.T(lang, i18n.ReportKind, i18n.T(lang, i18n.Kind(kind)), k.Opened, k.Resolved, k.Open))
 	}
-	ls = append(ls,
+	ls = append(ls, serviceLines(lang, cur)...)
+	if len(cur.Expenses) > 0 {
+		ls = append(ls, i18n.T(lang, i18n.ReportExpenses, expenseList(lang, cur.Expenses), FormatFen(cur.ExpenseTotal)))
+	} else {
+		ls = append(ls, i18n.T(lang, i18n.ReportExpensesNone))
+	}
+	ls = append(ls, communityLines(lang, cur)...)
+	pm := prev.From.In(loc)
+	ls = append(ls, "\n"+i18n.T(lang, i18n.ReportKPIHeader, MonthName(lang, pm.Year(), pm.Month())), KPIs(lang, cur, prev))
+	return i18n.Lines(ls...)
+}
+
+// ServiceLines are the report's lines after its ticket counts, as Format
+// words them, but for the expenses: the response and resolution times, the
+// SLA, overdue and escalated tickets, ratings, complaints, participation,
+// activities and polls. The web desk's report shows the counts and the
+// expenses as tables.
+func ServiceLines(lang string, cur *store.Report) []string {
+	return append(serviceLines(lang, cur), communityLines(lang, cur)...)
+}
+
+// serviceLines are the figures of the office's service, Format's lines
+// before the expenses.
+func serviceLines(lang string, cur *store.Report) []string {
+	ls := []string{
 		spreadLine(lang, i18n.ReportFirst, i18n.ReportFirstNone, cur.FirstResponse),
 		spreadLine(lang, i18n.ReportResolve, i18n.ReportResolveNone, cur.Resolution),
-	)
+	}
 	if cur.Resolution.Count > 0 {
 		ls = append(ls, i18n.T(lang, i18n.ReportSLA, Percent(cur.WithinSLA, cur.Resolution.Count), cur.WithinSLA, cur.Resolution.Count))
 	} else {
@@ -82,23 +106,19 @@ func Format(lang string, comm *store.Community, loc *time.Location, cur, prev *s
 		ls = append(ls, i18n.T(lang, i18n.ReportRatingNone))
 	}
 	if len(cur.Complaints) > 0 {
-		ls = append(ls, i18n.T(lang, i18n.ReportComplaints, complaintList(lang, cur.Complaints)))
-	} else {
-		ls = append(ls, i18n.T(lang, i18n.ReportComplaintsNone))
+		return append(ls, i18n.T(lang, i18n.ReportComplaints, complaintList(lang, cur.Complaints)))
 	}
-	if len(cur.Expenses) > 0 {
-		ls = append(ls, i18n.T(lang, i18n.ReportExpenses, expenseList(lang, cur.Expenses), FormatFen(cur.ExpenseTotal)))
-	} else {
-		ls = append(ls, i18n.T(lang, i18n.ReportExpensesNone))
-	}
-	ls = append(ls, i18n.T(lang, i18n.ReportParticipation, cur.Participants))
+	return append(ls, i18n.T(lang, i18n.ReportComplaintsNone))
+}
+
+// communityLines are the figures of the community's life, Format's lines
+// after the expenses.
+func communityLines(lang string, cur *store.Report) []string {
+	ls := []string{i18n.T(lang, i18n.ReportParticipation, cur.Participants)}
 	if cur.Activities > 0 {
 		ls = append(ls, i18n.T(lang, i18n.ReportActivities, cur.Activities, cur.Signups))
 	}
-	ls = append(ls, Polls(lang, cur.Polls)...)
-	pm := prev.From.In(loc)
-	ls = append(ls, "\n"+i18n.T(lang, i18n.ReportKPIHeader, MonthName(lang, pm.Year(), pm.Month())), KPIs(lang, cur, prev))
-	return i18n.Lines(ls...)
+	return append(ls, Polls(lang, cur.Polls)...)
 }
 
 // Summary is the month's report for the resident groups: the main

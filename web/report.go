@@ -173,7 +173,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, m *me) {
 		}
 		tot := cur.Totals()
 		v.Kinds = append(v.Kinds, kindRow{Code: "total", Name: i18n.T(lang, i18n.WebReportTotal), Opened: tot.Opened, Resolved: tot.Resolved, Open: tot.Open, Total: true})
-		v.Lines = serviceLines(lang, cur)
+		v.Lines = report.ServiceLines(lang, cur)
 		pm := prev.From.In(loc)
 		v.KPIHead = i18n.T(lang, i18n.WebReportKPIs, report.MonthName(lang, pm.Year(), pm.Month()))
 		v.KPIs = strings.Split(report.KPIs(lang, cur, prev), "\n")
@@ -191,47 +191,6 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, m *me) {
 	}
 	p := &page{Lang: lang, Title: v.Title, Me: m.person.Label(), CSRF: m.session.CSRF, Manager: true, Report: v}
 	s.render(w, http.StatusOK, "report.html", p)
-}
-
-// serviceLines are the report's lines after the tickets, as the chat report
-// words them (report.Format), without its title, ticket counts and expenses,
-// which the page shows as tables.
-func serviceLines(lang string, cur *store.Report) []string {
-	spread := func(line, none i18n.Key, sp store.Spread) string {
-		if sp.Count == 0 {
-			return i18n.T(lang, none)
-		}
-		return i18n.T(lang, line, report.FormatSpan(lang, sp.Median), report.FormatSpan(lang, sp.P90), sp.Count)
-	}
-	ls := []string{
-		spread(i18n.ReportFirst, i18n.ReportFirstNone, cur.FirstResponse),
-		spread(i18n.ReportResolve, i18n.ReportResolveNone, cur.Resolution),
-	}
-	if cur.Resolution.Count > 0 {
-		ls = append(ls, i18n.T(lang, i18n.ReportSLA, report.Percent(cur.WithinSLA, cur.Resolution.Count), cur.WithinSLA, cur.Resolution.Count))
-	} else {
-		ls = append(ls, i18n.T(lang, i18n.ReportSLANone))
-	}
-	ls = append(ls, i18n.T(lang, i18n.ReportOverdue, cur.Overdue, cur.Escalated))
-	if cur.Ratings > 0 {
-		ls = append(ls, i18n.T(lang, i18n.ReportRating, cur.MeanRating(), cur.Ratings, report.Percent(cur.RatingsHigh, cur.Ratings)))
-	} else {
-		ls = append(ls, i18n.T(lang, i18n.ReportRatingNone))
-	}
-	if len(cur.Complaints) > 0 {
-		var parts []string
-		for _, c := range cur.Complaints {
-			parts = append(parts, report.CategoryName(lang, c.Name)+" "+strconv.Itoa(c.Count))
-		}
-		ls = append(ls, i18n.T(lang, i18n.ReportComplaints, strings.Join(parts, i18n.T(lang, i18n.ListSep))))
-	} else {
-		ls = append(ls, i18n.T(lang, i18n.ReportComplaintsNone))
-	}
-	ls = append(ls, i18n.T(lang, i18n.ReportParticipation, cur.Participants))
-	if cur.Activities > 0 {
-		ls = append(ls, i18n.T(lang, i18n.ReportActivities, cur.Activities, cur.Signups))
-	}
-	return append(ls, report.Polls(lang, cur.Polls)...)
 }
 
 // expenses fills the month's expenses: each one, the totals by category
