@@ -66,14 +66,7 @@ func (tx *Tx) OutboxFor(scope OutboxScope, list string, limit int) ([]ScopedOutb
 	if err := tx.queryRow(`SELECT count(*)`+scopedOutboxFrom+where, all, ids).Scan(&n); err != nil {
 		return nil, 0, fmt.Errorf("count outbox: %w", err)
 	}
-	rows, err := queryAll(tx, func(row interface{ Scan(...any) error }) (ScopedOutboxRow, error) {
-		var r ScopedOutboxRow
-		var created, held int64
-		err := row.Scan(&r.ID, &r.Platform, &r.Chat, &r.Text, &r.Status, &r.Attempts, &r.LastError, &created, &held, &r.ChatTitle, &r.CommunityID)
-		r.CreatedAt, r.HeldSince = fromUnix(created), fromUnix(held)
-		return r, err
-	}, `SELECT o.id, o.platform, o.chat_key, o.text, o.status, o.attempts, o.last_error, o.created_at, o.held_at,
-		coalesce(c.title, ''), coalesce(c.community_id, 0)`+scopedOutboxFrom+where+` ORDER BY o.id DESC LIMIT ?3`, all, ids, limit)
+	rows, err := queryAll(tx, scanScoped, scopedOutboxCols+scopedOutboxFrom+where+` ORDER BY o.id DESC LIMIT ?3`, all, ids, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list outbox: %w", err)
 	}
@@ -87,17 +80,24 @@ func (tx *Tx) ScopedOutboxRowByID(scope OutboxScope, id int64) (*ScopedOutboxRow
 	if err != nil {
 		return nil, err
 	}
-	var r ScopedOutboxRow
-	var created, held int64
-	err = tx.queryRow(`SELECT o.id, o.platform, o.chat_key, o.text, o.status, o.attempts, o.last_error, o.created_at, o.held_at,
-		coalesce(c.title, ''), coalesce(c.community_id, 0)`+scopedOutboxFrom+` AND o.id = ?3`, all, ids, id).
-		Scan(&r.ID, &r.Platform, &r.Chat, &r.Text, &r.Status, &r.Attempts, &r.LastError, &created, &held, &r.ChatTitle, &r.CommunityID)
+	r, err := scanScoped(tx.queryRow(scopedOutboxCols+scopedOutboxFrom+` AND o.id = ?3`, all, ids, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Errorf(ENOTFOUND, "no_outbox_row", id)
+	}
 	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, Errorf(ENOTFOUND, "no_outbox_row", id)
-		}
 		return nil, err
 	}
-	r.CreatedAt, r.HeldSince = fromUnix(created), fromUnix(held)
 	return &r, nil
+}
+
+// scopedOutboxCols are the columns scanScoped reads.
+const scopedOutboxCols = `SELECT o.id, o.platform, o.chat_key, o.text, o.status, o.attempts, o.last_error, o.created_at, o.held_at,
+		coalesce(c.title, ''), coalesce(c.community_id, 0)`
+
+func scanScoped(row interface{ Scan(...any) error }) (ScopedOutboxRow, error) {
+	var r ScopedOutboxRow
+	var created, held int64
+	err := row.Scan(&r.ID, &r.Platform, &r.Chat, &r.Text, &r.Status, &r.Attempts, &r.LastError, &created, &held, &r.ChatTitle, &r.CommunityID)
+	r.CreatedAt, r.HeldSince = fromUnix(created), fromUnix(held)
+	return r, err
 }
