@@ -246,13 +246,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, m *me) {
 
 // when is a time in the community's zone and language.
 func (s *Server) when(c *store.Community, t time.Time, lang string) string {
-	loc := s.cfg.Location
-	if c != nil && c.TZ != "" {
-		if l, err := time.LoadLocation(c.TZ); err == nil {
-			loc = l
-		}
-	}
-	return t.In(loc).Format(i18n.T(lang, i18n.TimeFormat))
+	return t.In(c.Location(s.cfg.Location)).Format(i18n.T(lang, i18n.TimeFormat))
 }
 
 func clip(s string, n int) string {

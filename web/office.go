@@ -52,7 +52,8 @@ func managedCommunities(tx *store.Tx, p *store.Person) ([]*store.Community, erro
 	return slices.DeleteFunc(all, func(c *store.Community) bool { return !p.Memberships.Manager(c.ID) }), nil
 }
 
-// zone is the time zone of a community, or of a schedule's TZ.
+// zone is the time zone of a schedule's TZ (a community's is
+// Community.Location).
 func (s *Server) zone(tz string) *time.Location {
 	if tz != "" {
 		if l, err := time.LoadLocation(tz); err == nil {
@@ -161,7 +162,7 @@ func (s *Server) office(w http.ResponseWriter, r *http.Request, m *me) {
 
 func (s *Server) officeView(tx *store.Tx, v *officeView, c *store.Community, lang string) error {
 	now := tx.Now()
-	loc := s.zone(c.TZ)
+	loc := c.Location(s.cfg.Location)
 	at := func(t time.Time) string { return s.when(c, t, lang) }
 	nm := &names{tx: tx, seen: map[int64]string{}}
 
